@@ -1,0 +1,173 @@
+"""Settings of mltrl-docs, read from the ``mltrl`` plugin's options in ``mkdocs.yml``.
+
+The same :class:`Settings` model validates the options whether they come from
+MkDocs (the plugin) or from the CLI reading ``mkdocs.yml`` itself, so the
+two can never disagree. Without a ``mkdocs.yml`` the defaults apply.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+CONFIG_FILE = "mkdocs.yml"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; ``mltrl`` exits with status 2."""
+
+
+class RuleOverride(BaseModel):
+    """Changes to one built-in rule, by code."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    severity: Literal["error", "warning", "info", "off"] | None = None
+    """New severity; ``off`` disables the rule."""
+    level: Annotated[int, Field(ge=0, le=9)] | None = None
+    """Level from which the rule applies (lower it to tighten)."""
+
+
+class ExtraRule(BaseModel):
+    """A rule an organisation adds without code: a field or a section required from a level."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    code: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]{1,9}$")]
+    """Stable code of the rule, e.g. ``ORG001``; must not clash with a built-in code."""
+    level: Annotated[int, Field(ge=0, le=9)]
+    """Level from which the rule applies."""
+    field: str | None = None
+    """Dotted path of a card front-matter field that must be filled, e.g. ``links.docs``."""
+    section: str | None = None
+    """Heading of a card section that must be present and filled, e.g. ``Security review``."""
+    description: str = ""
+    """One-line explanation shown in the rule reference and in findings."""
+    severity: Literal["error", "warning", "info"] = "error"
+    """Severity of a finding."""
+
+    @model_validator(mode="after")
+    def _one_target(self) -> "ExtraRule":
+        if (self.field is None) == (self.section is None):
+            raise ValueError("an extra rule needs exactly one of 'field' or 'section'")
+        return self
+
+
+class Settings(BaseModel):
+    """Options of the ``mltrl`` plugin (and of the ``mltrl`` command)."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    enabled: bool = True
+    """Turn the plugin off without removing it."""
+    roots: list[str] = ["projects", "cards"]
+    """Content folders, relative to the folder of ``mkdocs.yml``; each holds one folder per technology."""
+    repo_url: str | None = None
+    """Web address of the repository, for links to commits; defaults to MkDocs' ``repo_url``."""
+    public_only: bool = False
+    """Build only technologies with ``visibility: public`` (the public site)."""
+    rules: dict[str, RuleOverride] = {}
+    """Severity or level changes of built-in rules, by code."""
+    extra_rules: list[ExtraRule] = []
+    """Rules the organisation adds, per level."""
+    risk_threshold: Annotated[float, Field(ge=0, le=10)] = 3.0
+    """Requirements with risk at or above this need critical-scenario tests from level 7."""
+    review_cadence_days: Annotated[int, Field(ge=1)] = 180
+    """Cadence for level-9 reviews when a card does not set its own."""
+    require_review_for_graduation: Literal["error", "warning", "off"] = "warning"
+    """Severity of a graduation found in history with no review record deciding it."""
+    allow_shallow: bool = False
+    """Accept a shallow git clone, with incomplete history, instead of refusing it."""
+    cache_dir: str = ".cache/mltrl"
+    """Where parsed historical front matter is cached, relative to the config folder."""
+
+
+def settings_from_options(options: dict) -> Settings:
+    """Validate plugin options into :class:`Settings`; raise :class:`ConfigError` with every problem."""
+    try:
+        return Settings.model_validate(options or {})
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors(include_url=False):
+            where = ".".join(str(p) for p in err["loc"]) or "options"
+            lines.append(f"  mltrl.{where}: {err['msg']}")
+        raise ConfigError("invalid mltrl plugin options:\n" + "\n".join(lines)) from None
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """Reads mkdocs.yml while ignoring MkDocs' and Material's custom tags."""
+
+
+def _ignore_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node):
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_mapping(node)
+
+
+_ConfigLoader.add_multi_constructor("!", _ignore_tag)
+_ConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/", _ignore_tag)
+
+
+def find_config(start: Path) -> Path | None:
+    """The ``mkdocs.yml`` in ``start`` or its nearest parent, if any."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / CONFIG_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _merge(parent: dict, child: dict) -> dict:
+    """Deep-merge two configs the way MkDocs' ``INHERIT`` does: mappings merge, the rest is replaced."""
+    merged = dict(parent)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_yaml(config_file: Path, depth: int = 0) -> dict:
+    try:
+        raw = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_ConfigLoader) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read {config_file}: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{config_file}: expected a mapping at the top level")
+    parent = raw.pop("INHERIT", None)
+    if isinstance(parent, str):
+        if depth > 8:
+            raise ConfigError(f"{config_file}: INHERIT chain is too long")
+        raw = _merge(_read_yaml(config_file.parent / parent, depth + 1), raw)
+    return raw
+
+
+def load_settings(config_file: Path | None) -> tuple[Settings, dict]:
+    """Settings from the ``mltrl`` plugin entry of ``config_file``, and the whole raw config.
+
+    Raises :class:`ConfigError` when the file cannot be read or the options are invalid.
+    """
+    if config_file is None:
+        return Settings(), {}
+    raw = _read_yaml(config_file)
+    options: dict = {}
+    for entry in raw.get("plugins") or []:
+        if entry == "mltrl":
+            break
+        if isinstance(entry, dict) and "mltrl" in entry:
+            options = entry["mltrl"] or {}
+            break
+    else:
+        if isinstance(raw.get("plugins"), dict):
+            options = raw["plugins"].get("mltrl") or {}
+    settings = settings_from_options(options)
+    if settings.repo_url is None and isinstance(raw.get("repo_url"), str):
+        settings = settings.model_copy(update={"repo_url": raw["repo_url"]})
+    return settings, raw

@@ -1,0 +1,94 @@
+"""One diagnostics type shared by the checker, the CLI and the MkDocs plugin.
+
+A diagnostic points at a file, a 1-based line and column, carries a stable
+code and a message that says what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(str, enum.Enum):
+    """How serious a finding is. Only ``error`` makes ``mltrl check`` exit 1."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Sort key: errors first."""
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+
+@dataclass(frozen=True, order=False)
+class Diagnostic:
+    """A single finding about one place in one file."""
+
+    path: str
+    """Path of the file, relative to the content root's parent, with ``/`` separators."""
+    line: int
+    """1-based line number."""
+    column: int
+    """1-based column number."""
+    severity: Severity
+    code: str
+    """Stable code, e.g. ``FM005`` or ``L402``; see ``mltrl rules``."""
+    message: str
+    """What is wrong."""
+    hint: str = ""
+    """How to fix it (may be empty when the message already says so)."""
+    project: str | None = field(default=None, compare=False)
+    """Slug of the technology the finding belongs to, if any."""
+
+    @property
+    def text(self) -> str:
+        """Message and hint as one sentence pair."""
+        if self.hint:
+            return f"{self.message} (hint: {self.hint})"
+        return self.message
+
+    def sort_key(self) -> tuple:
+        """Files in path order, then by position, then by code."""
+        return (self.path, self.line, self.column, self.code, self.message)
+
+    def fingerprint(self) -> tuple[str, str, str]:
+        """Identity of a finding that survives unrelated edits (no line numbers).
+
+        Used by ``check --base`` to tell findings new in a change from old ones.
+        """
+        return (self.path, self.code, self.message)
+
+    def to_dict(self) -> dict:
+        """JSON form used by ``check --format json``."""
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "severity": self.severity.value,
+            "code": self.code,
+            "message": self.text,
+        }
+
+
+def sort_diagnostics(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Return the diagnostics sorted by file and position, duplicates removed."""
+    seen: set[tuple] = set()
+    unique = []
+    for diag in diagnostics:
+        key = (diag.sort_key(), diag.severity, diag.hint)
+        if key not in seen:
+            seen.add(key)
+            unique.append(diag)
+    return sorted(unique, key=Diagnostic.sort_key)
+
+
+def summarise(diagnostics: list[Diagnostic]) -> dict[str, int]:
+    """Count diagnostics per severity, plus the number of files they touch."""
+    counts = {sev.value: 0 for sev in Severity}
+    for diag in diagnostics:
+        counts[diag.severity.value] += 1
+    counts["files"] = len({d.path for d in diagnostics})
+    return counts

@@ -1,0 +1,1 @@
+"""Maturity history of technologies, derived from git commits and recorded events."""

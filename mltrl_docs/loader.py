@@ -1,0 +1,330 @@
+"""Find technologies under the content roots and read their documents into models.
+
+A technology is a folder ``<root>/<slug>/`` holding ``card.md`` and optionally
+``requirements.md``, ``ethics.md`` and ``reviews/<yyyy-mm-dd>-level-<n>.md``.
+Reading never raises on bad content: every problem becomes a diagnostic.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .config import Settings
+from .diagnostics import Diagnostic, Severity
+from .frontmatter import MAX_BYTES, ParsedDocument, parse_document
+from .models import DOCUMENT_MODELS, Card, EthicsDoc, RequirementsDoc, Review, Strict
+
+CARD = "card.md"
+REQUIREMENTS = "requirements.md"
+ETHICS = "ethics.md"
+REVIEWS = "reviews"
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+REVIEW_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-level-(\d)\.md$")
+
+
+@dataclass
+class Document:
+    """One file of a technology, parsed and (when valid) validated."""
+
+    kind: str
+    """``card``, ``requirements``, ``ethics`` or ``review``."""
+    path: str
+    """Path relative to the base folder, with ``/`` separators."""
+    parsed: ParsedDocument
+    model: Any = None
+    """The validated model, or ``None`` when the document has errors."""
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        """Findings from reading and validating this file."""
+        return self.parsed.diagnostics
+
+
+@dataclass
+class Technology:
+    """A tracked technology: its folder and documents."""
+
+    slug: str
+    root: str
+    """Content root the folder is in (``projects`` or ``cards``)."""
+    folder: str
+    """Folder relative to the base folder."""
+    card: Document | None = None
+    requirements: Document | None = None
+    ethics: Document | None = None
+    reviews: list[Document] = field(default_factory=list)
+
+    @property
+    def documents(self) -> list[Document]:
+        """All documents that exist."""
+        docs = [d for d in (self.card, self.requirements, self.ethics) if d is not None]
+        return docs + self.reviews
+
+    @property
+    def model(self) -> Card | None:
+        """The card's front matter, when valid."""
+        return self.card.model if self.card else None
+
+    @property
+    def requirement_list(self) -> list:
+        """Valid requirements, or an empty list."""
+        doc = self.requirements
+        return list(doc.model.requirements) if doc and doc.model else []
+
+    @property
+    def ethics_model(self) -> EthicsDoc | None:
+        """The ethics checklist, when present and valid."""
+        return self.ethics.model if self.ethics else None
+
+    @property
+    def review_models(self) -> list[Review]:
+        """Valid reviews, oldest first."""
+        return sorted((d.model for d in self.reviews if d.model), key=lambda r: (r.date, r.level))
+
+
+@dataclass
+class Portfolio:
+    """Everything found under the content roots."""
+
+    base_dir: Path
+    settings: Settings
+    technologies: dict[str, Technology] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    """Findings not tied to one document (e.g. an unreadable folder)."""
+
+    @property
+    def by_id(self) -> dict[str, Technology]:
+        """Technologies with a valid card, by project ID (first one wins on duplicates)."""
+        result: dict[str, Technology] = {}
+        for tech in self.technologies.values():
+            if tech.model and tech.model.id not in result:
+                result[tech.model.id] = tech
+        return result
+
+
+def relative(path: Path, base: Path) -> str:
+    """``path`` relative to ``base`` with ``/`` separators, or absolute when outside."""
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def read_document(kind: str, file: Path, display: str, base_dir: Path | None = None) -> Document:
+    """Read and validate one document; problems become diagnostics, never exceptions.
+
+    With ``base_dir``, a file that resolves outside it (through a symbolic
+    link) is refused rather than read, so a card cannot pull in other files.
+    """
+    if base_dir is not None and not _inside(file, base_dir):
+        parsed = ParsedDocument(path=display)
+        parsed.error("SEC001", 1, 1, "file is a link to a place outside the repository; it was not read",
+                     "replace the link with the file itself")
+        return Document(kind, display, parsed)
+    try:
+        with file.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        parsed = ParsedDocument(path=display)
+        parsed.error("IO001", 1, 1, f"cannot read file: {exc.strerror or exc}", "check the file's permissions")
+        return Document(kind, display, parsed)
+    return parse_and_validate(kind, data, display)
+
+
+def parse_and_validate(kind: str, data: bytes | str, display: str) -> Document:
+    """Parse ``data`` as a document of ``kind`` and validate its front matter."""
+    parsed = parse_document(data, display)
+    doc = Document(kind, display, parsed)
+    if parsed.meta is not None:
+        doc.model = validate(DOCUMENT_MODELS[kind], parsed)
+    return doc
+
+
+def validate(model: type[Strict], parsed: ParsedDocument) -> Strict | None:
+    """Validate front matter against ``model``; map every error to a positioned diagnostic."""
+    try:
+        return model.model_validate(parsed.meta)
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            parsed.diagnostics.append(_diagnostic(model, parsed, err))
+        return None
+
+
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    """The model class that owns the last element of ``loc``."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        info = current.model_fields.get(part)
+        if info is None:
+            return None
+        current = _inner_model(info.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _inner_model(annotation: Any) -> Any:
+    """The BaseModel inside ``list[X]``, ``X | None`` and similar annotations."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return getattr(annotation, "__origin__", None) and None
+
+
+_YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n"}
+
+
+def _diagnostic(model: type[Strict], parsed: ParsedDocument, err: dict) -> Diagnostic:
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in ("str", "NotApplicable")
+                                                  or "[" in str(p)))
+    where = ".".join(str(p) for p in loc) or "front matter"
+    kind = err["type"]
+    hint = ""
+    severity = Severity.ERROR
+    if kind == "missing":
+        code = "SCH001"
+        pos = parsed.position(loc[:-1])
+        if not loc[:-1]:
+            pos = type(pos)(parsed.front_matter_end, 1)
+        message = f"missing required field '{where}'"
+        info = (_model_at(model, loc) or model).model_fields.get(loc[-1]) if loc else None
+        hint = f"add '{loc[-1]}:' ({info.description})" if info and info.description else f"add '{loc[-1]}:'"
+    elif kind == "extra_forbidden":
+        code = "SCH002"
+        pos = parsed.key_position(loc)
+        message = f"unknown field '{where}'"
+        owner = _model_at(model, loc)
+        names = list(owner.model_fields) if owner else []
+        close = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
+        if close:
+            hint = f"did you mean '{close[0]}'?"
+        elif names:
+            hint = "allowed fields: " + ", ".join(names)
+    elif kind in ("literal_error", "enum"):
+        code = "SCH003"
+        pos = parsed.position(loc)
+        message = f"'{where}' must be one of {err['ctx']['expected']}, not {_show(err['input'])}"
+        close = difflib.get_close_matches(str(err["input"]), re.findall(r"'([^']*)'", err["ctx"]["expected"]), n=1)
+        hint = f"did you mean '{close[0]}'?" if close else ""
+    elif kind.endswith("_type") or kind.endswith("_parsing") or kind in ("model_attributes_type",):
+        code = "SCH004"
+        pos = parsed.position(loc)
+        expected = err["msg"].replace("Input should be ", "")
+        message = f"'{where}' should be {expected}, not {_show(err['input'])}"
+        source = parsed.sources.get(loc)
+        if kind == "bool_type" and isinstance(err["input"], str) and err["input"].lower() in _YAML11_BOOLS:
+            hint = "YAML 1.2 reads only true and false as booleans: write true or false"
+        elif kind == "string_type" and source is not None:
+            hint = f"quote it to keep it as text: \"{source}\""
+        elif kind == "int_type" and isinstance(err["input"], float):
+            hint = "write a whole number, e.g. 4"
+        elif kind == "int_type" and isinstance(err["input"], str):
+            hint = "write the number without quotes"
+        elif kind.startswith("date"):
+            hint = "write the date as YYYY-MM-DD"
+    elif kind in ("value_error", "assertion_error"):
+        code = "SCH006"
+        pos = parsed.position(loc)
+        message = f"'{where}': {err['msg'].removeprefix('Value error, ')}"
+    else:
+        code = "SCH005"
+        pos = parsed.position(loc)
+        message = f"'{where}': {err['msg'].lower()} (got {_show(err['input'])})"
+        if kind == "string_pattern_mismatch":
+            info = (_model_at(model, loc) or model).model_fields.get(loc[-1]) if loc else None
+            if info and info.description:
+                hint = info.description
+    return Diagnostic(parsed.path, pos.line, pos.column, severity, code, message, hint)
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else str(value) if not isinstance(value, (dict, list)) \
+        else type(value).__name__
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def load_portfolio(base_dir: Path, settings: Settings, only: list[Path] | None = None) -> Portfolio:
+    """Read every technology under the configured roots of ``base_dir``.
+
+    ``only``, when given, restricts reading to technologies whose folder holds
+    or lies under one of those paths.
+    """
+    portfolio = Portfolio(base_dir=base_dir, settings=settings)
+    for root in settings.roots:
+        root_dir = base_dir / root
+        if not root_dir.is_dir():
+            continue
+        try:
+            entries = sorted(root_dir.iterdir())
+        except OSError as exc:
+            portfolio.diagnostics.append(Diagnostic(relative(root_dir, base_dir), 1, 1, Severity.ERROR,
+                                                    "IO001", f"cannot list folder: {exc.strerror}"))
+            continue
+        for entry in entries:
+            if not entry.is_dir() or entry.name.startswith((".", "_")):
+                continue
+            if only is not None and not any(_related(entry, p) for p in only):
+                continue
+            tech = _load_technology(entry, root, base_dir)
+            if tech is None:
+                continue
+            if tech.slug in portfolio.technologies:
+                other = portfolio.technologies[tech.slug]
+                portfolio.diagnostics.append(Diagnostic(
+                    tech.card.path if tech.card else tech.folder, 1, 1, Severity.ERROR, "XR004",
+                    f"technology folder name '{tech.slug}' is also used in {other.folder}",
+                    "rename one of the two folders; slugs are the technologies' web addresses"))
+                continue
+            portfolio.technologies[tech.slug] = tech
+    return portfolio
+
+
+def _inside(path: Path, base: Path) -> bool:
+    try:
+        path.resolve().relative_to(base.resolve())
+        return True
+    except (ValueError, OSError):
+        return False
+
+
+def _related(folder: Path, target: Path) -> bool:
+    folder, target = folder.resolve(), target.resolve()
+    return folder == target or folder in target.parents or target in folder.parents
+
+
+def _load_technology(folder: Path, root: str, base_dir: Path) -> Technology | None:
+    rel = relative(folder, base_dir)
+    tech = Technology(slug=folder.name, root=root, folder=rel)
+    card = folder / CARD
+    markdown = list(folder.glob("*.md"))
+    if not card.is_file():
+        if not markdown and not (folder / REVIEWS).is_dir():
+            return None  # not a technology folder (e.g. assets)
+        tech.card = Document("card", f"{rel}/{CARD}", ParsedDocument(path=f"{rel}/{CARD}"))
+        tech.card.parsed.error("XR005", 1, 1, f"technology folder '{rel}' has no {CARD}",
+                               f"add {CARD} (mltrl new {folder.name} --id ID --title TITLE) or move the files")
+        return tech
+    tech.card = read_document("card", card, f"{rel}/{CARD}", base_dir)
+    if not SLUG.match(folder.name):
+        tech.card.parsed.error("XR006", 1, 1, f"folder name '{folder.name}' is not a valid slug",
+                               "use lower-case letters, digits and hyphens, e.g. 'solar-bo'")
+    if (folder / REQUIREMENTS).is_file():
+        tech.requirements = read_document("requirements", folder / REQUIREMENTS, f"{rel}/{REQUIREMENTS}", base_dir)
+    if (folder / ETHICS).is_file():
+        tech.ethics = read_document("ethics", folder / ETHICS, f"{rel}/{ETHICS}", base_dir)
+    reviews_dir = folder / REVIEWS
+    if reviews_dir.is_dir():
+        for file in sorted(reviews_dir.glob("*.md")):
+            tech.reviews.append(read_document("review", file, f"{rel}/{REVIEWS}/{file.name}", base_dir))
+    return tech

@@ -1,0 +1,67 @@
+"""Print diagnostics as text, JSON or GitHub workflow commands."""
+
+from __future__ import annotations
+
+import json
+
+from .diagnostics import Diagnostic, Severity, summarise
+
+FORMATS = ("text", "json", "github")
+
+GITHUB_ANNOTATION_LIMIT = 10
+"""GitHub shows at most 10 error and 10 warning annotations per step; the rest are dropped."""
+
+
+def format_text(diagnostics: list[Diagnostic]) -> str:
+    """``path:line:col: severity CODE message`` per finding, and a summary line."""
+    lines = [f"{d.path}:{d.line}:{d.column}: {d.severity.value} {d.code} {d.text}" for d in diagnostics]
+    counts = summarise(diagnostics)
+    if diagnostics:
+        lines.append(f"Found {counts['error']} error(s), {counts['warning']} warning(s), "
+                     f"{counts['info']} note(s) in {counts['files']} file(s).")
+    else:
+        lines.append("All checks passed.")
+    return "\n".join(lines) + "\n"
+
+
+def format_json(diagnostics: list[Diagnostic], extra: dict | None = None) -> str:
+    """The versioned JSON document of ``check --format json``."""
+    document = {"version": 1, "diagnostics": [d.to_dict() for d in diagnostics],
+                "summary": summarise(diagnostics)}
+    if extra:
+        document.update(extra)
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def escape_data(text: str) -> str:
+    """Escape the message of a GitHub workflow command."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a property value (file, title) of a GitHub workflow command."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_github(diagnostics: list[Diagnostic], limit: int = GITHUB_ANNOTATION_LIMIT) -> str:
+    """Workflow-command annotations, at most ``limit`` per severity; the rest as plain lines.
+
+    GitHub drops annotations past its per-step cap silently, so the ones left
+    over are printed as ordinary log lines (and listed in the step summary by
+    ``check --base``).
+    """
+    out = []
+    shown = {"error": 0, "warning": 0, "notice": 0}
+    for d in diagnostics:
+        command = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}[d.severity]
+        if shown[command] < limit:
+            shown[command] += 1
+            props = (f"file={escape_property(d.path)},line={d.line},col={d.column},"
+                     f"title={escape_property(f'{d.code} ({d.severity.value})')}")
+            out.append(f"::{command} {props}::{escape_data(d.text)}")
+        else:
+            out.append(escape_data(f"{d.path}:{d.line}:{d.column}: {d.severity.value} {d.code} {d.text}"))
+    counts = summarise(diagnostics)
+    out.append(f"Found {counts['error']} error(s), {counts['warning']} warning(s), "
+               f"{counts['info']} note(s) in {counts['files']} file(s).")
+    return "\n".join(out) + "\n"

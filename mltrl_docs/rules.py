@@ -1,0 +1,746 @@
+"""The level schemas and document rules: what each MLTRL level requires, with stable codes.
+
+Level rules are cumulative: a card at level *n* must meet every rule of levels
+0 to *n*. The same rule objects drive ``mltrl check``, the readiness of each
+technology, the rule reference and the site's level pages, so the
+documentation cannot drift from the checker.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from .config import ExtraRule, Settings
+from .diagnostics import Diagnostic, Severity
+from .loader import Document, Portfolio, Technology
+from .models import ETHICS_PARTS, Card, NotApplicable, answered
+from .sections import CARD_SECTIONS, SectionSpec, find_placeholders, normalise_heading, parse_sections
+
+
+@dataclass(frozen=True)
+class Miss:
+    """Where and why a rule is not met."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+    hint: str = ""
+
+
+Check = Callable[[Technology, Settings], list[Miss]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule with a stable code."""
+
+    code: str
+    title: str
+    """One-line explanation."""
+    level: int | None = None
+    """Level from which it applies (cumulative); ``None`` for rules of every document."""
+    severity: Severity = Severity.ERROR
+    check: Check | None = field(default=None, compare=False, repr=False)
+    """For level rules: returns what is missing (empty when met)."""
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _card_at(tech: Technology, path: tuple, message: str, hint: str = "") -> Miss:
+    """A miss pointing at a card field, or at its parent when the field is absent."""
+    parsed = tech.card.parsed
+    pos = parsed.key_position(path) if tuple(path) in parsed.keys else parsed.position(("level",))
+    return Miss(tech.card.path, pos.line, pos.column, message, hint)
+
+
+def _sections(tech: Technology) -> dict[str, object]:
+    parsed = tech.card.parsed
+    cached = getattr(parsed, "_sections", None)
+    if cached is None:
+        cached = {}
+        for section in parse_sections(parsed.body, parsed.body_line):
+            if section.spec and section.spec.key not in cached:
+                cached[section.spec.key] = section
+        parsed._sections = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _section_filled(*keys: str) -> Check:
+    specs = [s for s in CARD_SECTIONS if s.key in keys]
+
+    def check(tech: Technology, settings: Settings) -> list[Miss]:
+        misses = []
+        found = _sections(tech)
+        for spec in specs:
+            section = found.get(spec.key)
+            if section is None:
+                parsed = tech.card.parsed
+                misses.append(Miss(tech.card.path, parsed.body_line, 1, f"section '{spec.title}' is missing",
+                                   f"add '## {spec.title}': {spec.purpose}"))
+            elif not section.filled:
+                misses.append(Miss(tech.card.path, section.line, 1, f"section '{spec.title}' is empty",
+                                   spec.purpose))
+        return misses
+
+    return check
+
+
+def _req_doc_miss(tech: Technology, message: str, hint: str) -> Miss:
+    if tech.requirements is None:
+        return _card_at(tech, ("level",), message, "create requirements.md: " + hint)
+    pos = tech.requirements.parsed.position(("requirements",))
+    return Miss(tech.requirements.path, pos.line, pos.column, message, hint)
+
+
+def _each_requirement(tech: Technology, kind: str | None = None) -> Iterator[tuple[int, object]]:
+    for index, req in enumerate(tech.requirement_list):
+        if kind is None or req.kind == kind:
+            yield index, req
+
+
+def _req_at(tech: Technology, index: int, field_name: str | None, message: str, hint: str = "") -> Miss:
+    parsed = tech.requirements.parsed
+    path = ("requirements", index) + ((field_name,) if field_name else ())
+    pos = parsed.key_position(path) if path in parsed.keys else parsed.position(path)
+    return Miss(tech.requirements.path, pos.line, pos.column, message, hint)
+
+
+# --- level checks ---------------------------------------------------------------------------------
+
+
+def _research_owner(tech: Technology, s: Settings) -> list[Miss]:
+    if tech.model.owners.research:
+        return []
+    return [_card_at(tech, ("owners",), "no research owner is named", "add 'owners: {research: [name]}'")]
+
+
+def _sample_data(tech: Technology, s: Settings) -> list[Miss]:
+    if tech.model.datasets:
+        return []
+    return [_card_at(tech, ("datasets",), "no dataset is listed",
+                     "list the sample or synthetic data under 'datasets' with name, version and kind")]
+
+
+def _research_requirements(tech: Technology, s: Settings) -> list[Miss]:
+    if any(True for _ in _each_requirement(tech, "research")):
+        return []
+    return [_req_doc_miss(tech, "no research requirement is written",
+                          "add requirements with 'kind: research' and their verification and validation")]
+
+
+def _vv(kind: str) -> Check:
+    def check(tech: Technology, s: Settings) -> list[Miss]:
+        misses = []
+        for index, req in _each_requirement(tech, kind):
+            for step in ("verification", "validation"):
+                if not getattr(req, step).strip():
+                    written = step in tech.requirements.parsed.meta["requirements"][index]
+                    done = "verified" if step == "verification" else "validated"
+                    misses.append(_req_at(tech, index, step if written else None,
+                                          f"requirement {req.id} has no {step}",
+                                          f"describe how the requirement is {done}"))
+        return misses
+
+    return check
+
+
+def _versions(tech: Technology, s: Settings) -> list[Miss]:
+    v = tech.model.versions
+    missing = [name for name in ("code", "model", "data") if getattr(v, name) is None]
+    if not missing:
+        return []
+    return [_card_at(tech, ("versions",), f"no semantic version for {', '.join(missing)}",
+                     "add 'versions: {code: 0.1.0, model: 0.1.0, data: 0.1.0}'")]
+
+
+def _unit_integration(tech: Technology, s: Settings) -> list[Miss]:
+    t = tech.model.testing
+    missing = [name for name in ("unit", "integration") if not getattr(t, name)]
+    if not missing:
+        return []
+    return [_card_at(tech, ("testing",), f"{' and '.join(missing)} tests are not in place",
+                     "set 'testing: {unit: true, integration: true}' once they run in CI")]
+
+
+def _real_data(tech: Technology, s: Settings) -> list[Miss]:
+    if any(d.kind == "real" for d in tech.model.datasets):
+        return []
+    return [_card_at(tech, ("datasets",), "no real, representative dataset is listed",
+                     "add a dataset with 'kind: real'")]
+
+
+def _ethics_part(part: str, level_note: str) -> Check:
+    model = ETHICS_PARTS[part]
+
+    def check(tech: Technology, s: Settings) -> list[Miss]:
+        label = part.replace("_", "-")
+        if tech.ethics is None:
+            return [_card_at(tech, ("level",), f"the {label} ethics checklist is missing",
+                             f"create ethics.md (mltrl new writes one); {level_note}")]
+        ethics = tech.ethics_model
+        if ethics is None:
+            return []  # schema errors are already reported
+        values = getattr(ethics, part)
+        open_items = [name for name in model.model_fields if not answered(getattr(values, name))]
+        if not open_items:
+            return []
+        parsed = tech.ethics.parsed
+        pos = parsed.key_position((part,)) if (part,) in parsed.keys else parsed.position(())
+        return [Miss(tech.ethics.path, pos.line, pos.column,
+                     f"{len(open_items)} {label} ethics item(s) unanswered: {', '.join(open_items)}",
+                     "answer each, or write '{not_applicable: reason}'")]
+
+    return check
+
+
+def _product_owner(tech: Technology, s: Settings) -> list[Miss]:
+    if tech.model.owners.product:
+        return []
+    return [_card_at(tech, ("owners",), "no product owner is named",
+                     "add 'owners: {product: [name]}': level 4 brings product managers in")]
+
+
+def _research_validated(tech: Technology, s: Settings) -> list[Miss]:
+    return [_req_at(tech, i, "status", f"research requirement {r.id} is {r.status}, not validated",
+                    "finish its verification and validation and set 'status: validated'")
+            for i, r in _each_requirement(tech, "research") if r.status != "validated"]
+
+
+def _product_requirements(tech: Technology, s: Settings) -> list[Miss]:
+    if any(True for _ in _each_requirement(tech, "product")):
+        return []
+    return [_req_doc_miss(tech, "no product requirement is drafted",
+                          "add requirements with 'kind: product'")]
+
+
+def _service_levels(tech: Technology, s: Settings) -> list[Miss]:
+    if tech.model.service_levels:
+        return []
+    return [_card_at(tech, ("service_levels",), "no SLA or SLO is stated",
+                     "list the commitments under 'service_levels', e.g. '99.5% of requests under 200 ms'")]
+
+
+def _deployment(tech: Technology, s: Settings) -> list[Miss]:
+    if tech.model.deployment is not None:
+        return []
+    return [_card_at(tech, ("deployment",), "the deployment setting is not decided",
+                     "add 'deployment: {audience: internal, hosting: cloud, mode: batch}'")]
+
+
+def _ethics_revisit(tech: Technology, s: Settings) -> list[Miss]:
+    ethics = tech.ethics_model
+    if ethics is not None and any(r.level >= 6 for r in ethics.revisits):
+        return []
+    if tech.ethics is None:
+        return [_card_at(tech, ("level",), "the ethics checklist was not revisited at level 6",
+                         "create ethics.md and record the revisit under 'revisits'")]
+    if ethics is None:
+        return []
+    parsed = tech.ethics.parsed
+    pos = parsed.key_position(("revisits",)) if ("revisits",) in parsed.keys else parsed.position(())
+    return [Miss(tech.ethics.path, pos.line, pos.column, "the ethics checklist was not revisited at level 6",
+                 "add '- {level: 6, date: YYYY-MM-DD, summary: ...}' under 'revisits'")]
+
+
+def _flag(path: tuple, message: str, hint: str) -> Check:
+    def check(tech: Technology, s: Settings) -> list[Miss]:
+        value: object = tech.model
+        for part in path:
+            value = getattr(value, part)
+        if value:
+            return []
+        return [_card_at(tech, path, message, hint)]
+
+    return check
+
+
+def _golden_dataset(tech: Technology, s: Settings) -> list[Miss]:
+    name = tech.model.testing.golden_dataset
+    if name is None:
+        return [_card_at(tech, ("testing", "golden_dataset"), "no golden dataset is named",
+                         "set 'testing: {golden_dataset: NAME}' to a dataset listed under 'datasets'")]
+    if name not in {d.name for d in tech.model.datasets}:
+        return [_card_at(tech, ("testing", "golden_dataset"), f"golden dataset '{name}' is not listed under 'datasets'",
+                         "add it to 'datasets' with its version")]
+    return []
+
+
+def _risk_tests(tech: Technology, s: Settings) -> list[Miss]:
+    return [_req_at(tech, i, "tests" if "tests" in tech.requirements.parsed.meta["requirements"][i] else None,
+                    f"requirement {r.id} has risk {r.computed_risk:g} (at or above {s.risk_threshold:g}) "
+                    "but no critical-scenario test", "list the tests that cover it under 'tests'")
+            for i, r in _each_requirement(tech) if r.computed_risk >= s.risk_threshold and not r.tests]
+
+
+def _all_validated(tech: Technology, s: Settings) -> list[Miss]:
+    return [_req_at(tech, i, "status", f"requirement {r.id} is {r.status}, not validated",
+                    "walk it through its validation and set 'status: validated'")
+            for i, r in _each_requirement(tech) if r.status != "validated"]
+
+
+def _drift(tech: Technology, s: Settings) -> list[Miss]:
+    m = tech.model.monitoring
+    missing = [name.replace("_", " ") for name in ("data_drift", "concept_drift") if not getattr(m, name)]
+    if not missing:
+        return []
+    return [_card_at(tech, ("monitoring",), f"{' and '.join(missing)} not monitored",
+                     "set 'monitoring: {data_drift: true, concept_drift: true}' once alerts are in place")]
+
+
+LEVEL_RULES: tuple[Rule, ...] = (
+    Rule("L001", "The TL;DR and key assumptions are written.", 0, check=_section_filled("tldr", "assumptions")),
+    Rule("L002", "A research owner is named.", 0, check=_research_owner),
+    Rule("L101", "Sample data (a subset or synthetic) is identified.", 1, check=_sample_data),
+    Rule("L102", "The model and data sections are written.", 1, check=_section_filled("model", "data")),
+    Rule("L201", "A research requirements document exists.", 2, check=_research_requirements),
+    Rule("L202", "Every research requirement has verification and validation.", 2, check=_vv("research")),
+    Rule("L203", "Top-level requirements and metrics are on the card.", 2,
+         check=_section_filled("requirements", "metrics")),
+    Rule("L301", "Code, model and data carry semantic versions.", 3, check=_versions),
+    Rule("L302", "Unit and integration tests are in place.", 3, check=_unit_integration),
+    Rule("L303", "The testing status is written.", 3, check=_section_filled("testing")),
+    Rule("L401", "Real, representative data is used.", 4, check=_real_data),
+    Rule("L402", "The pre-development ethics checklist is complete.", 4,
+         check=_ethics_part("pre_development", "the ethics conversation is required from level 4")),
+    Rule("L403", "A product owner is named.", 4, check=_product_owner),
+    Rule("L404", "Intended use and ethics are on the card.", 4, check=_section_filled("intended_use", "ethics")),
+    Rule("L501", "Every research requirement is verified and validated.", 5, check=_research_validated),
+    Rule("L502", "Product requirements are drafted.", 5, check=_product_requirements),
+    Rule("L503", "Caveats and edge cases are written.", 5, check=_section_filled("caveats")),
+    Rule("L601", "Every product requirement has verification and validation.", 6, check=_vv("product")),
+    Rule("L602", "SLA and SLO commitments are stated.", 6, check=_service_levels),
+    Rule("L603", "The deployment setting is decided.", 6, check=_deployment),
+    Rule("L604", "The ethics checklist was revisited at level 6 or later.", 6, check=_ethics_revisit),
+    Rule("L605", "Robustness is tested.", 6,
+         check=_flag(("testing", "robustness"), "robustness is not tested",
+                     "test perturbations, adversarial inputs and other data sources; then set "
+                     "'testing: {robustness: true}'")),
+    Rule("L701", "A golden dataset is named for CI/CD.", 7, check=_golden_dataset),
+    Rule("L702", "Every high-risk requirement has critical-scenario tests (the risk table).", 7, check=_risk_tests),
+    Rule("L703", "Critical scenarios and data slices are tested.", 7,
+         check=_flag(("testing", "critical_scenarios"), "no critical-scenario tests are listed",
+                     "list them under 'testing: {critical_scenarios: [...]}'")),
+    Rule("L704", "The post-development ethics checklist is complete.", 7,
+         check=_ethics_part("post_development", "one paragraph per question")),
+    Rule("L801", "Every requirement is validated.", 8, check=_all_validated),
+    Rule("L802", "Deployment tests ran (A/B, shadow, canary or blue/green).", 8,
+         check=_flag(("testing", "deployment"), "no deployment test is recorded",
+                     "list them under 'testing: {deployment: [shadow, canary]}'")),
+    Rule("L803", "Data distributions are logged automatically.", 8,
+         check=_flag(("monitoring", "data_logging"), "data distributions are not logged",
+                     "set 'monitoring: {data_logging: true}' once logging runs")),
+    Rule("L901", "Data drift and concept drift are monitored.", 9, check=_drift),
+    Rule("L902", "A review cadence is set.", 9,
+         check=_flag(("review_cadence_days",), "no review cadence is set",
+                     "set 'review_cadence_days: 90' (a deployed technology is reviewed regularly)")),
+    Rule("L903", "Users have a way to report problems.", 9,
+         check=_flag(("monitoring", "feedback"), "no user feedback path is described",
+                     "describe it under 'monitoring: {feedback: ...}'")),
+)
+"""Built-in level rules, in level order."""
+
+
+DOCUMENT_RULES: tuple[Rule, ...] = (
+    Rule("FM001", "A document starts with front matter between two '---' lines."),
+    Rule("FM002", "Front matter is closed by a '---' line."),
+    Rule("FM003", "Front matter is a mapping of fields."),
+    Rule("FM004", "Front matter is valid YAML."),
+    Rule("FM005", "No key appears twice in the same mapping."),
+    Rule("FM006", "No YAML anchors or aliases."),
+    Rule("FM007", "No explicit YAML tags."),
+    Rule("FM008", "Front matter is nested at most 32 levels deep."),
+    Rule("FM009", "A document is at most 1 MB."),
+    Rule("FM010", "A document is valid UTF-8."),
+    Rule("FM011", "A document is not empty."),
+    Rule("FM012", "A document has no byte order mark.", severity=Severity.WARNING),
+    Rule("FM013", "Mapping keys are plain text; no merge keys."),
+    Rule("IO001", "Files and folders can be read."),
+    Rule("SEC001", "Documents are files of the repository, not links to outside it."),
+    Rule("SCH001", "Required fields are present."),
+    Rule("SCH002", "No unknown fields."),
+    Rule("SCH003", "Fields with a fixed set of values use one of them."),
+    Rule("SCH004", "Fields have the right type (YAML 1.2: quote text that looks like a number)."),
+    Rule("SCH005", "Values are within range and in the right format."),
+    Rule("SCH006", "Values pass the field's own checks (e.g. safe link schemes)."),
+    Rule("DOC001", "The card has every TRL card section.", severity=Severity.WARNING),
+    Rule("PH001", "No placeholder text (TODO, TBD, FIXME, [[fill in ...]]) is left.", severity=Severity.WARNING),
+    Rule("REQ001", "Requirement IDs are unique within a technology."),
+    Rule("REQ002", "A written risk equals p_failure x value."),
+    Rule("REV001", "A review's to_level agrees with its decision."),
+    Rule("REV002", "A review file is named YYYY-MM-DD-level-N.md after its date and level."),
+    Rule("REV003", "A graduation review answers the four debrief questions.", severity=Severity.WARNING),
+    Rule("REV004", "A review deciding 'tasks' lists the tasks.", severity=Severity.WARNING),
+    Rule("DS001", "Dataset names are unique within a card."),
+    Rule("XR001", "Project IDs are unique across the portfolio."),
+    Rule("XR002", "Every component and coupled ID names an existing technology."),
+    Rule("XR003", "A composed technology's level is at most the lowest level of its components."),
+    Rule("XR004", "Technology folder names are unique across content roots."),
+    Rule("XR005", "Every technology folder has a card.md."),
+    Rule("XR006", "Technology folder names are valid slugs."),
+    Rule("XR007", "A technology is not a component of itself, directly or through others."),
+    Rule("XR008", "A public technology does not refer or link to an internal one."),
+)
+"""Rules every document follows whatever its level."""
+
+
+def all_rules(settings: Settings) -> list[Rule]:
+    """Built-in and configured rules, with configured levels and severities applied; ``off`` rules left out."""
+    rules = []
+    for rule in (*DOCUMENT_RULES, *LEVEL_RULES, *(_extra_rule(x) for x in settings.extra_rules)):
+        override = settings.rules.get(rule.code)
+        if override is not None:
+            if override.severity == "off":
+                continue
+            changes = {}
+            if override.severity is not None:
+                changes["severity"] = Severity(override.severity)
+            if override.level is not None and rule.level is not None:
+                changes["level"] = override.level
+            rule = Rule(**{**rule.__dict__, **changes})
+        rules.append(rule)
+    return rules
+
+
+def known_codes(settings: Settings) -> set[str]:
+    """Every rule code, built-in or configured, including disabled ones."""
+    return {r.code for r in (*DOCUMENT_RULES, *LEVEL_RULES)} | {x.code for x in settings.extra_rules}
+
+
+def _extra_rule(extra: ExtraRule) -> Rule:
+    if extra.field is not None:
+        path = tuple(extra.field.split("."))
+        title = extra.description or f"The card fills '{extra.field}'."
+
+        def check(tech: Technology, s: Settings) -> list[Miss]:
+            value: object = tech.card.parsed.meta
+            for part in path:
+                value = value.get(part) if isinstance(value, dict) else None
+            if value not in (None, "", [], {}):
+                return []
+            return [_card_at(tech, path, f"'{extra.field}' is not filled", title)]
+    else:
+        spec = SectionSpec(normalise_heading(extra.section), extra.section, (), extra.level,
+                           extra.description or f"The '{extra.section}' section.")
+        title = extra.description or f"The card has a filled '{extra.section}' section."
+
+        def check(tech: Technology, s: Settings) -> list[Miss]:
+            parsed = tech.card.parsed
+            for section in parse_sections(parsed.body, parsed.body_line):
+                if normalise_heading(section.title) == spec.key:
+                    if section.filled:
+                        return []
+                    return [Miss(tech.card.path, section.line, 1, f"section '{spec.title}' is empty", title)]
+            return [Miss(tech.card.path, parsed.body_line, 1, f"section '{spec.title}' is missing",
+                         f"add '## {spec.title}'")]
+
+    return Rule(extra.code, title, extra.level, Severity(extra.severity), check)
+
+
+# --- readiness ------------------------------------------------------------------------------------
+
+
+@dataclass
+class RuleResult:
+    """Whether one level rule is met by a technology."""
+
+    rule: Rule
+    misses: list[Miss]
+
+    @property
+    def met(self) -> bool:
+        """True when nothing is missing."""
+        return not self.misses
+
+
+@dataclass
+class Readiness:
+    """Which rules of its level a technology meets, and what it lacks to graduate."""
+
+    level: int
+    current: list[RuleResult]
+    """Rules of levels 0 to ``level``."""
+    next: list[RuleResult]
+    """Rules added by ``level + 1`` (empty at level 9)."""
+
+    @property
+    def met(self) -> int:
+        """Number of current-level rules met."""
+        return sum(r.met for r in self.current)
+
+    @property
+    def total(self) -> int:
+        """Number of current-level rules."""
+        return len(self.current)
+
+    @property
+    def ready_to_graduate(self) -> bool:
+        """Every rule of this level and of the next is met."""
+        return all(r.met for r in self.current) and all(r.met for r in self.next)
+
+    def to_dict(self) -> dict:
+        """JSON form for the export."""
+        def rows(results: list[RuleResult]) -> list[dict]:
+            return [{"code": r.rule.code, "level": r.rule.level, "title": r.rule.title, "met": r.met,
+                     "missing": [m.message for m in r.misses]} for r in results]
+        return {"level": self.level, "met": self.met, "total": self.total,
+                "ready_to_graduate": self.ready_to_graduate, "current": rows(self.current),
+                "next": rows(self.next)}
+
+
+def level_rules(settings: Settings) -> list[Rule]:
+    """Level rules in force, sorted by level then code."""
+    return sorted((r for r in all_rules(settings) if r.level is not None and r.check),
+                  key=lambda r: (r.level, r.code))
+
+
+def readiness(tech: Technology, settings: Settings, rules: list[Rule] | None = None) -> Readiness | None:
+    """Readiness of ``tech``, or ``None`` when its card is not valid."""
+    card: Card | None = tech.model
+    if card is None:
+        return None
+    rules = level_rules(settings) if rules is None else rules
+    current = [RuleResult(r, r.check(tech, settings)) for r in rules if r.level <= card.level]
+    upcoming = [RuleResult(r, r.check(tech, settings)) for r in rules if r.level == card.level + 1]
+    return Readiness(card.level, current, upcoming)
+
+
+# --- document and cross-document rules ------------------------------------------------------------------
+
+
+def _doc_diag(doc: Document, line: int, column: int, code: str, message: str, hint: str = "") -> Diagnostic:
+    return Diagnostic(doc.path, line, column, Severity.ERROR, code, message, hint)
+
+
+def _strings(value: object, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, path + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, path + (index,))
+
+
+def placeholder_findings(doc: Document) -> list[Diagnostic]:
+    """Placeholder text in the front matter's strings and in the body."""
+    parsed = doc.parsed
+    found = []
+    if parsed.meta is not None:
+        for path, text in _strings(parsed.meta):
+            for _, col, match in find_placeholders(text):
+                pos = parsed.position(path)
+                found.append(_doc_diag(doc, pos.line, pos.column, "PH001",
+                                       f"placeholder '{match}' left in '{'.'.join(map(str, path))}'",
+                                       "replace it with real content"))
+    if parsed.meta is not None or parsed.body:
+        for line, col, match in find_placeholders(parsed.body, parsed.body_line):
+            found.append(_doc_diag(doc, line, col, "PH001", f"placeholder '{match}' left in the text",
+                                   "replace it with real content"))
+    return found
+
+
+def _card_structure(tech: Technology) -> list[Diagnostic]:
+    doc = tech.card
+    found = _sections(tech)
+    out = []
+    for spec in CARD_SECTIONS:
+        if spec.key not in found:
+            out.append(_doc_diag(doc, doc.parsed.body_line, 1, "DOC001", f"the card has no '{spec.title}' section",
+                                 f"add '## {spec.title}': {spec.purpose}"))
+    names: dict[str, int] = {}
+    for index, dataset in enumerate(tech.model.datasets):
+        if dataset.name in names:
+            pos = doc.parsed.position(("datasets", index, "name"))
+            out.append(_doc_diag(doc, pos.line, pos.column, "DS001", f"dataset '{dataset.name}' is listed twice",
+                                 "give each dataset version its own name or merge the entries"))
+        names[dataset.name] = index
+    return out
+
+
+def _requirement_findings(tech: Technology) -> list[Diagnostic]:
+    doc = tech.requirements
+    out = []
+    seen: dict[str, int] = {}
+    for index, req in enumerate(tech.requirement_list):
+        if req.id in seen:
+            pos = doc.parsed.position(("requirements", index, "id"))
+            out.append(_doc_diag(doc, pos.line, pos.column, "REQ001",
+                                 f"requirement ID {req.id} is used twice", "number each requirement uniquely"))
+        seen[req.id] = index
+        if req.risk is not None and abs(req.risk - req.computed_risk) > 1e-6:
+            pos = doc.parsed.position(("requirements", index, "risk"))
+            out.append(_doc_diag(doc, pos.line, pos.column, "REQ002",
+                                 f"requirement {req.id}: risk {req.risk:g} is not p_failure x value "
+                                 f"= {req.p_failure:g} x {req.value} = {req.computed_risk:g}",
+                                 f"write 'risk: {req.computed_risk:g}' or remove it (it is derived)"))
+    return out
+
+
+_REVIEW_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-level-(\d)\.md$")
+
+
+def _review_findings(doc: Document) -> list[Diagnostic]:
+    review = doc.model
+    out = []
+    parsed = doc.parsed
+    name = doc.path.rsplit("/", 1)[-1]
+    expected = f"{review.date.isoformat()}-level-{review.level}.md"
+    if name != expected:
+        out.append(_doc_diag(doc, 1, 1, "REV002", f"review file is named '{name}' but records level "
+                             f"{review.level} on {review.date.isoformat()}", f"rename it to '{expected}'"))
+    pos = parsed.key_position(("to_level",)) if ("to_level",) in parsed.keys else parsed.key_position(("decision",))
+    to, level, decision = review.to_level, review.level, review.decision
+    problem = None
+    if decision == "graduate" and to is not None and to != level + 1:
+        problem = f"a graduation from level {level} goes to level {level + 1}, not {to}", f"set 'to_level: {level + 1}'"
+    elif decision == "switchback" and (to is None or to >= level):
+        problem = (f"a switchback from level {level} needs a lower 'to_level'",
+                   f"set 'to_level' to a level below {level}")
+    elif decision in ("tasks", "pause", "stop") and to is not None and to != level:
+        problem = f"decision '{decision}' does not change the level", "remove 'to_level'"
+    elif decision == "graduate" and level == 9:
+        problem = "level 9 is the highest; there is nothing to graduate to", "use 'tasks' or 'switchback'"
+    if problem:
+        out.append(_doc_diag(doc, pos.line, pos.column, "REV001", problem[0], problem[1]))
+    if decision == "graduate":
+        missing = [k for k, v in review.debrief.model_dump().items() if not v.strip()]
+        if missing:
+            dpos = parsed.key_position(("debrief",))
+            out.append(Diagnostic(doc.path, dpos.line, dpos.column, Severity.WARNING, "REV003",
+                                  f"the stage debrief does not answer: {', '.join(missing)}",
+                                  "answer what was accomplished, punted, learned, and the tech debt"))
+    if decision == "tasks" and not review.tasks:
+        dpos = parsed.key_position(("decision",))
+        out.append(Diagnostic(doc.path, dpos.line, dpos.column, Severity.WARNING, "REV004",
+                              "the review asks for more work but lists no tasks",
+                              "list specific, ideally measurable tasks under 'tasks'"))
+    return out
+
+
+def _cross_findings(portfolio: Portfolio) -> list[Diagnostic]:
+    out = []
+    by_id = portfolio.by_id
+    for tech in portfolio.technologies.values():
+        card = tech.model
+        if card is None:
+            continue
+        parsed = tech.card.parsed
+        first = by_id[card.id]
+        if first is not tech:
+            pos = parsed.position(("id",))
+            out.append(_doc_diag(tech.card, pos.line, pos.column, "XR001",
+                                 f"project ID {card.id} is also used by {first.card.path}",
+                                 "give each technology its own ID"))
+        for field_name in ("components", "coupled"):
+            for index, ref in enumerate(getattr(card, field_name)):
+                pos = parsed.position((field_name, index))
+                target = by_id.get(ref)
+                if target is None:
+                    close = [i for i in by_id if i.lower() == ref.lower()]
+                    out.append(_doc_diag(tech.card, pos.line, pos.column, "XR002",
+                                         f"{field_name[:-1] if field_name == 'components' else 'coupled'} "
+                                         f"'{ref}' is not the ID of any technology",
+                                         f"did you mean '{close[0]}'?" if close else "check the ID on its card"))
+                elif card.visibility == "public" and target.model.visibility != "public":
+                    out.append(_doc_diag(tech.card, pos.line, pos.column, "XR008",
+                                         f"public technology refers to internal technology '{ref}'",
+                                         "make that technology public too, or remove the reference"))
+        levels = [(by_id[c].model.level, c) for c in card.components if c in by_id and c != card.id]
+        if levels:
+            lowest, which = min(levels)
+            if card.level > lowest:
+                pos = parsed.position(("level",))
+                out.append(_doc_diag(tech.card, pos.line, pos.column, "XR003",
+                                     f"level {card.level} is above component {which} at level {lowest}",
+                                     f"a system is only as ready as its least ready component: "
+                                     f"set 'level: {lowest}' or mature {which} first"))
+        if _in_cycle(card.id, by_id):
+            pos = parsed.position(("components",))
+            out.append(_doc_diag(tech.card, pos.line, pos.column, "XR007",
+                                 f"{card.id} is one of its own components",
+                                 "remove the loop from 'components'"))
+        if card.visibility == "public":
+            out.extend(_internal_links(tech, portfolio))
+    return out
+
+
+def _in_cycle(start: str, by_id: dict[str, Technology]) -> bool:
+    stack = [c for c in by_id[start].model.components]
+    seen: set[str] = set()
+    while stack:
+        current = stack.pop()
+        if current == start:
+            return True
+        if current in seen or current not in by_id:
+            continue
+        seen.add(current)
+        stack.extend(by_id[current].model.components)
+    return False
+
+
+_LINK = re.compile(r"\]\(\s*<?([^)\s>]+)")
+
+
+def _internal_links(tech: Technology, portfolio: Portfolio) -> list[Diagnostic]:
+    """Relative links from a public technology's documents into an internal technology's folder."""
+    from posixpath import normpath, dirname
+
+    internal = {t.folder: t for t in portfolio.technologies.values()
+                if t.model is None or t.model.visibility != "public"}
+    out = []
+    for doc in tech.documents:
+        for offset, line in enumerate(doc.parsed.body.split("\n")):
+            for match in _LINK.finditer(line):
+                target = match.group(1).split("#")[0]
+                if not target or re.match(r"[a-z][a-z0-9+.-]*:", target, re.I):
+                    continue
+                resolved = normpath(f"{dirname(doc.path)}/{target}")
+                for folder, other in internal.items():
+                    if resolved == folder or resolved.startswith(folder + "/"):
+                        out.append(_doc_diag(doc, doc.parsed.body_line + offset, match.start(1) + 1, "XR008",
+                                             f"public document links to internal technology '{other.slug}'",
+                                             "remove the link, or make that technology public"))
+    return out
+
+
+# --- the run --------------------------------------------------------------------------------------------
+
+
+def check_portfolio(portfolio: Portfolio) -> list[Diagnostic]:
+    """Every finding for the portfolio: reading, schema, document, level and cross-document rules."""
+    settings = portfolio.settings
+    rules = {r.code: r for r in all_rules(settings)}
+    raw: list[Diagnostic] = list(portfolio.diagnostics)
+    levels = level_rules(settings)
+    for tech in portfolio.technologies.values():
+        for doc in tech.documents:
+            raw.extend(doc.diagnostics)
+            raw.extend(placeholder_findings(doc))
+        if tech.model is not None:
+            raw.extend(_card_structure(tech))
+            for rule in levels:
+                if rule.level <= tech.model.level:
+                    for miss in rule.check(tech, settings):
+                        raw.append(Diagnostic(miss.path, miss.line, miss.column, rule.severity, rule.code,
+                                              f"level {tech.model.level}: {miss.message}", miss.hint))
+        if tech.requirements is not None and tech.requirements.model is not None:
+            raw.extend(_requirement_findings(tech))
+        for doc in tech.reviews:
+            if doc.model is not None:
+                raw.extend(_review_findings(doc))
+    raw.extend(_cross_findings(portfolio))
+    slug_of = {d.path: t.slug for t in portfolio.technologies.values() for d in t.documents}
+    out = []
+    for diag in raw:
+        rule = rules.get(diag.code)
+        if rule is None and diag.code in known_codes(settings):
+            continue  # turned off
+        severity = rule.severity if rule is not None else diag.severity
+        out.append(Diagnostic(diag.path, diag.line, diag.column, severity, diag.code, diag.message, diag.hint,
+                              slug_of.get(diag.path)))
+    return out

@@ -1,0 +1,34 @@
+"""Locate the content: the folder of ``mkdocs.yml`` (or the working folder) and its settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import ConfigError, Settings, find_config, load_settings
+
+
+@dataclass
+class Workspace:
+    """Where the content lives and how it is configured."""
+
+    base_dir: Path
+    """Folder holding ``mkdocs.yml`` (or the content roots when there is none)."""
+    config_file: Path | None
+    settings: Settings
+    raw_config: dict
+    """The whole ``mkdocs.yml`` as plain data (custom tags ignored)."""
+
+
+def open_workspace(start: Path | None = None, config_file: Path | None = None) -> Workspace:
+    """Find and read the configuration; raise :class:`ConfigError` when it is unusable."""
+    start = (start or Path.cwd()).resolve()
+    if config_file is not None:
+        if not config_file.is_file():
+            raise ConfigError(f"configuration file not found: {config_file}")
+        config_file = config_file.resolve()
+    else:
+        config_file = find_config(start)
+    settings, raw = load_settings(config_file)
+    base = config_file.parent if config_file else start
+    return Workspace(base, config_file, settings, raw)
