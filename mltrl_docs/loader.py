@@ -8,7 +8,9 @@ Reading never raises on bad content: every problem becomes a diagnostic.
 from __future__ import annotations
 
 import difflib
+import posixpath
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,10 +125,7 @@ def read_document(kind: str, file: Path, display: str, base_dir: Path | None = N
     link) is refused rather than read, so a card cannot pull in other files.
     """
     if base_dir is not None and not _inside(file, base_dir):
-        parsed = ParsedDocument(path=display)
-        parsed.error("SEC001", 1, 1, "file is a link to a place outside the repository; it was not read",
-                     "replace the link with the file itself")
-        return Document(kind, display, parsed)
+        return _refused_link(kind, display)
     try:
         with file.open("rb") as handle:
             data = handle.read(MAX_BYTES + 1)
@@ -135,6 +134,13 @@ def read_document(kind: str, file: Path, display: str, base_dir: Path | None = N
         parsed.error("IO001", 1, 1, f"cannot read file: {exc.strerror or exc}", "check the file's permissions")
         return Document(kind, display, parsed)
     return parse_and_validate(kind, data, display)
+
+
+def _refused_link(kind: str, display: str) -> Document:
+    parsed = ParsedDocument(path=display)
+    parsed.error("SEC001", 1, 1, "file is a link to a place outside the repository; it was not read",
+                 "replace the link with the file itself")
+    return Document(kind, display, parsed)
 
 
 def parse_and_validate(kind: str, data: bytes | str, display: str) -> Document:
@@ -276,18 +282,81 @@ def load_portfolio(base_dir: Path, settings: Settings, only: list[Path] | None =
                 continue
             if only is not None and not any(_related(entry, p) for p in only):
                 continue
-            tech = _load_technology(entry, root, base_dir)
-            if tech is None:
-                continue
-            if tech.slug in portfolio.technologies:
-                other = portfolio.technologies[tech.slug]
-                portfolio.diagnostics.append(Diagnostic(
-                    tech.card.path if tech.card else tech.folder, 1, 1, Severity.ERROR, "XR004",
-                    f"technology folder name '{tech.slug}' is also used in {other.folder}",
-                    "rename one of the two folders; slugs are the technologies' web addresses"))
-                continue
-            portfolio.technologies[tech.slug] = tech
+            _add_technology(portfolio, _load_technology(entry, root, base_dir))
     return portfolio
+
+
+def _add_technology(portfolio: Portfolio, tech: Technology | None) -> None:
+    if tech is None:
+        return
+    if tech.slug in portfolio.technologies:
+        other = portfolio.technologies[tech.slug]
+        portfolio.diagnostics.append(Diagnostic(
+            tech.card.path if tech.card else tech.folder, 1, 1, Severity.ERROR, "XR004",
+            f"technology folder name '{tech.slug}' is also used in {other.folder}",
+            "rename one of the two folders; slugs are the technologies' web addresses"))
+        return
+    portfolio.technologies[tech.slug] = tech
+
+
+def load_portfolio_from_files(base_dir: Path, settings: Settings, files: Mapping[str, bytes | None]) -> Portfolio:
+    """Build a portfolio from in-memory files, read exactly as :func:`load_portfolio` reads folders.
+
+    ``files`` maps paths relative to ``base_dir`` (``/`` separators) to contents, e.g. the
+    blobs of a git commit, so another revision can be checked without a checkout. ``None``
+    stands for a link leading outside the repository, refused as on disk. Only technology
+    documents are parsed; other entries only tell which folders exist.
+    """
+    portfolio = Portfolio(base_dir=base_dir, settings=settings)
+    for root in settings.roots:
+        prefix = posixpath.normpath(root) + "/"
+        folders: dict[str, dict[str, bytes | None]] = {}
+        for path, data in files.items():
+            slug, sep, name = path[len(prefix):].partition("/")
+            if path.startswith(prefix) and sep and name:
+                folders.setdefault(slug, {})[name] = data
+        for slug in sorted(folders):
+            if not slug.startswith((".", "_")):
+                _add_technology(portfolio, _technology_from_files(slug, root, prefix + slug, folders[slug]))
+    return portfolio
+
+
+def _technology_from_files(slug: str, root: str, rel: str, content: dict[str, bytes | None]) -> Technology | None:
+    def read(kind: str, name: str) -> Document:
+        data = content[name]
+        if data is None:
+            return _refused_link(kind, f"{rel}/{name}")
+        return parse_and_validate(kind, data[:MAX_BYTES + 1], f"{rel}/{name}")
+
+    tech = Technology(slug=slug, root=root, folder=rel)
+    has_reviews = any(name.startswith(REVIEWS + "/") for name in content)
+    if CARD not in content:
+        if not any(name.endswith(".md") and "/" not in name for name in content) and not has_reviews:
+            return None
+        return _missing_card(tech)
+    tech.card = read("card", CARD)
+    _check_slug(tech)
+    for kind, name in (("requirements", REQUIREMENTS), ("ethics", ETHICS)):
+        if name in content:
+            setattr(tech, kind, read(kind, name))
+    for name in sorted(n for n in content if n.startswith(REVIEWS + "/") and n.endswith(".md")
+                       and n.count("/") == 1):
+        tech.reviews.append(read("review", name))
+    return tech
+
+
+def _missing_card(tech: Technology) -> Technology:
+    rel = tech.folder
+    tech.card = Document("card", f"{rel}/{CARD}", ParsedDocument(path=f"{rel}/{CARD}"))
+    tech.card.parsed.error("XR005", 1, 1, f"technology folder '{rel}' has no {CARD}",
+                           f"add {CARD} (mltrl new {tech.slug} --id ID --title TITLE) or move the files")
+    return tech
+
+
+def _check_slug(tech: Technology) -> None:
+    if not SLUG.match(tech.slug):
+        tech.card.parsed.error("XR006", 1, 1, f"folder name '{tech.slug}' is not a valid slug",
+                               "use lower-case letters, digits and hyphens, e.g. 'solar-bo'")
 
 
 def _inside(path: Path, base: Path) -> bool:
@@ -311,14 +380,9 @@ def _load_technology(folder: Path, root: str, base_dir: Path) -> Technology | No
     if not card.is_file():
         if not markdown and not (folder / REVIEWS).is_dir():
             return None  # not a technology folder (e.g. assets)
-        tech.card = Document("card", f"{rel}/{CARD}", ParsedDocument(path=f"{rel}/{CARD}"))
-        tech.card.parsed.error("XR005", 1, 1, f"technology folder '{rel}' has no {CARD}",
-                               f"add {CARD} (mltrl new {folder.name} --id ID --title TITLE) or move the files")
-        return tech
+        return _missing_card(tech)
     tech.card = read_document("card", card, f"{rel}/{CARD}", base_dir)
-    if not SLUG.match(folder.name):
-        tech.card.parsed.error("XR006", 1, 1, f"folder name '{folder.name}' is not a valid slug",
-                               "use lower-case letters, digits and hyphens, e.g. 'solar-bo'")
+    _check_slug(tech)
     if (folder / REQUIREMENTS).is_file():
         tech.requirements = read_document("requirements", folder / REQUIREMENTS, f"{rel}/{REQUIREMENTS}", base_dir)
     if (folder / ETHICS).is_file():
