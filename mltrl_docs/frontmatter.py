@@ -287,6 +287,10 @@ def _build(doc: ParsedDocument, text: str, line_offset: int) -> Any:
         line = mark.line + 1 + line_offset if mark else 1
         column = mark.column + 1 if mark else 1
         problem = exc.problem or exc.context or "invalid YAML"
+        if "nesting depth" in problem:  # libyaml's own guard against deep nesting
+            doc.error("FM008", line, column, f"front matter is nested more than {MAX_DEPTH} levels deep",
+                      "flatten the structure")
+            return _FAILED
         hint = "check indentation and quoting"
         bad_line = text.split("\n")[mark.line] if mark and mark.line < text.count("\n") else ""
         if "\t" in bad_line[: (mark.column + 1) if mark else 0] or "tab" in problem:

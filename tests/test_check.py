@@ -1,0 +1,291 @@
+"""Level schemas, cross-document rules, configuration and readiness, through the real loader."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from factories import card_body, card_meta, ethics_meta, front_matter, requirements_meta, write_technology
+
+from mltrl_docs.config import Settings, settings_from_options
+from mltrl_docs.diagnostics import Severity
+from mltrl_docs.loader import load_portfolio
+from mltrl_docs.rules import LEVEL_RULES, check_portfolio, level_rules, readiness
+
+
+def run(base: Path, settings: Settings | None = None):
+    portfolio = load_portfolio(base, settings or Settings())
+    return portfolio, check_portfolio(portfolio)
+
+
+def line_of(file: Path, needle: str, start: int = 1) -> int:
+    """1-based number of the first line at or after ``start`` that contains ``needle``."""
+    lines = file.read_text(encoding="utf-8").split("\n")
+    return next(n for n, line in enumerate(lines, 1) if n >= start and needle in line)
+
+
+def codes(diagnostics):
+    return sorted((d.path, d.line, d.code) for d in diagnostics)
+
+
+@pytest.mark.parametrize("level", range(10))
+def test_complete_technology_passes_at_every_level(tmp_path, level):
+    write_technology(tmp_path / "projects", "tech", "P1.0", level)
+    portfolio, diagnostics = run(tmp_path)
+    assert diagnostics == []
+    ready = readiness(portfolio.technologies["tech"], portfolio.settings)
+    assert ready.met == ready.total == len([r for r in LEVEL_RULES if r.level <= level])
+
+
+def test_each_level_adds_rules_cumulatively():
+    levels = {r.level for r in LEVEL_RULES}
+    assert levels == set(range(10))
+    assert len({r.code for r in LEVEL_RULES}) == len(LEVEL_RULES)
+    assert all(r.code.startswith(f"L{r.level}") for r in LEVEL_RULES)
+
+
+@pytest.mark.parametrize(
+    ("level", "change", "expected"),
+    [
+        (0, {"owners": {"research": [], "product": []}}, ("card.md", "owners:", "L002")),
+        (1, {"datasets": []}, ("card.md", "datasets:", "L101")),
+        (3, {"versions": {"code": "1.0.0"}}, ("card.md", "versions:", "L301")),
+        (3, {"testing": {"unit": True}}, ("card.md", "testing:", "L302")),
+        (4, {"datasets": [{"name": "s", "version": "1", "kind": "sample"}]}, ("card.md", "datasets:", "L401")),
+        (4, {"owners": {"research": ["r"], "product": []}}, ("card.md", "owners:", "L403")),
+        (6, {"service_levels": []}, ("card.md", "service_levels:", "L602")),
+        (9, {"review_cadence_days": None}, ("card.md", "level:", "L902")),
+    ],
+)
+def test_missing_card_evidence_is_reported_at_the_field(tmp_path, level, change, expected):
+    meta = card_meta("P1.0", "Tech", level)
+    for key, value in change.items():
+        if value is None:
+            meta.pop(key)
+        else:
+            meta[key] = value
+    folder = write_technology(tmp_path / "projects", "tech", "P1.0", level, card=meta)
+    _, diagnostics = run(tmp_path)
+    found = [(d.path.rsplit("/", 1)[-1], d.line, d.code) for d in diagnostics]
+    name, needle, code = expected
+    assert found == [(name, line_of(folder / name, needle), code)]
+    assert diagnostics[0].severity == Severity.ERROR
+    assert diagnostics[0].message.startswith(f"level {level}: ")
+
+
+def test_missing_section_content_is_reported_at_the_heading(tmp_path):
+    body = card_body("Tech").replace("Written content for testing.", "")
+    write_technology(tmp_path / "projects", "tech", "P1.0", 3, body=body)
+    _, diagnostics = run(tmp_path)
+    (diag,) = diagnostics
+    assert diag.code == "L303" and diag.message == "level 3: section 'Testing status' is empty"
+    assert diag.line == body.split("\n").index("## Testing status") + 1 + card_meta_lines(tmp_path)
+
+
+def card_meta_lines(tmp_path: Path) -> int:
+    text = (tmp_path / "projects/tech/card.md").read_text()
+    return text.split("\n")[1:].index("---") + 2
+
+
+def test_missing_section_is_a_structure_warning_and_a_level_error(tmp_path):
+    write_technology(tmp_path / "projects", "tech", "P1.0", 5, body=card_body("Tech", skip=("caveats",)))
+    _, diagnostics = run(tmp_path)
+    assert sorted((d.code, d.severity) for d in diagnostics) == [("DOC001", Severity.WARNING),
+                                                                 ("L503", Severity.ERROR)]
+
+
+def test_research_vv_and_validation(tmp_path):
+    reqs = requirements_meta(5)
+    reqs["requirements"][0]["validation"] = ""
+    reqs["requirements"][0]["status"] = "verified"
+    folder = write_technology(tmp_path / "projects", "tech", "P1.0", 5, requirements=reqs)
+    _, diagnostics = run(tmp_path)
+    file = folder / "requirements.md"
+    assert [(d.line, d.code) for d in diagnostics] == [(line_of(file, "validation:"), "L202"),
+                                                       (line_of(file, "status:"), "L501")]
+    assert diagnostics[0].message == "level 5: requirement 1.0.0 has no validation"
+
+
+def test_requirements_document_missing_points_at_the_card(tmp_path):
+    folder = write_technology(tmp_path / "projects", "tech", "P1.0", 2)
+    (folder / "requirements.md").unlink()
+    _, diagnostics = run(tmp_path)
+    (diag,) = [d for d in diagnostics if d.code == "L201"]
+    assert diag.path == "projects/tech/card.md" and diag.hint.startswith("create requirements.md")
+
+
+def test_ethics_parts_are_required_by_level(tmp_path):
+    ethics = ethics_meta(7)
+    ethics["pre_development"]["privacy"] = ""
+    ethics["post_development"]["consent"] = {"not_applicable": "No personal data is used."}
+    ethics["post_development"]["redress"] = ""
+    write_technology(tmp_path / "projects", "tech", "P1.0", 7, ethics=ethics)
+    _, diagnostics = run(tmp_path)
+    assert [(d.code, d.message) for d in diagnostics] == [
+        ("L402", "level 7: 1 pre-development ethics item(s) unanswered: privacy"),
+        ("L704", "level 7: 1 post-development ethics item(s) unanswered: redress"),
+    ]
+
+
+def test_high_risk_requirement_needs_scenario_tests(tmp_path):
+    reqs = requirements_meta(7)
+    reqs["requirements"][1]["tests"] = []  # risk 0.1 x 8 = 0.8: below the threshold
+    reqs["requirements"][0]["tests"] = []  # risk 0.2 x 5 = 1.0
+    write_technology(tmp_path / "projects", "tech", "P1.0", 7, requirements=reqs)
+    assert run(tmp_path)[1] == []
+    _, diagnostics = run(tmp_path, Settings(risk_threshold=1.0))
+    assert [(d.code, d.line) for d in diagnostics] == [("L702", 11)]
+
+
+def test_risk_arithmetic(tmp_path):
+    reqs = requirements_meta(2)
+    reqs["requirements"][0]["risk"] = 1.5
+    folder = write_technology(tmp_path / "projects", "tech", "P1.0", 2, requirements=reqs)
+    _, diagnostics = run(tmp_path)
+    (diag,) = diagnostics
+    assert (diag.code, diag.line) == ("REQ002", line_of(folder / "requirements.md", "risk: 1.5"))
+    assert diag.message == "requirement 1.0.0: risk 1.5 is not p_failure x value = 0.2 x 5 = 1"
+    reqs["requirements"][0]["risk"] = 1.0
+    write_technology(tmp_path / "projects", "tech", "P1.0", 2, requirements=reqs)
+    assert run(tmp_path)[1] == []
+
+
+def test_duplicate_requirement_ids(tmp_path):
+    reqs = requirements_meta(5)
+    reqs["requirements"][1]["id"] = "1.0.0"
+    write_technology(tmp_path / "projects", "tech", "P1.0", 5, requirements=reqs)
+    assert [d.code for d in run(tmp_path)[1]] == ["REQ001"]
+
+
+def test_cross_document_rules(tmp_path):
+    root = tmp_path / "projects"
+    write_technology(root, "base", "P1.0", 3)
+    write_technology(root, "copy", "P1.0", 3)
+    system = write_technology(root, "system", "S1.0", 4, card=card_meta("S1.0", "System", 4, components=["P1.0"],
+                                                                             coupled=["P9.9"]))
+    _, diagnostics = run(tmp_path)
+    assert codes(diagnostics) == [
+        ("projects/copy/card.md", 2, "XR001"),
+        ("projects/system/card.md", 4, "XR003"),
+        ("projects/system/card.md", line_of(system / "card.md", '"P9.9"'), "XR002"),
+    ]
+    by_code = {d.code: d for d in diagnostics}
+    assert by_code["XR003"].message == "level 4 is above component P1.0 at level 3"
+
+
+def test_component_cycle(tmp_path):
+    root = tmp_path / "projects"
+    write_technology(root, "a", "A1", 3, card=card_meta("A1", "A", 3, components=["B1"]))
+    write_technology(root, "b", "B1", 3, card=card_meta("B1", "B", 3, components=["A1"]))
+    assert sorted(d.code for d in run(tmp_path)[1]) == ["XR007", "XR007"]
+
+
+def test_public_card_may_not_refer_to_internal_ones(tmp_path):
+    write_technology(tmp_path / "projects", "secret", "P1.0", 3)
+    body = card_body("Open") + "\nSee [the other one](../../projects/secret/card.md).\n"
+    write_technology(tmp_path / "cards", "open", "O1.0", 3,
+                     card=card_meta("O1.0", "Open", 3, visibility="public", coupled=["P1.0"]), body=body)
+    diagnostics = run(tmp_path)[1]
+    assert [(d.path, d.code) for d in diagnostics] == [("cards/open/card.md", "XR008")] * 2
+
+
+def test_review_records(tmp_path):
+    reviews = {
+        "2024-01-10-level-2.md": {"level": 2, "date": "2024-01-10", "reviewers": ["peers"], "decision": "graduate",
+                                  "to_level": 4, "debrief": {"accomplished": "a", "punted": "p", "learned": "l",
+                                                             "tech_debt": "t"}},
+        "2024-02-01-level-3.md": {"level": 3, "date": "2024-02-02", "reviewers": ["peers"], "decision": "switchback"},
+        "2024-03-01-level-3.md": {"level": 3, "date": "2024-03-01", "reviewers": ["peers"], "decision": "graduate"},
+        "2024-04-01-level-3.md": {"level": 3, "date": "2024-04-01", "reviewers": ["peers"], "decision": "tasks"},
+    }
+    write_technology(tmp_path / "projects", "tech", "P1.0", 3, reviews=reviews)
+    found = sorted((d.path.rsplit("/", 1)[-1], d.code) for d in run(tmp_path)[1])
+    assert found == [
+        ("2024-01-10-level-2.md", "REV001"),
+        ("2024-02-01-level-3.md", "REV001"),
+        ("2024-02-01-level-3.md", "REV002"),
+        ("2024-03-01-level-3.md", "REV003"),
+        ("2024-04-01-level-3.md", "REV004"),
+    ]
+
+
+def test_placeholders_anywhere_are_findings(tmp_path):
+    meta = card_meta("P1.0", "Tech", 1, tags=["TBD"])
+    body = card_body("Tech") + "\nTODO: rerun the sweep.\n\n```\n# TODO inside code is fine\n```\n"
+    write_technology(tmp_path / "projects", "tech", "P1.0", 1, card=meta, body=body)
+    diagnostics = run(tmp_path)[1]
+    assert [(d.code, d.severity) for d in diagnostics] == [("PH001", Severity.WARNING)] * 2
+    assert {d.message for d in diagnostics} == {"placeholder 'TBD' left in 'tags.0'",
+                                                "placeholder 'TODO' left in the text"}
+
+
+def test_folder_without_card_and_bad_slug(tmp_path):
+    (tmp_path / "projects" / "orphan").mkdir(parents=True)
+    (tmp_path / "projects" / "orphan" / "requirements.md").write_text("---\nrequirements: []\n---\n")
+    write_technology(tmp_path / "projects", "Bad_Name", "P1.0", 0)
+    assert codes(run(tmp_path)[1]) == [("projects/Bad_Name/card.md", 1, "XR006"),
+                                       ("projects/orphan/card.md", 1, "XR005")]
+
+
+def test_symlink_outside_the_repository_is_not_read(tmp_path):
+    secret = tmp_path / "outside.md"
+    secret.write_text("---\nid: SECRET-TOKEN\n---\n")
+    repo = tmp_path / "repo"
+    write_technology(repo / "projects", "tech", "P1.0", 0)
+    (repo / "projects/tech/card.md").unlink()
+    (repo / "projects/tech/card.md").symlink_to(secret)
+    diagnostics = run(repo)[1]
+    assert codes(diagnostics) == [("projects/tech/card.md", 1, "SEC001")]
+    assert "SECRET" not in repr(diagnostics)
+
+
+def test_rule_overrides_and_extra_rules(tmp_path):
+    write_technology(tmp_path / "projects", "tech", "P1.0", 3)
+    settings = settings_from_options({
+        "rules": {"L401": {"level": 3}, "L302": {"severity": "off"}},
+        "extra_rules": [
+            {"code": "ORG001", "level": 2, "field": "links.docs", "description": "Docs are linked."},
+            {"code": "ORG002", "level": 3, "section": "Security review", "severity": "warning"},
+        ],
+    })
+    meta = card_meta("P1.0", "Tech", 3)
+    meta["testing"] = {}
+    write_technology(tmp_path / "projects", "tech", "P1.0", 3, card=meta)
+    diagnostics = run(tmp_path, settings)[1]
+    assert sorted((d.code, d.severity.value) for d in diagnostics) == [
+        ("L401", "error"), ("ORG001", "error"), ("ORG002", "warning")]
+    assert [r.code for r in level_rules(settings) if r.level == 3][:2] == ["L301", "L303"]
+
+
+def test_readiness_lists_what_the_next_level_needs(tmp_path):
+    write_technology(tmp_path / "projects", "tech", "P1.0", 3)
+    portfolio, _ = run(tmp_path)
+    ready = readiness(portfolio.technologies["tech"], portfolio.settings)
+    assert ready.met == ready.total
+    missing = {r.rule.code for r in ready.next if not r.met}
+    assert missing == {"L401", "L402", "L403"}
+    assert not ready.ready_to_graduate
+    data = ready.to_dict()
+    assert data["level"] == 3 and data["ready_to_graduate"] is False
+    assert {row["code"] for row in data["next"]} == {r.code for r in LEVEL_RULES if r.level == 4}
+
+
+def test_check_never_modifies_files(tmp_path):
+    write_technology(tmp_path / "projects", "tech", "P1.0", 5, body="TODO\n")
+    (tmp_path / "projects/tech/extra.md").write_bytes(b"\xef\xbb\xbf---\r\nid: 1\r\n")
+    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in tmp_path.rglob("*") if p.is_file()}
+    run(tmp_path)
+    after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in tmp_path.rglob("*") if p.is_file()}
+    assert before == after
+
+
+def test_documents_are_independent_of_each_other(tmp_path):
+    """One broken document does not hide the findings of the others."""
+    good = write_technology(tmp_path / "projects", "good", "P2.0", 1, card=card_meta("P2.0", "Good", 1, datasets=[]))
+    folder = write_technology(tmp_path / "projects", "broken", "P1.0", 1)
+    (folder / "card.md").write_text("---\nid: [\n---\n")
+    (folder / "ethics.md").write_text(front_matter({"pre_development": {"privcy": "x"}}))
+    assert codes(run(tmp_path)[1]) == [("projects/broken/card.md", 3, "FM004"),
+                                       ("projects/broken/ethics.md", 3, "SCH002"),
+                                       ("projects/good/card.md", line_of(good / "card.md", "datasets:"), "L101")]

@@ -1,0 +1,146 @@
+"""The ``mltrl`` command as a user runs it: a real process in a real folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from factories import card_meta, write_technology
+
+
+def mltrl(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "mltrl_docs", *args], cwd=cwd, capture_output=True, text=True,
+                          env=full_env, timeout=120, check=False)
+
+
+def test_new_then_check(tmp_path):
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "config", "user.name", "research-lead"], cwd=tmp_path, check=True)
+    made = mltrl("new", "solar-bo", "--id", "P01.1", "--title", "Solar: BO \"arrays\"", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.splitlines()[:3] == ["created projects/solar-bo/card.md",
+                                            "created projects/solar-bo/requirements.md",
+                                            "created projects/solar-bo/ethics.md"]
+    card = (tmp_path / "projects/solar-bo/card.md").read_text()
+    assert 'title: "Solar: BO \\"arrays\\""' in card and 'research: ["research-lead"]' in card
+    checked = mltrl("check", "--format", "json", cwd=tmp_path)
+    report = json.loads(checked.stdout)
+    # A fresh scaffold is valid at level 0; only its placeholders are reported, as warnings.
+    assert checked.returncode == 0
+    assert {d["code"] for d in report["diagnostics"]} == {"PH001"}
+    assert report["summary"]["error"] == 0 and report["summary"]["warning"] == len(report["diagnostics"]) > 10
+    again = mltrl("new", "solar-bo", "--id", "P01.1", "--title", "Again", cwd=tmp_path)
+    assert again.returncode == 2 and "refusing to overwrite" in again.stderr
+    assert "Again" not in (tmp_path / "projects/solar-bo/card.md").read_text()
+
+
+def test_new_rejects_bad_arguments(tmp_path):
+    assert mltrl("new", "Bad Slug", "--id", "P1", "--title", "x", cwd=tmp_path).returncode == 2
+    assert mltrl("new", "ok", "--id", "1 bad", "--title", "x", cwd=tmp_path).returncode == 2
+    assert mltrl("new", "ok", "--id", "P1", "--title", "x", "--level", "12", cwd=tmp_path).returncode == 2
+    assert not (tmp_path / "projects").exists()
+
+
+def test_check_text_and_json_agree(tmp_path):
+    meta = card_meta("P1.0", "Tech", 4, owners={"research": ["r"], "product": []})
+    write_technology(tmp_path / "projects", "tech", "P1.0", 4, card=meta)
+    write_technology(tmp_path / "cards", "open", "O1.0", 1, card=card_meta("O1.0", "Open", 1, visibility="public"))
+    text = mltrl("check", cwd=tmp_path)
+    as_json = mltrl("check", "--format", "json", cwd=tmp_path)
+    assert text.returncode == as_json.returncode == 1
+    report = json.loads(as_json.stdout)
+    assert report["version"] == 1
+    (diag,) = report["diagnostics"]
+    assert diag["path"] == "projects/tech/card.md" and diag["code"] == "L403" and diag["severity"] == "error"
+    assert diag["line"] >= 1 and diag["column"] >= 1
+    assert text.stdout.splitlines()[0] == (f"{diag['path']}:{diag['line']}:{diag['column']}: error L403 "
+                                           f"{diag['message']}")
+    assert report["summary"] == {"error": 1, "warning": 0, "info": 0, "files": 1}
+
+
+def test_check_paths_narrow_the_report(tmp_path):
+    write_technology(tmp_path / "projects", "a", "A1", 1, card=card_meta("A1", "A", 1, datasets=[]))
+    write_technology(tmp_path / "projects", "b", "B1", 1, card=card_meta("B1", "B", 1, datasets=[]))
+    narrowed = mltrl("check", "projects/b", cwd=tmp_path)
+    assert narrowed.returncode == 1
+    assert [line.split(":")[0] for line in narrowed.stdout.splitlines()[:-1]] == ["projects/b/card.md"]
+
+
+def test_check_a_folder_elsewhere(tmp_path):
+    repo = tmp_path / "repo"
+    write_technology(repo / "cards", "a", "A1", 2)
+    result = mltrl("check", str(repo), cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout == "All checks passed.\n"
+
+
+def test_github_format_is_default_on_actions(tmp_path):
+    meta = card_meta("P1.0", "100% 'done', really: yes", 1, datasets=[])
+    write_technology(tmp_path / "projects", "tech", "P1.0", 1, card=meta)
+    result = mltrl("check", cwd=tmp_path, env={"GITHUB_ACTIONS": "true"})
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("::error file=projects/tech/card.md,line=")
+    assert ",title=L101 (error)::level 1: no dataset is listed" in first
+
+
+def test_exit_2_when_the_tool_cannot_run(tmp_path):
+    missing = mltrl("check", "no/such/place", cwd=tmp_path)
+    assert missing.returncode == 2 and "no such file or folder" in missing.stderr and not missing.stdout
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\nplugins:\n  - mltrl:\n      roots: projects\n      rulez: {}\n")
+    bad_config = mltrl("check", cwd=tmp_path)
+    assert bad_config.returncode == 2
+    assert "mltrl.roots" in bad_config.stderr and "mltrl.rulez" in bad_config.stderr
+    (tmp_path / "mkdocs.yml").write_text("site_name: [\n")
+    broken_yaml = mltrl("check", cwd=tmp_path)
+    assert broken_yaml.returncode == 2 and "cannot read" in broken_yaml.stderr
+    usage = mltrl("check", "--format", "xml", cwd=tmp_path)
+    assert usage.returncode == 2
+
+
+def test_config_roots_and_inherit(tmp_path):
+    write_technology(tmp_path / "tech-cards", "a", "A1", 1, card=card_meta("A1", "A", 1, datasets=[]))
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: x\ntheme:\n  name: material\nmarkdown_extensions:\n  - pymdownx.emoji:\n"
+        "      emoji_index: !!python/name:material.extensions.emoji.twemoji\n"
+        "plugins:\n  - search\n  - mltrl:\n      roots: [tech-cards]\n      rules: {L101: {severity: warning}}\n")
+    (tmp_path / "mkdocs.public.yml").write_text("INHERIT: mkdocs.yml\nsite_name: public\n")
+    for config in ("mkdocs.yml", "mkdocs.public.yml"):
+        result = mltrl("check", "--config", config, "--format", "json", cwd=tmp_path)
+        report = json.loads(result.stdout)
+        assert result.returncode == 0
+        assert [(d["code"], d["severity"]) for d in report["diagnostics"]] == [("L101", "warning")]
+
+
+def test_schema_is_generated_from_the_models(tmp_path):
+    result = mltrl("schema", "--out", "schemas", cwd=tmp_path)
+    assert result.returncode == 0
+    names = sorted(p.name for p in (tmp_path / "schemas").iterdir())
+    assert names == ["card.schema.json", "ethics.schema.json", "requirements.schema.json", "review.schema.json"]
+    card = json.loads((tmp_path / "schemas/card.schema.json").read_text())
+    assert card["properties"]["level"] == {"description": "Current MLTRL level, an integer from 0 to 9.",
+                                           "maximum": 9, "minimum": 0, "title": "Level", "type": "integer"}
+    assert card["additionalProperties"] is False
+    assert "level" in card["required"]
+
+
+def test_rules_lists_every_code(tmp_path):
+    result = mltrl("rules", "--format", "json", cwd=tmp_path)
+    rules = json.loads(result.stdout)["rules"]
+    codes = [r["code"] for r in rules]
+    assert len(codes) == len(set(codes))
+    assert {"FM005", "SCH002", "L402", "XR003", "PH001"} <= set(codes)
+    assert all(r["title"] for r in rules)
+
+
+def test_scaffold_templates_match_the_models():
+    from mltrl_docs.frontmatter import parse_document
+    from mltrl_docs.models import ETHICS_PARTS
+    from mltrl_docs.scaffold import template
+
+    ethics = parse_document(template("ethics.md")).meta
+    for part, model in ETHICS_PARTS.items():
+        assert list(ethics[part]) == list(model.model_fields)
