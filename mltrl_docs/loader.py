@@ -185,16 +185,15 @@ def _inner_model(annotation: Any) -> Any:
         found = _inner_model(arg)
         if found is not None:
             return found
-    return getattr(annotation, "__origin__", None) and None
+    return None
 
 
 _YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n"}
 
 
 def _diagnostic(model: type[Strict], parsed: ParsedDocument, err: dict) -> Diagnostic:
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in ("str", "NotApplicable")
-                                                  or "[" in str(p)))
-    where = ".".join(str(p) for p in loc) or "front matter"
+    loc = _document_path(parsed.meta, err["loc"], err["type"])
+    where = ".".join(str(p) for p in loc) if loc else "front matter"
     kind = err["type"]
     hint = ""
     severity = Severity.ERROR
@@ -252,6 +251,27 @@ def _diagnostic(model: type[Strict], parsed: ParsedDocument, err: dict) -> Diagn
             if info and info.description:
                 hint = info.description
     return Diagnostic(parsed.path, pos.line, pos.column, severity, code, message, hint)
+
+
+def _document_path(meta: Any, loc: tuple, kind: str) -> tuple:
+    """The part of a pydantic error location that exists in the document.
+
+    Locations also hold union members and discriminator tags (``answer-text``);
+    they are dropped by walking the location through the actual data. The last
+    element is kept for ``missing`` errors, where it names the absent field.
+    """
+    path: list = []
+    current = meta
+    for index, part in enumerate(loc):
+        if isinstance(current, dict) and part in current:
+            current = current[part]
+            path.append(part)
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            current = current[part]
+            path.append(part)
+        elif kind == "missing" and index == len(loc) - 1:
+            path.append(part)
+    return tuple(path)
 
 
 def _show(value: Any) -> str:

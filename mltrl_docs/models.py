@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, StrictInt, Tag, model_validator
 
 LEVEL_NAMES = {
     0: "First principles",
@@ -285,7 +285,15 @@ class NotApplicable(Strict):
     """Why the question does not apply to this technology."""
 
 
-Answer = Annotated[str, Field(max_length=20000)] | NotApplicable
+def _answer_kind(value: object) -> str:
+    return "not-applicable" if isinstance(value, (dict, NotApplicable)) else "answer-text"
+
+
+Answer = Annotated[
+    Annotated[Annotated[str, Field(max_length=20000)], Tag("answer-text")]
+    | Annotated[NotApplicable, Tag("not-applicable")],
+    Discriminator(_answer_kind),
+]
 """An answer paragraph, or ``{not_applicable: reason}``; an empty string is unanswered."""
 
 

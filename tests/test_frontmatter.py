@@ -210,3 +210,21 @@ def test_yaml_shaped_noise_yields_findings_never_exceptions(text):
 
 def test_parse_document_accepts_str_and_bytes_equally():
     assert parse_document(VALID).meta == parse_document(VALID.encode()).meta
+
+
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        ("3", [(3, 12, "SCH004", "'pre_development.privacy' should be a valid string, not 3")]),
+        ("{reason: none}", [(3, 12, "SCH001", "missing required field 'pre_development.privacy.not_applicable'"),
+                            (3, 13, "SCH002", "unknown field 'pre_development.privacy.reason'")]),
+    ],
+)
+def test_ethics_answer_errors_are_reported_once(item, expected):
+    doc = parse_and_validate("ethics", f"---\npre_development:\n  privacy: {item}\n---\n", "e.md")
+    assert [(d.line, d.column, d.code, d.message) for d in doc.diagnostics] == expected
+
+
+def test_unknown_key_that_is_not_an_identifier():
+    doc = parse_and_validate("card", VALID.replace("level: 3", "level: 3\nmy-field: 1"), "c.md")
+    assert [(d.line, d.code, d.message) for d in doc.diagnostics] == [(5, "SCH002", "unknown field 'my-field'")]
