@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from factories import card_body, card_meta, ethics_meta, front_matter, requirements_meta, write_technology
 
 from mltrl_docs.config import Settings, settings_from_options
@@ -289,3 +292,32 @@ def test_documents_are_independent_of_each_other(tmp_path):
     assert codes(run(tmp_path)[1]) == [("projects/broken/card.md", 3, "FM004"),
                                        ("projects/broken/ethics.md", 3, "SCH002"),
                                        ("projects/good/card.md", line_of(good / "card.md", "datasets:"), "L101")]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(card=st.binary(max_size=1500), requirements=st.binary(max_size=800), review=st.binary(max_size=800))
+def test_check_on_arbitrary_bytes_yields_findings_never_exceptions(card, requirements, review):
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "projects" / "tech"
+        (folder / "reviews").mkdir(parents=True)
+        (folder / "card.md").write_bytes(card)
+        (folder / "requirements.md").write_bytes(requirements)
+        (folder / "reviews" / "2024-01-01-level-1.md").write_bytes(review)
+        diagnostics = run(Path(tmp))[1]
+        assert all(d.line >= 1 and d.column >= 1 and d.code and d.message for d in diagnostics)
+        assert diagnostics, "random bytes are never a valid card"
+
+
+def test_internal_error_exits_2_and_never_looks_like_a_result(tmp_path, monkeypatch, capsys):
+    import mltrl_docs.rules
+    from mltrl_docs.cli import main
+
+    def broken(portfolio):
+        raise RuntimeError("boom")
+
+    write_technology(tmp_path / "projects", "tech", "P1.0", 0)
+    monkeypatch.setattr(mltrl_docs.rules, "check_portfolio", broken)
+    assert main(["check", str(tmp_path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "internal error; nothing was checked" in err and "RuntimeError: boom" in err
