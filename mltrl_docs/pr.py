@@ -141,8 +141,11 @@ class _CatFile:
 
     def close(self) -> None:
         """End the git process."""
-        if self.process.stdin:
+        try:
             self.process.stdin.close()
+        except BrokenPipeError:
+            pass
+        self.process.stdout.close()
         self.process.wait(timeout=60)
 
 
