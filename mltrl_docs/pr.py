@@ -25,10 +25,11 @@ import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
+from .config import Settings
 from .diagnostics import Diagnostic, Severity, sort_diagnostics, summarise
 from .loader import CARD, REVIEWS, Portfolio, Technology, load_portfolio, load_portfolio_from_files
 from .models import LEVEL_NAMES
@@ -399,11 +400,26 @@ def _level_change(before: Technology | None, after: Technology | None) -> LevelC
     return LevelChange(a, b, "graduation" if b == a + 1 else "skip", None, review)
 
 
-def _severity(portfolio: Portfolio, code: str, default: Severity) -> Severity | None:
-    override = portfolio.settings.rules.get(code)
-    if override is not None and override.severity is not None:
-        return None if override.severity == "off" else Severity(override.severity)
-    return default
+def pr_rules(settings: Settings) -> list[Rule]:
+    """The pull-request rules in force, with configured severities; rules turned off are left out.
+
+    ``PR002`` follows the ``require_review_for_graduation`` option, like the history's own
+    finding for a graduation without a review; an entry under ``rules`` overrides either.
+    """
+    out = []
+    for rule in PR_RULES:
+        severity = rule.severity
+        if rule.code == "PR002":
+            if settings.require_review_for_graduation == "off":
+                continue
+            severity = Severity(settings.require_review_for_graduation)
+        override = settings.rules.get(rule.code)
+        if override is not None and override.severity == "off":
+            continue
+        if override is not None and override.severity is not None:
+            severity = Severity(override.severity)
+        out.append(replace(rule, severity=severity))
+    return out
 
 
 def level_change_findings(delta: TechnologyDelta, portfolio: Portfolio) -> list[Diagnostic]:
@@ -411,25 +427,21 @@ def level_change_findings(delta: TechnologyDelta, portfolio: Portfolio) -> list[
     change, tech = delta.level_change, delta.after
     if change is None or tech is None or tech.card is None:
         return []
+    rules = {r.code: r for r in pr_rules(portfolio.settings)}
     pos = tech.card.parsed.position(("level",))
     out = []
     a, b = change.from_level, change.to_level
-    if change.kind == "skip":
-        severity = _severity(portfolio, "PR001", Severity.ERROR)
-        if severity:
-            out.append(Diagnostic(tech.card.path, pos.line, pos.column, severity, "PR001",
-                                  f"level raised from {a} to {b}, skipping level {a + 1}",
-                                  f"once work has started no level is skipped: set 'level: {a + 1}' and "
-                                  f"graduate one level at a time, each decided by a review record", tech.slug))
-    elif change.review is None:
-        setting = portfolio.settings.require_review_for_graduation
-        severity = _severity(portfolio, "PR002", Severity.ERROR if setting == "error" else Severity.WARNING)
-        if severity and setting != "off":
-            decision = "graduate" if b > a else f"switchback' and 'to_level: {b}"
-            out.append(Diagnostic(tech.card.path, pos.line, pos.column, severity, "PR002",
-                                  f"level changed from {a} to {b} without a review record that decides it",
-                                  f"add {tech.folder}/{REVIEWS}/YYYY-MM-DD-level-{a}.md with 'level: {a}' and "
-                                  f"'decision: {decision}' to this change", tech.slug))
+    if change.kind == "skip" and "PR001" in rules:
+        out.append(Diagnostic(tech.card.path, pos.line, pos.column, rules["PR001"].severity, "PR001",
+                              f"level raised from {a} to {b}, skipping level {a + 1}",
+                              f"once work has started no level is skipped: set 'level: {a + 1}' and "
+                              f"graduate one level at a time, each decided by a review record", tech.slug))
+    elif change.kind != "skip" and change.review is None and "PR002" in rules:
+        decision = "graduate" if b > a else f"switchback' and 'to_level: {b}"
+        out.append(Diagnostic(tech.card.path, pos.line, pos.column, rules["PR002"].severity, "PR002",
+                              f"level changed from {a} to {b} without a review record that decides it",
+                              f"add {tech.folder}/{REVIEWS}/YYYY-MM-DD-level-{a}.md with 'level: {a}' and "
+                              f"'decision: {decision}' to this change", tech.slug))
     return out
 
 
@@ -489,7 +501,7 @@ def compare(before: Portfolio, after: Portfolio, ref: str, commit: str,
     return result
 
 
-def compare_with_ref(base_dir: Path, settings, ref: str, in_scope: Callable[[str], bool] | None = None) -> Comparison:
+def compare_with_ref(base_dir: Path, settings: Settings, ref: str, in_scope: Callable[[str], bool] | None = None) -> Comparison:
     """Load the working tree and REF, and compare them; raise :class:`GitError` when REF cannot be read."""
     commit = resolve_commit(base_dir, ref)
     files = read_tree(base_dir, commit, settings.roots)
