@@ -72,7 +72,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         return run_check_base(args)
     workspace, targets = _resolve_targets(args)
     portfolio = load_portfolio(workspace.base_dir, workspace.settings)
-    diagnostics = check_portfolio(portfolio)
+    diagnostics = check_portfolio(portfolio) + _history_findings(portfolio)
     if targets is not None:
         diagnostics = [d for d in diagnostics if _in_targets(d.path, workspace.base_dir, targets)]
     diagnostics = sort_diagnostics(diagnostics)
@@ -84,6 +84,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(format_text(diagnostics))
     return EXIT_FINDINGS if any(d.severity == Severity.ERROR for d in diagnostics) else EXIT_OK
+
+
+def _history_findings(portfolio) -> list:
+    """Findings from the git history (skips, ungated graduations...); none outside a git repository."""
+    from .history import load_history
+
+    history = load_history(portfolio)
+    return [d for d in history.diagnostics if d.code != "HIS007"]
 
 
 def cmd_new(args: argparse.Namespace) -> int:

@@ -383,6 +383,16 @@ DOCUMENT_RULES: tuple[Rule, ...] = (
     Rule("XR006", "Technology folder names are valid slugs."),
     Rule("XR007", "A technology is not a component of itself, directly or through others."),
     Rule("XR008", "A public technology does not refer or link to an internal one."),
+    Rule("HIS001", "Once started, a technology climbs one level at a time: no level is skipped (from git history)."),
+    Rule("HIS002", "No switchback goes below the level the technology started at.", severity=Severity.WARNING),
+    Rule("HIS003", "Every graduation in git history is decided by a review record (severity: option "
+         "require_review_for_graduation).", severity=Severity.WARNING),
+    Rule("HIS004", "A technology at level 9 is reviewed within its review cadence.", severity=Severity.WARNING),
+    Rule("HIS005", "Old versions of cards and reviews can be read (unreadable ones are left out of the history).",
+         severity=Severity.INFO),
+    Rule("HIS006", "History needs the full git history, not a shallow clone (fetch-depth: 0)."),
+    Rule("HIS007", "History needs the content to be in a git repository.", severity=Severity.INFO),
+    Rule("HIS008", "git can be run to read the history.", severity=Severity.WARNING),
 )
 """Rules every document follows whatever its level."""
 

@@ -17,7 +17,9 @@ EventKind = Literal["created", "graduation", "switchback", "skip", "status", "re
 """What happened: the first commit, a level change (up one, down, up by more than one), a status
 change, a review record added, an owner or reviewer change, or uncommitted changes."""
 SwitchbackKind = Literal["embedded", "review", "discovery"]
+"""Why a technology went back: predefined by the process, decided at a review, or found during work."""
 Source = Literal["git", "recorded", "working-tree"]
+"""Where an event comes from: a commit, the card's ``history`` list, or uncommitted changes."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class Event:
     """File the event was read from."""
     detail: str = ""
     """Extra text, e.g. the review decision or the owner change."""
+    review: str | None = None
+    """For level changes: path of the review record that decided it, when one was found."""
 
     def to_dict(self) -> dict:
         """JSON form of ``mltrl history --format json``."""
@@ -60,6 +64,7 @@ class Event:
             "status": self.status,
             "path": self.path,
             "detail": self.detail,
+            "review": self.review,
         }
 
 
@@ -68,8 +73,11 @@ class LevelSpan:
     """A stretch of time a technology spent at one level with one status."""
 
     level: int
+    """The level held during the span."""
     status: str
+    """``active``, ``paused`` or ``stopped``."""
     start: dt.datetime
+    """When the span began."""
     end: dt.datetime | None
     """``None`` for the current span."""
 
@@ -83,6 +91,29 @@ class CardVersion:
     date: dt.datetime
     text: str
     """Full text of ``card.md`` at that commit."""
+    path: str = ""
+    """Where the card was at that commit (folders may have moved since)."""
+    blob: str = ""
+    """Git object id of that version of the card."""
+
+    def to_dict(self) -> dict:
+        """JSON form (without the text)."""
+        return {"level": self.level, "commit": self.commit, "date": self.date.isoformat(), "path": self.path,
+                "blob": self.blob}
+
+
+@dataclass(frozen=True)
+class SkippedVersion:
+    """An old version of a card or review that could not be read, and why."""
+
+    commit: str
+    """Commit holding the unreadable version."""
+    date: dt.datetime
+    """Commit date."""
+    path: str
+    """Path of the file at that commit."""
+    reason: str
+    """What is wrong with it (the first problem found)."""
 
 
 @dataclass
@@ -96,6 +127,23 @@ class TechnologyHistory:
     """Oldest first; the last one is open."""
     prior_cards: list[CardVersion] = field(default_factory=list)
     """One per earlier level, oldest first."""
+    skipped: list[SkippedVersion] = field(default_factory=list)
+    """Old versions left out because they could not be read."""
+    folder: str = ""
+    """Current folder of the technology, relative to the base folder."""
+
+    @property
+    def start_level(self) -> int | None:
+        """The level the technology started at (its ``created`` event)."""
+        for event in self.events:
+            if event.kind == "created":
+                return event.to_level
+        return None
+
+    @property
+    def level_events(self) -> list[Event]:
+        """Events that set the level: created, graduations, skips and switchbacks."""
+        return [e for e in self.events if e.kind in ("created", "graduation", "skip", "switchback")]
 
     def time_in_level(self, now: dt.datetime) -> dict[int, float]:
         """Days spent at each level (all statuses), up to ``now`` for the current span."""
@@ -104,6 +152,15 @@ class TechnologyHistory:
             end = span.end or now
             days[span.level] = days.get(span.level, 0.0) + max((end - span.start).total_seconds(), 0) / 86400
         return days
+
+    def to_dict(self, now: dt.datetime) -> dict:
+        """JSON form of ``mltrl history --format json`` (without the envelope)."""
+        return {
+            "project": self.slug,
+            "events": [e.to_dict() for e in self.events],
+            "time_in_level": {str(k): round(v, 3) for k, v in sorted(self.time_in_level(now).items())},
+            "prior_cards": [c.to_dict() for c in self.prior_cards],
+        }
 
 
 @dataclass

@@ -1,0 +1,140 @@
+"""Findings about a technology's path: skipped levels, switchbacks too far back, ungated graduations.
+
+Codes (also listed by ``mltrl rules`` and configurable like every rule):
+``HIS001`` skip, ``HIS002`` switchback below the starting level, ``HIS003``
+graduation without a review deciding it, ``HIS004`` stale level-9 review,
+``HIS005`` unreadable old version, ``HIS006`` shallow clone, ``HIS007`` not a
+git repository, ``HIS008`` git could not be run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..diagnostics import Diagnostic, Severity
+from ..loader import Portfolio, Technology
+from .model import PortfolioHistory, TechnologyHistory
+
+SHALLOW_HINT = ("fetch the whole history: with actions/checkout set 'fetch-depth: 0', elsewhere run "
+                "'git fetch --unshallow'; or set the mltrl option 'allow_shallow: true' to accept an "
+                "incomplete history")
+
+
+def findings(portfolio: Portfolio, history: PortfolioHistory, now: dt.datetime | None = None) -> list[Diagnostic]:
+    """Every history finding for ``portfolio``, with configured severities applied (``off`` rules left out)."""
+    now = now or history.now
+    raw: list[Diagnostic] = []
+    for slug, tech_history in history.projects.items():
+        tech = portfolio.technologies.get(slug)
+        if tech is None:
+            continue
+        raw.extend(technology_findings(tech, tech_history, portfolio, now))
+    return apply_rule_settings(raw, portfolio)
+
+
+def apply_rule_settings(raw: list[Diagnostic], portfolio: Portfolio) -> list[Diagnostic]:
+    """Apply the configured severity of each code; drop codes turned ``off``."""
+    from ..rules import all_rules
+
+    settings = portfolio.settings
+    rules = {r.code: r for r in all_rules(settings)}
+    out = []
+    for diag in raw:
+        rule = rules.get(diag.code)
+        if rule is None and diag.code.startswith("HIS"):
+            continue  # turned off
+        severity = diag.severity
+        if rule is not None and diag.code in settings.rules and settings.rules[diag.code].severity:
+            severity = rule.severity
+        out.append(Diagnostic(diag.path, diag.line, diag.column, severity, diag.code, diag.message, diag.hint,
+                              diag.project))
+    return out
+
+
+def _where(tech: Technology) -> tuple[str, int, int]:
+    card = tech.card
+    if card is None:
+        return f"{tech.folder}/card.md", 1, 1
+    parsed = card.parsed
+    pos = parsed.key_position(("level",)) if ("level",) in parsed.keys else parsed.position(())
+    return card.path, pos.line, pos.column
+
+
+def _commit_note(event) -> str:
+    when = event.date.date().isoformat()
+    if event.source == "git" and event.commit:
+        return f"in commit {event.commit[:10]} ({when})"
+    return f"in the recorded history ({when})"
+
+
+def technology_findings(tech: Technology, history: TechnologyHistory, portfolio: Portfolio,
+                        now: dt.datetime) -> list[Diagnostic]:
+    """History findings of one technology, at their default severities."""
+    settings = portfolio.settings
+    path, line, column = _where(tech)
+    out: list[Diagnostic] = []
+
+    def add(severity: Severity, code: str, message: str, hint: str, at: tuple | None = None) -> None:
+        where = at or (path, line, column)
+        out.append(Diagnostic(where[0], where[1], where[2], severity, code, message, hint, tech.slug))
+
+    start = history.start_level
+    for event in history.events:
+        if event.kind == "skip":
+            missed = ", ".join(str(n) for n in range(event.from_level + 1, event.to_level))
+            add(Severity.ERROR, "HIS001",
+                f"level went from {event.from_level} to {event.to_level} {_commit_note(event)}, skipping level(s) "
+                f"{missed}",
+                "once started, no level may be skipped: if the missing levels were passed outside git, list "
+                "them under 'history:' with their dates; otherwise go back to the first skipped level")
+        elif event.kind == "switchback" and start is not None and event.to_level < start:
+            add(Severity.WARNING, "HIS002",
+                f"switched back from level {event.from_level} to {event.to_level} {_commit_note(event)}, below "
+                f"level {start} where the technology started",
+                "the team never worked at that level; prefer a separate research technology (a bifurcation) "
+                "for the work that needs it")
+        elif (event.kind == "graduation" and event.source == "git" and event.review is None
+              and settings.require_review_for_graduation != "off"):
+            level = event.from_level
+            add(Severity(settings.require_review_for_graduation), "HIS003",
+                f"graduated from level {level} to {event.to_level} {_commit_note(event)} with no review record "
+                f"deciding it",
+                f"add reviews/YYYY-MM-DD-level-{level}.md with 'level: {level}' and 'decision: graduate'")
+    stale = _stale_review(tech, history, settings, now)
+    if stale:
+        add(Severity.WARNING, "HIS004", stale[0], stale[1])
+    for skipped in history.skipped:
+        where = f"commit {skipped.commit[:10]} ({skipped.date.date().isoformat()})" if skipped.commit else \
+            "the recorded history"
+        add(Severity.INFO, "HIS005", f"{skipped.path} in {where} could not be read and is left out of the "
+            f"history: {skipped.reason}", "nothing to do unless that version matters; the history skips it",
+            at=(tech.card.path if tech.card else path, 1, 1))
+    return out
+
+
+def _stale_review(tech: Technology, history: TechnologyHistory, settings, now: dt.datetime) -> tuple | None:
+    card = tech.model
+    if card is None or card.level != 9 or card.status != "active":
+        return None
+    cadence = card.review_cadence_days or settings.review_cadence_days
+    reviews = [r.date for r in tech.review_models if r.level == 9]
+    if reviews:
+        reference = max(reviews)
+        what = f"the last level-9 review was on {reference.isoformat()}"
+    else:
+        reached = [s.start for s in history.spans if s.level == 9]
+        if not reached:
+            return None
+        reference = reached[-1].date()
+        what = f"at level 9 since {reference.isoformat()} with no level-9 review"
+    age = (now.date() - reference).days
+    if age <= cadence:
+        return None
+    return (f"{what}: {age} days, more than the {cadence}-day review cadence",
+            "hold the periodic review and record it as reviews/YYYY-MM-DD-level-9.md; a deployed "
+            "technology is reviewed at its cadence")
+
+
+def repository_finding(code: str, severity: Severity, message: str, hint: str) -> Diagnostic:
+    """A finding about the repository as a whole (not one file)."""
+    return Diagnostic(".", 1, 1, severity, code, message, hint)

@@ -1,0 +1,304 @@
+"""Talking to git: repository facts, the one ``git log`` pass, one ``cat-file`` process, the status.
+
+History costs a fixed number of git processes whatever the size of the
+portfolio: ``rev-parse`` (twice), ``ls-files`` (once, for the cache), one
+``git log`` over the content roots, one ``git cat-file --batch`` for every
+historical blob, and one ``git status``. Nothing here starts a process per
+file; that design is what makes per-file history tools slow on big sites.
+
+The log is read as it is produced and blob requests are sent to ``cat-file``
+while ``git log`` is still walking, so parsing old front matter overlaps with
+git's own work instead of following it.
+
+Merge commits: the log follows the first parent only
+(``--first-parent --diff-merges=first-parent``). A technology's history is
+the sequence of states its files had on the mainline; a merged branch
+contributes one step, at the merge commit, with the merge's date, author and
+subject. States that only existed on a branch were never the official state
+of the technology, so they are not part of its history.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ZERO = "0" * 40
+
+
+class GitError(Exception):
+    """git could not be run or failed; the message says why."""
+
+
+def git_env() -> dict[str, str]:
+    """Environment for git: no pager, no prompts, stable messages."""
+    env = dict(os.environ)
+    env.update({"LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "GIT_OPTIONAL_LOCKS": "0"})
+    return env
+
+
+def run_git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run one git command and capture its output as bytes; raise :class:`GitError` on failure."""
+    try:
+        result = subprocess.run(["git", "-c", "core.quotepath=off", *args], cwd=cwd, env=git_env(),
+                                capture_output=True, check=False, timeout=600)
+    except FileNotFoundError:
+        raise GitError("git is not installed (or not on PATH)") from None
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise GitError(f"git could not be run: {exc}") from None
+    if check and result.returncode != 0:
+        message = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(message[-1] if message else f"git {args[0]} failed with status {result.returncode}")
+    return result
+
+
+@dataclass(frozen=True)
+class RepoInfo:
+    """Where the content sits in its repository."""
+
+    toplevel: Path
+    prefix: str
+    """Path of the base folder inside the repository, ``""`` or ending with ``/``."""
+    shallow: bool
+    """Whether the clone is shallow (history cut off)."""
+    head: str | None
+    """Current commit, or ``None`` in a repository without commits."""
+
+
+def repo_info(base_dir: Path) -> RepoInfo | None:
+    """Facts about the repository holding ``base_dir``; ``None`` when it is not in a work tree."""
+    result = run_git(base_dir, "rev-parse", "--is-inside-work-tree", "--is-shallow-repository",
+                     "--show-toplevel", "--show-prefix", check=False)
+    if result.returncode != 0:
+        error = result.stderr.decode("utf-8", "replace")
+        if "not a git repository" in error:
+            return None
+        lines = error.strip().splitlines()
+        raise GitError(lines[-1] if lines else "git rev-parse failed")
+    lines = result.stdout.decode("utf-8", "surrogateescape").split("\n")
+    if lines[0] != "true":
+        return None  # inside a .git folder or a bare repository
+    head = run_git(base_dir, "rev-parse", "-q", "--verify", "HEAD^{commit}", check=False)
+    return RepoInfo(toplevel=Path(lines[2]), prefix=lines[3], shallow=lines[1] == "true",
+                    head=(head.stdout.decode().strip() or None) if head.returncode == 0 else None)
+
+
+def tracked(base_dir: Path, path: str) -> bool:
+    """Whether anything under ``path`` (relative to ``base_dir``) is committed or staged."""
+    result = run_git(base_dir, "ls-files", "-z", "--", path, check=False)
+    return bool(result.stdout.strip(b"\0"))
+
+
+@dataclass
+class Change:
+    """One file changed by a commit (from ``git log --raw``)."""
+
+    status: str
+    """``A``dded, ``M``odified, ``D``eleted, ``R``enamed, ``C``opied or ``T`` (type changed)."""
+    path: str
+    """Path after the commit, relative to the repository."""
+    old_path: str | None
+    """Path before a rename or copy."""
+    blob: str | None
+    """Blob of the file after the commit (``None`` when deleted)."""
+    regular: bool = True
+    """Whether the new file is a regular file (not a symbolic link or submodule)."""
+
+
+@dataclass
+class Commit:
+    """A mainline commit and the changes it made under the content roots."""
+
+    sha: str
+    parent: str
+    """First parent, ``""`` for a root commit."""
+    date: str
+    """Committer date, ISO 8601 with the committer's offset."""
+    author: str
+    subject: str
+    changes: list[Change] = field(default_factory=list)
+
+
+LOG_FORMAT = "%x01%H%x1f%P%x1f%cI%x1f%an%x1f%s"
+
+
+def log_command(pathspecs: list[str], since: str | None = None) -> list[str]:
+    """Arguments of the one ``git log`` pass (newest first, mainline, renames detected)."""
+    revision = f"{since}..HEAD" if since else "HEAD"
+    return ["git", "-c", "core.quotepath=off", "-c", "diff.renameLimit=10000", "log", "--first-parent",
+            "--diff-merges=first-parent", "-M", "--raw", "--no-abbrev", "-z", "--no-color", "--no-ext-diff",
+            f"--format={LOG_FORMAT}", revision, "--", *pathspecs]
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def iter_log(cwd: Path, pathspecs: list[str], since: str | None = None,
+             chunk_size: int = 1 << 16) -> Iterator[Commit]:
+    """Mainline commits touching ``pathspecs``, newest first, read as git produces them."""
+    try:
+        proc = subprocess.Popen(log_command(pathspecs, since), cwd=cwd, env=git_env(), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+    except FileNotFoundError:
+        raise GitError("git is not installed (or not on PATH)") from None
+    errors: list[bytes] = []
+    drain = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)
+    drain.start()
+    current: Commit | None = None
+    pending: list[bytes] = []  # an entry's tokens until its paths have arrived
+    needed = 0
+    rest = b""
+    try:
+        while True:
+            chunk = proc.stdout.read(chunk_size)
+            if not chunk:
+                break
+            tokens = (rest + chunk).split(b"\0")
+            rest = tokens.pop()
+            for token in tokens:
+                if pending:
+                    pending.append(token)
+                    if len(pending) == needed:
+                        if current is not None:
+                            current.changes.append(_change(pending))
+                        pending = []
+                    continue
+                if token.startswith(b"\n"):
+                    token = token[1:]
+                if token.startswith(b"\x01"):
+                    if current is not None:
+                        yield current
+                    current = _header(token[1:])
+                elif token.startswith(b":"):
+                    pending = [token]
+                    # Renames and copies name two paths, other changes one.
+                    needed = 3 if token.rsplit(b" ", 1)[-1][:1] in (b"R", b"C") else 2
+        if current is not None:
+            yield current
+    finally:
+        proc.stdout.close()
+        code = proc.wait()
+        drain.join()
+    if code != 0:
+        message = b"".join(errors).decode("utf-8", "replace").strip().splitlines()
+        raise GitError(message[-1] if message else f"git log failed with status {code}")
+
+
+def _header(raw: bytes) -> Commit:
+    sha, parents, date, author, subject = (_text(raw).split("\x1f", 4) + ["", "", "", ""])[:5]
+    return Commit(sha=sha, parent=parents.split(" ")[0] if parents else "", date=date, author=author,
+                  subject=subject)
+
+
+def _change(tokens: list[bytes]) -> Change:
+    # ":100644 100644 <old blob> <new blob> R087"
+    _, new_mode, _, new_blob, status = tokens[0][1:].decode("ascii").split(" ")
+    letter = status[0]
+    if letter in ("R", "C"):
+        old_path, path = _text(tokens[1]), _text(tokens[2])
+    else:
+        old_path, path = None, _text(tokens[1])
+    blob = None if letter == "D" or new_blob == ZERO else new_blob
+    return Change(letter, path, old_path, blob, regular=new_mode in ("100644", "100755"))
+
+
+class CatFile:
+    """One ``git cat-file --batch`` process for every blob the history needs.
+
+    Requests are written as they are known; a reader thread receives the
+    answers and hands each to ``on_blob(blob_id, data)`` (``data`` is ``None``
+    for a missing object), so the caller's work on one blob overlaps with
+    git's on the next.
+    """
+
+    def __init__(self, cwd: Path, on_blob: Callable[[str, bytes | None], None]) -> None:
+        try:
+            self._proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=cwd, env=git_env(),
+                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                          stderr=subprocess.DEVNULL)
+        except FileNotFoundError:
+            raise GitError("git is not installed (or not on PATH)") from None
+        self._on_blob = on_blob
+        self._sent = 0
+        self._received = 0
+        self._done = threading.Condition()
+        self._finished = False
+        self._error: BaseException | None = None
+        self._reader = threading.Thread(target=self._read, name="mltrl-cat-file", daemon=True)
+        self._reader.start()
+
+    def request(self, blob: str) -> None:
+        """Ask for ``blob`` (a full object id); the answer arrives through ``on_blob``."""
+        self._proc.stdin.write(blob.encode("ascii") + b"\n")
+        self._sent += 1
+
+    def flush(self) -> None:
+        """Send the requests written so far."""
+        self._proc.stdin.flush()
+
+    def wait(self) -> None:
+        """Send pending requests and wait until every one has been answered."""
+        self.flush()
+        with self._done:
+            self._done.wait_for(lambda: self._received >= self._sent or self._error is not None
+                                or self._finished)
+        if self._error is not None:
+            raise self._error
+
+    def close(self) -> None:
+        """Wait for every answer, then end the process; re-raise a failure of the reader."""
+        try:
+            self._proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        self._reader.join()
+        self._proc.stdout.close()
+        self._proc.wait()
+        if self._error is not None:
+            raise self._error
+
+    def _read(self) -> None:
+        out = self._proc.stdout
+        try:
+            while True:
+                header = out.readline()
+                if not header:
+                    return
+                parts = header.split()
+                if len(parts) == 3:
+                    size = int(parts[2])
+                    data = out.read(size)
+                    out.read(1)  # the newline after the content
+                    self._on_blob(parts[0].decode("ascii"), data if parts[1] == b"blob" else None)
+                else:
+                    self._on_blob(parts[0].decode("ascii", "replace") if parts else "", None)
+                with self._done:
+                    self._received += 1
+                    self._done.notify_all()
+        except BaseException as exc:  # noqa: BLE001 - surfaced by wait() and close()
+            with self._done:
+                self._error = exc
+                self._done.notify_all()
+            out.read()  # keep git from blocking on a full pipe
+        finally:
+            with self._done:
+                self._finished = True
+                self._done.notify_all()
+
+
+def status_paths(base_dir: Path, pathspecs: list[str]) -> list[str]:
+    """Paths (relative to the repository) with uncommitted changes or untracked, under ``pathspecs``."""
+    result = run_git(base_dir, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames",
+                     "--", *pathspecs, check=False)
+    if result.returncode != 0:
+        return []
+    paths = []
+    for entry in result.stdout.split(b"\0"):
+        if len(entry) > 3:
+            paths.append(_text(entry[3:]))
+    return paths

@@ -1,0 +1,123 @@
+"""What history needs from an old version of a card or a review record, read defensively.
+
+Old versions are parsed with the same front-matter parser as current ones
+(:func:`mltrl_docs.frontmatter.parse_document`), so a broken old version
+yields a note, never an exception. Only the fields history uses are kept,
+and old cards are read leniently: a field that has since been renamed does
+not make an old version unreadable, only a missing or invalid ``level`` does.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..frontmatter import MAX_BYTES, parse_document
+from ..loader import parse_and_validate
+
+SUMMARY_VERSION = 1
+"""Bumped whenever the summaries change shape, so old caches are not reused."""
+
+STATUSES = ("active", "paused", "stopped")
+ROLES = ("research", "product")
+
+
+def _people(value: object) -> dict[str, list[str]] | None:
+    if value is None:
+        return {role: [] for role in ROLES}
+    if not isinstance(value, dict):
+        return None
+    people = {}
+    for role in ROLES:
+        names = value.get(role, [])
+        if names is None:
+            names = []
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            return None
+        people[role] = list(names)
+    return people
+
+
+def _first_problem(parsed) -> str:
+    for diag in parsed.diagnostics:
+        if diag.severity.value == "error":
+            return f"line {diag.line}: {diag.message}"
+    return "front matter could not be read"
+
+
+def card_summary(data: bytes, path: str) -> dict:
+    """``{"level", "status", "owners", "reviewers", "id"}`` of a card version, or ``{"error": why}``."""
+    parsed = parse_document(data, path)
+    meta = parsed.meta
+    if meta is None:
+        return {"error": _first_problem(parsed)}
+    level = meta.get("level")
+    if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= 9:
+        return {"error": "no valid 'level' (an integer from 0 to 9)"}
+    status = meta.get("status", "active")
+    project_id = meta.get("id")
+    return {
+        "level": level,
+        "status": status if status in STATUSES else None,
+        "owners": _people(meta.get("owners")),
+        "reviewers": _people(meta.get("reviewers")),
+        "id": project_id if isinstance(project_id, str) else None,
+    }
+
+
+def review_summary(data: bytes, path: str) -> dict:
+    """``{"level", "date", "decision", "to_level", "reviewers"}`` of a review record, or ``{"error": why}``."""
+    doc = parse_and_validate("review", data, path)
+    review = doc.model
+    if review is None:
+        return {"error": _first_problem(doc.parsed) if doc.parsed.meta is None
+                else f"not a valid review record ({doc.diagnostics[0].message})" if doc.diagnostics
+                else "not a valid review record"}
+    return {"level": review.level, "date": review.date.isoformat(), "decision": review.decision,
+            "to_level": review.target, "reviewers": list(review.reviewers)}
+
+
+class Summariser:
+    """Summarises blobs, parsing each distinct card front matter once per run.
+
+    Consecutive versions of a card often differ only in the body (a metrics
+    update, a new paragraph); their front matter, and so their summary, is
+    the same, and parsing it again would be wasted work.
+    """
+
+    def __init__(self) -> None:
+        self._memo: dict[bytes, dict] = {}
+
+    def card(self, data: bytes, path: str) -> dict:
+        """Summary of a card version (see :func:`card_summary`)."""
+        key = _front_matter_bytes(data)
+        if key is not None:
+            known = self._memo.get(key)
+            if known is not None and len(data) <= MAX_BYTES and _is_utf8(data):
+                return known
+        summary = card_summary(data, path)
+        if key is not None:
+            self._memo[key] = summary
+        return summary
+
+
+_CLOSE = re.compile(rb"\n(?:---|\.\.\.)[ \t]*(?:\n|$)")
+
+
+def _front_matter_bytes(data: bytes) -> bytes | None:
+    """The bytes up to and including the line that closes the front matter.
+
+    The key may reach further than the parser's own closing line (never
+    shorter), so equal keys always mean equal front matter.
+    """
+    if not data.startswith(b"---\n"):
+        return None
+    match = _CLOSE.search(data, 3)
+    return data[:match.end()] if match else None
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
