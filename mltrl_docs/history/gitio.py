@@ -184,6 +184,7 @@ def iter_log(cwd: Path, pathspecs: list[str], since: str | None = None,
         proc.stdout.close()
         code = proc.wait()
         drain.join()
+        proc.stderr.close()
     if code != 0:
         message = b"".join(errors).decode("utf-8", "replace").strip().splitlines()
         raise GitError(message[-1] if message else f"git log failed with status {code}")

@@ -1,0 +1,142 @@
+"""The ``history``, ``export`` and ``demo`` subcommands of ``mltrl``."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import sys
+from pathlib import Path
+
+from ..cli import EXIT_ERROR, EXIT_OK, UsageError, _workspace
+from ..loader import load_portfolio
+from ..models import LEVEL_NAMES
+from .model import PortfolioHistory, TechnologyHistory
+
+HISTORY_VERSION = 1
+"""Version of the ``mltrl history --format json`` document."""
+
+
+def register(command) -> None:
+    """Add the subcommands to ``mltrl``'s parser through ``command(name, func, help)``."""
+    p = command("history", cmd_history, "Show a technology's maturity history, derived from git.")
+    p.add_argument("slug", help="folder name of the technology, e.g. solar-bo")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+
+    p = command("export", cmd_export, "Write the portfolio, readiness and history as one JSON document.")
+    p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    p.add_argument("--public", action="store_true", help="only technologies with 'visibility: public'")
+
+    p = command("demo", cmd_demo, "Write a sample content repository with a backdated git history.")
+    p.add_argument("dir", metavar="DIR", help="folder to create (must be missing or empty)")
+    p.add_argument("--projects", type=int, default=24, metavar="N", help="number of technologies (default 24)")
+    p.add_argument("--years", type=int, default=3, metavar="Y", help="years of history (default 3)")
+    p.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (default 1)")
+
+
+def _load(args: argparse.Namespace):
+    from . import load_history
+
+    workspace = _workspace(args)
+    portfolio = load_portfolio(workspace.base_dir, workspace.settings)
+    return portfolio, load_history(portfolio)
+
+
+def history_document(slug: str, tech_history: TechnologyHistory, history: PortfolioHistory) -> dict:
+    """The JSON document of ``mltrl history --format json``."""
+    body = tech_history.to_dict(history.now)
+    return {"version": HISTORY_VERSION, "project": slug, "events": body["events"],
+            "time_in_level": body["time_in_level"], "prior_cards": body["prior_cards"],
+            "findings": [d.to_dict() for d in history.diagnostics if d.project == slug]}
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    """Print one technology's events and time per level."""
+    portfolio, history = _load(args)
+    if args.slug not in portfolio.technologies:
+        close = difflib.get_close_matches(args.slug, list(portfolio.technologies), n=1)
+        raise UsageError(f"no technology '{args.slug}'" + (f"; did you mean '{close[0]}'?" if close else ""))
+    if not history.available:
+        print(f"mltrl: history is unavailable: {history.reason}", file=sys.stderr)
+        return EXIT_ERROR
+    tech_history = history.projects[args.slug]
+    if args.format == "json":
+        sys.stdout.write(json.dumps(history_document(args.slug, tech_history, history), indent=2,
+                                    ensure_ascii=False) + "\n")
+        return EXIT_OK
+    sys.stdout.write(format_history_text(tech_history, history))
+    return EXIT_OK
+
+
+def _levels(event) -> str:
+    if event.kind == "created":
+        return f"at {event.to_level}"
+    if event.from_level is not None and event.to_level is not None and event.from_level != event.to_level:
+        return f"{event.from_level} -> {event.to_level}"
+    return "" if event.to_level is None else f"at {event.to_level}"
+
+
+def format_history_text(tech_history: TechnologyHistory, history: PortfolioHistory) -> str:
+    """Readable history: one line per event, then time per level."""
+    lines = [f"History of {tech_history.slug} ({len(tech_history.events)} events)", ""]
+    for event in tech_history.events:
+        kind = event.kind + (f" ({event.switchback_kind})" if event.switchback_kind else "")
+        what = event.detail or event.status or ""
+        if event.kind == "status":
+            what = event.detail
+        source = event.commit[:10] if event.commit else event.source
+        author = event.author or ""
+        lines.append(f"{event.date.date().isoformat()}  {kind:22} {_levels(event):8} {what[:40]:40} "
+                     f"{source:10}  {author}  {event.message}".rstrip())
+    lines += ["", "Time per level (days):"]
+    for level, days in sorted(tech_history.time_in_level(history.now).items()):
+        lines.append(f"  {level} {LEVEL_NAMES[level]:28} {days:8.1f}")
+    for diag in history.diagnostics:
+        if diag.project == tech_history.slug:
+            lines.append(f"{diag.path}:{diag.line}:{diag.column}: {diag.severity.value} {diag.code} {diag.text}")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the export document."""
+    from .export import export_document
+
+    portfolio, history = _load(args)
+    document = export_document(portfolio, history, public_only=args.public)
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if args.out:
+        out = Path(args.out)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
+        print(f"wrote {out} ({len(document['technologies'])} technologies)", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    if not history.available:
+        print(f"mltrl: note: {history.reason}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Write a demo repository."""
+    from .demo import write_demo
+
+    if args.projects < 1 or args.years < 1:
+        raise UsageError("--projects and --years must be at least 1")
+    try:
+        result = write_demo(Path(args.dir), projects=args.projects, years=args.years, seed=args.seed)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"wrote {result.path}: {result.projects} technologies, {result.commits} commits "
+          f"(HEAD {result.head[:10]})")
+    if result.skips:
+        print("deliberate level skips (HIS001): " + ", ".join(s for s, _, _ in result.skips))
+    print(f"next: cd {result.path} && mltrl check && mltrl history {next(iter(_slugs(result)), 'SLUG')}")
+    return EXIT_OK
+
+
+def _slugs(result) -> list[str]:
+    folder = result.path / "projects"
+    return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []

@@ -1,0 +1,536 @@
+"""``mltrl demo``: a sample content repository with a realistic, backdated git history.
+
+Each technology lives its own life: it starts at a level (most at 0 or 1,
+some at 4 because they build on known methods), passes gated reviews,
+graduates, is sent back (embedded, review and discovery switchbacks), pauses
+and resumes, changes owners, gets its folder renamed, and sometimes stops. A
+few technologies skip a level on purpose, so the demo shows that finding
+too; the README of the generated repository lists them. Every version of
+every card is valid for its level at the time.
+
+The whole history is written by one ``git fast-import`` process, with fixed
+dates, so thousands of commits take seconds and the same seed always gives
+the same repository, commit hashes included. A share of the level changes
+arrive through a merged branch, as pull requests do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..models import ETHICS_PARTS, LEVEL_NAMES
+from ..sections import CARD_SECTIONS
+from .gitio import git_env
+
+END = dt.datetime(2026, 6, 30, 16, 0, tzinfo=dt.timezone.utc)
+"""Every demo history ends here, whatever the day it is generated, so a seed always gives the same repository."""
+
+SKIP_EVERY = 25
+"""Technology number ``i`` with ``i % SKIP_EVERY == 3`` skips a level once (a deliberate HIS001 finding)."""
+RENAME_EVERY = 20
+"""Technology number ``i`` with ``i % RENAME_EVERY == 5`` has its folder renamed once."""
+
+TEAMS = [("vision-team", "+0100"), ("language-team", "+0000"), ("forecasting-team", "-0500"),
+         ("robotics-team", "+0200"), ("health-team", "+0100"), ("energy-team", "-0800"),
+         ("platform-team", "+0000"), ("science-team", "+0530")]
+DOMAINS = ["solar-array", "meteor", "recycling", "pathology", "defect", "churn", "fraud", "demand", "speech",
+           "particle", "causal-diagnosis", "crop", "traffic", "grid-load", "satellite", "document", "retail",
+           "turbine", "anomaly", "weather", "supply", "shelf", "sensor", "claims"]
+METHODS = ["layout-optimiser", "detector", "classifier", "simulator-inversion", "forecaster", "ranker",
+           "segmenter", "pipeline", "recommender", "tracker", "estimator", "monitor"]
+DATA = ["survey", "telemetry", "scans", "transactions", "recordings", "images", "logs", "field-notes"]
+
+
+@dataclass
+class DemoResult:
+    """What ``write_demo`` produced."""
+
+    path: Path
+    projects: int
+    commits: int
+    """Commits on the main branch (merges included)."""
+    head: str
+    skips: list[tuple[str, int, int]] = field(default_factory=list)
+    """Deliberate skips: (final slug, from level, to level)."""
+    renames: list[tuple[str, str]] = field(default_factory=list)
+    """Folder renames: (old slug, new slug)."""
+
+
+@dataclass
+class _Change:
+    """One commit's worth of changes to one technology."""
+
+    time: dt.datetime
+    message: str
+    author: str
+    offset: str
+    files: dict[str, str] = field(default_factory=dict)
+    """Path -> new content."""
+    rename: tuple[str, str] | None = None
+    """Folder moved (old path, new path)."""
+    via_branch: bool = False
+    """Lands through a merged branch (a pull request)."""
+
+
+@dataclass
+class _Tech:
+    index: int
+    slug: str
+    project_id: str
+    title: str
+    team: str
+    offset: str
+    start_level: int
+    public: bool
+    coupled: list[str]
+    folder: str = ""
+    level: int = 0
+    maturity: int = 0
+    """Highest level reached: the evidence on the card never shrinks after a switchback."""
+    status: str = "active"
+    research_owners: list[str] = field(default_factory=list)
+    product_owners: list[str] = field(default_factory=list)
+    metric: float = 0.5
+    patch: int = 0
+    reviews_written: set[str] = field(default_factory=set)
+
+
+def _q(value: object) -> str:
+    """A YAML 1.2 scalar: JSON text is valid YAML."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _list(values: list) -> str:
+    return "[" + ", ".join(_q(v) for v in values) + "]"
+
+
+class _Writer:
+    """Text of the documents of a technology in a given state."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+
+    def card(self, t: _Tech) -> str:
+        m = t.maturity
+        lines = ["---", f"id: {t.project_id}", f"title: {_q(t.title)}", f"level: {t.level}",
+                 f"status: {t.status}", "owners:", f"  research: {_list(t.research_owners)}",
+                 f"  product: {_list(t.product_owners if m >= 4 else [])}", "reviewers:",
+                 f"  research: {_list([f'research peers ({t.team})'])}",
+                 f"  product: {_list(['product review board'] if m >= 4 else [])}",
+                 "components: []", f"coupled: {_list(t.coupled)}",
+                 "links:", f"  main: {_q(f'https://wiki.example.org/{t.slug}')}",
+                 f"  code: {_q(f'https://code.example.org/{t.team}/{t.slug}')}"]
+        if m >= 1:
+            lines += ["versions:", f"  code: \"{max(m, 1) // 4}.{m}.{t.patch}\"",
+                      f"  model: \"0.{m}.{t.patch // 2}\"", f"  data: \"1.{m}.0\""]
+        data = DATA[t.index % len(DATA)]
+        datasets = []
+        if m >= 1:
+            datasets.append(("sample-" + data, "1.0", "sample", "A small subset drawn for first experiments."))
+        if m >= 2:
+            datasets.append(("public-benchmark", "2.1", "benchmark", "A public benchmark used for comparison."))
+        if m >= 4:
+            datasets.append((f"field-{data}", f"{m - 3}.0", "real", "Representative data from production use."))
+        if m >= 7:
+            datasets.append(("golden-slices", "1.0", "real", "Curated slices from the risk table, frozen for CI."))
+        if datasets:
+            lines.append("datasets:")
+            for name, version, kind, source in datasets:
+                lines += [f"  - name: {name}", f"    version: {_q(version)}", f"    kind: {kind}",
+                          f"    source: {_q(source)}"]
+        else:
+            lines.append("datasets: []")
+        lines.append(f"visibility: {'public' if t.public else 'internal'}")
+        if m >= 6:
+            lines += ["deployment: {audience: internal, hosting: cloud, mode: batch}",
+                      f"service_levels: [{_q('99% of batch runs finish within two hours')}]"]
+        if m >= 3:
+            lines += ["testing:", "  unit: true", "  integration: true"]
+            if m >= 6:
+                lines.append("  robustness: true")
+            if m >= 7:
+                lines += [f"  critical_scenarios: {_list(['missing sensor values', 'rare classes'])}",
+                          "  metamorphic: true", "  golden_dataset: golden-slices"]
+            if m >= 8:
+                lines.append("  deployment: [shadow, canary]")
+        if m >= 8:
+            lines += ["monitoring:", "  data_logging: true"]
+            if m >= 9:
+                lines += ["  data_quality: true", "  data_drift: true", "  concept_drift: true",
+                          f"  feedback: {_q('Users file issues in the team tracker; triaged weekly.')}"]
+                lines.append("review_cadence_days: 180")
+        lines += [f"tags: [{t.team}]", "---", "", f"# {t.title}", ""]
+        for spec in CARD_SECTIONS:
+            lines += [f"## {spec.title}", "", self._section(spec.key, t), ""]
+        return "\n".join(lines)
+
+    def _section(self, key: str, t: _Tech) -> str:
+        m, name = t.maturity, LEVEL_NAMES[t.level].lower()
+        texts = {
+            "tldr": f"{t.title} is maintained by the {t.team}. It stands at level {t.level} ({name})"
+                    f"{', paused for now' if t.status == 'paused' else ''}.",
+            "requirements": "See [the requirements](requirements.md): 1. accuracy on the reference slices; "
+                            "2. bounded running time." if m >= 2 else "Research requirements come at level 2.",
+            "model": f"A {t.slug.split('-')[-1].replace('-', ' ')} built on well-understood statistical "
+                     "methods, explained for a reviewer outside machine learning.",
+            "intended_use": "Supports analysts in the team's daily decisions; not for decisions about "
+                            "individual people without human review." if m >= 4 else
+                            "Research use only at this stage.",
+            "testing": "Unit and integration tests run in CI." + (" Robustness and critical-scenario tests "
+                                                                  "run nightly." if m >= 6 else "")
+            if m >= 3 else "Notebook checks only at this stage.",
+            "data": f"Works from {DATA[t.index % len(DATA)]}; known gaps are documented per dataset version.",
+            "ethics": "See the [ethics checklist](ethics.md)." + (" Pre-development questions answered."
+                                                                   if m >= 4 else ""),
+            "caveats": "Degrades on inputs far from the training distribution; see the risk table."
+            if m >= 5 else "Edge cases are collected as they are found.",
+            "assumptions": "Input data keeps its current schema and collection process.",
+            "metrics": f"Primary metric on the benchmark: {t.metric:.3f}.",
+        }
+        return texts[key]
+
+    def requirements(self, t: _Tech) -> str:
+        m = t.maturity
+        research_status = "validated" if m >= 5 else "verified" if m >= 3 else "proposed"
+        product_status = "validated" if m >= 8 else "verified" if m >= 7 else "proposed"
+        reqs = [("1.0.0", "research", "The method shall reach the target accuracy on the benchmark.",
+                 0.3, 6, research_status),
+                ("1.1.0", "research", "The method shall run within the agreed time on one machine.",
+                 0.2, 4, research_status)]
+        if m >= 5:
+            reqs += [("2.0.0", "product", "The service shall return results within the agreed latency.",
+                      0.2, 8, product_status),
+                     ("2.1.0", "product", "The service shall log every input distribution it sees.",
+                      0.1, 5, product_status)]
+        lines = ["---", "requirements:"]
+        for rid, kind, statement, p, value, status in reqs:
+            lines += [f"  - id: {rid}", f"    kind: {kind}", f"    statement: {_q(statement)}",
+                      f"    verification: {_q('Automated tests compare results with the reference.')}",
+                      f"    validation: {_q('Domain experts review a sample of results each cycle.')}",
+                      f"    p_failure: {p}", f"    value: {value}", f"    status: {status}"]
+            if m >= 7:
+                lines.append(f"    tests: {_list(['critical scenario suite'])}")
+        lines += ["---", "", f"# Requirements of {t.title}", ""]
+        return "\n".join(lines)
+
+    def ethics(self, t: _Tech, revisit_day: dt.date | None) -> str:
+        m = t.maturity
+        lines = ["---"]
+        for part, model in ETHICS_PARTS.items():
+            needed = (part == "pre_development" and m >= 4) or (part == "post_development" and m >= 7) or \
+                     (part == "organisation" and m >= 4)
+            lines.append(f"{part}:")
+            for name in model.model_fields:
+                answer = f"Discussed with the {t.team}; answer kept in the team's records." if needed else ""
+                lines.append(f"  {name}: {_q(answer)}")
+        if m >= 6 and revisit_day is not None:
+            lines += ["revisits:", f"  - level: 6", f"    date: {revisit_day.isoformat()}",
+                      f"    summary: {_q('Answers reviewed again before application development.')}"]
+        else:
+            lines.append("revisits: []")
+        lines += ["---", "", f"# Ethics checklist of {t.title}", ""]
+        return "\n".join(lines)
+
+    def review(self, level: int, day: dt.date, decision: str, t: _Tech, to_level: int | None) -> str:
+        lines = ["---", f"level: {level}", f"date: {day.isoformat()}",
+                 f"reviewers: {_list([f'research peers ({t.team})', 'engineering lead'])}",
+                 f"decision: {decision}"]
+        if to_level is not None:
+            lines.append(f"to_level: {to_level}")
+        if decision == "tasks":
+            lines.append(f"tasks: {_list(['Raise accuracy on the rare-class slice by two points'])}")
+        lines += ["debrief:", f"  accomplished: {_q(f'The {t.team} delivered the level {level} evidence.')}",
+                  f"  punted: {_q('Nothing beyond minor polishing.')}",
+                  f"  learned: {_q('Where the data is thin, and what that costs.')}",
+                  f"  tech_debt: {_q('Some experiment code still needs tests.')}",
+                  "---", "", f"# Level {level} review", ""]
+        return "\n".join(lines)
+
+
+class _Simulator:
+    """Plays out each technology's life as a list of changes."""
+
+    def __init__(self, rng: random.Random, start: dt.datetime) -> None:
+        self.rng = rng
+        self.start = start
+        self.writer = _Writer(rng)
+
+    def _gap(self, level: int) -> dt.timedelta:
+        mean = 40 if level <= 3 else 80 if level <= 6 else 60
+        days = max(4.0, self.rng.expovariate(1 / mean))
+        return dt.timedelta(days=days, hours=self.rng.uniform(0, 8))
+
+    def _when(self, t: dt.datetime) -> dt.datetime:
+        return t.replace(hour=8 + self.rng.randrange(10), minute=self.rng.randrange(60), second=self.rng.randrange(60))
+
+    def life(self, t: _Tech, span: float) -> tuple[list[_Change], tuple[int, int] | None, tuple[str, str] | None]:
+        rng, w = self.rng, self.writer
+        when = self._when(self.start + dt.timedelta(days=rng.uniform(0, span * 0.6)))
+        t.level = t.maturity = t.start_level
+        t.folder = f"projects/{t.slug}"
+        revisit: dt.date | None = None
+        changes: list[_Change] = []
+        skip: tuple[int, int] | None = None
+        rename: tuple[str, str] | None = None
+        will_skip = t.index % SKIP_EVERY == 3
+        will_rename = t.index % RENAME_EVERY == 5
+
+        def change(message: str, files: dict[str, str], via_branch: bool = False) -> None:
+            changes.append(_Change(when, message, t.team, t.offset, files, via_branch=via_branch))
+
+        def docs(*names: str) -> dict[str, str]:
+            nonlocal revisit
+            if t.maturity >= 6 and revisit is None:
+                revisit = when.date()
+            out = {}
+            for name in names:
+                if name == "card":
+                    out[f"{t.folder}/card.md"] = w.card(t)
+                elif name == "requirements" and t.maturity >= 2:
+                    out[f"{t.folder}/requirements.md"] = w.requirements(t)
+                elif name == "ethics":
+                    out[f"{t.folder}/ethics.md"] = w.ethics(t, revisit)
+            return out
+
+        def review(level: int, decision: str, to_level: int | None) -> dict[str, str]:
+            day = when.date()
+            while f"{day}-{level}" in t.reviews_written:
+                day += dt.timedelta(days=1)
+            t.reviews_written.add(f"{day}-{level}")
+            return {f"{t.folder}/reviews/{day.isoformat()}-level-{level}.md": w.review(level, day, decision, t,
+                                                                                         to_level)}
+
+        change(f"Add {t.slug} at level {t.level}", docs("card", "requirements", "ethics"))
+        while True:
+            when = self._when(when + self._gap(t.level))
+            if when >= END:
+                break
+            roll = rng.random()
+            if t.status == "paused":
+                t.status = "active"
+                change(f"Resume {t.slug}", docs("card"))
+                continue
+            if will_rename and rename is None and roll < 0.25 and len(changes) > 2:
+                old = t.folder
+                new_slug = t.slug + "-" + rng.choice(["v2", "next", "core"])
+                rename = (t.slug, new_slug)
+                t.slug, t.folder = new_slug, f"projects/{new_slug}"
+                changes.append(_Change(when, f"Rename {rename[0]} to {new_slug}", t.team, t.offset,
+                                       rename=(old, t.folder)))
+                continue
+            if roll < 0.30:
+                t.metric = round(min(0.99, t.metric + rng.uniform(-0.02, 0.05)), 3)
+                change(f"Update results of {t.slug}", docs("card"))
+                continue
+            if roll < 0.36 and t.maturity >= 2:
+                t.patch += 1
+                change(f"Refine requirements of {t.slug}", docs("requirements"))
+                continue
+            if roll < 0.40:
+                t.research_owners = [f"research lead ({rng.choice(TEAMS)[0]})"]
+                change(f"Hand {t.slug} over to a new research lead", docs("card"))
+                continue
+            if t.level == 9:
+                pick = rng.random()
+                if pick < 0.12 and t.start_level <= 4:
+                    files = review(9, "switchback", 4)
+                    t.level = 4
+                    change(f"Send {t.slug} back to level 4 for an improved method", {**files, **docs("card")})
+                elif pick < 0.25:
+                    files = review(9, "switchback", 7)
+                    t.level = 7
+                    change(f"Cycle {t.slug} back to level 7 for a model update", {**files, **docs("card")})
+                elif pick < 0.29:
+                    files = review(9, "stop", None)
+                    t.status = "stopped"
+                    change(f"Retire {t.slug}", {**files, **docs("card")})
+                    break
+                else:
+                    change(f"Periodic review of {t.slug}", review(9, "tasks", None))
+                continue
+            if will_skip and skip is None and t.level >= max(t.start_level, 1) and t.level <= 6:
+                skip = (t.level, t.level + 2)
+                t.level += 2
+                t.maturity = max(t.maturity, t.level)
+                change(f"Move {t.slug} to level {t.level}", docs("card", "requirements", "ethics"))
+                continue
+            pick = rng.random()
+            via_branch = rng.random() < 0.3
+            if pick < 0.62:
+                files = review(t.level, "graduate", t.level + 1)
+                t.level += 1
+                t.maturity = max(t.maturity, t.level)
+                change(f"Graduate {t.slug} to level {t.level}",
+                       {**files, **docs("card", "requirements", "ethics")}, via_branch)
+            elif pick < 0.72:
+                change(f"Review of {t.slug} at level {t.level}: tasks before graduation",
+                       review(t.level, "tasks", None))
+            elif pick < 0.78 and t.level == 4 and t.start_level <= 2:
+                files = review(4, "switchback", 2)
+                t.level = 2
+                change(f"Back to research: {t.slug} returns to level 2", {**files, **docs("card")}, via_branch)
+            elif pick < 0.85 and t.level - 1 >= t.start_level:
+                files = review(t.level, "switchback", t.level - 1)
+                t.level -= 1
+                change(f"Review sends {t.slug} back to level {t.level}", {**files, **docs("card")}, via_branch)
+            elif pick < 0.91 and t.level - 1 >= t.start_level:
+                t.level -= 1
+                change(f"{t.slug}: back to level {t.level} after a finding in testing", docs("card"))
+            elif pick < 0.97 and t.level >= 3:
+                files = review(t.level, "pause", None)
+                t.status = "paused"
+                change(f"Pause {t.slug}", {**files, **docs("card")})
+            elif t.level >= 2 and pick >= 0.985:
+                files = review(t.level, "stop", None)
+                t.status = "stopped"
+                change(f"Stop {t.slug}", {**files, **docs("card")})
+                break
+        return changes, skip, rename
+
+
+def _technologies(rng: random.Random, count: int) -> list[_Tech]:
+    techs: list[_Tech] = []
+    used: set[str] = set()
+    per_team: dict[str, int] = {}
+    for index in range(count):
+        team, offset = TEAMS[index % len(TEAMS)]
+        slug = f"{rng.choice(DOMAINS)}-{rng.choice(METHODS)}"
+        if slug in used:
+            slug = f"{slug}-{index}"
+        used.add(slug)
+        start = rng.choices([0, 1, 2, 4], weights=[45, 25, 10, 20])[0]
+        team_number = TEAMS.index((team, offset)) + 1
+        per_team[team] = per_team.get(team, 0) + 1
+        project_id = f"{'P' if start >= 4 else 'R'}{team_number:02d}.{per_team[team]}"
+        public = rng.random() < 0.1
+        internal = [t.project_id for t in techs if not t.public]
+        coupled = [rng.choice(internal)] if internal and not public and rng.random() < 0.3 else []
+        title = slug.replace("-", " ").capitalize()
+        techs.append(_Tech(index, slug, project_id, title, team, offset, start, public, coupled,
+                           research_owners=[f"research lead ({team})"],
+                           product_owners=[f"product manager ({team})"], metric=round(rng.uniform(0.5, 0.7), 3)))
+    return techs
+
+
+def _stamp(when: dt.datetime, offset: str) -> str:
+    return f"{int(when.timestamp())} {offset}"
+
+
+def _data(text: str | bytes) -> bytes:
+    raw = text.encode("utf-8") if isinstance(text, str) else text
+    return b"data %d\n" % len(raw) + raw + b"\n"
+
+
+MKDOCS_YML = """site_name: MLTRL demo portfolio
+theme:
+  name: material
+plugins:
+  - search
+  - mltrl
+"""
+
+
+def _readme(result: DemoResult, years: int, seed: int) -> str:
+    lines = ["# MLTRL demo portfolio", "",
+             f"Generated by `mltrl demo` ({result.projects} technologies, {years} years, seed {seed}). Every card",
+             "is valid for its level at every commit. Try `mltrl check`, `mltrl history SLUG` and `mltrl export`.",
+             "", "## Deliberate findings", "",
+             "These technologies skip a level once, which `mltrl check` reports as error HIS001:", ""]
+    lines += [f"- `{slug}`: level {a} to {b}" for slug, a, b in result.skips] or ["- none"]
+    lines += ["", "Level-9 technologies whose last review is older than their cadence when you run the check",
+              "get warning HIS004, since the history ends on " + END.date().isoformat() + ".", ""]
+    if result.renames:
+        lines += ["## Renamed folders", ""] + [f"- `{a}` -> `{b}`" for a, b in result.renames] + [""]
+    return "\n".join(lines)
+
+
+def write_demo(target: Path, projects: int = 24, years: int = 3, seed: int = 1) -> DemoResult:
+    """Write a demo repository into ``target`` (which must be missing or empty); return what was made."""
+    if projects < 1 or years < 1:
+        raise ValueError("--projects and --years must be at least 1")
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise ValueError(f"{target} exists and is not empty; choose a new folder")
+    rng = random.Random(seed)
+    start = END - dt.timedelta(days=365 * years)
+    sim = _Simulator(rng, start)
+    techs = _technologies(rng, projects)
+    result = DemoResult(path=target, projects=projects, commits=0, head="")
+    all_changes: list[tuple[dt.datetime, int, _Change]] = []
+    for tech in techs:
+        changes, skip, rename = sim.life(tech, 365 * years)
+        if skip:
+            result.skips.append((tech.slug, *skip))
+        if rename:
+            result.renames.append(rename)
+        all_changes.extend((c.time, len(all_changes), c) for c in changes)
+    all_changes.sort(key=lambda item: (item[0], item[1]))
+
+    target.mkdir(parents=True, exist_ok=True)
+    _git(target, "init", "-q", "-b", "main")
+    _git(target, "config", "user.name", "demo maintainers")
+    _git(target, "config", "user.email", "maintainers@example.org")
+    stream = bytearray()
+    first = start - dt.timedelta(days=2)
+    stream += b"commit refs/heads/main\nmark :1\n"
+    stream += f"author platform-team <platform-team@example.org> {_stamp(first, '+0000')}\n".encode()
+    stream += f"committer platform-team <platform-team@example.org> {_stamp(first, '+0000')}\n".encode()
+    stream += _data("Start the MLTRL portfolio")
+    for path, text in (("mkdocs.yml", MKDOCS_YML), (".gitignore", ".cache/\nsite/\n")):
+        stream += f"M 100644 inline {path}\n".encode() + _data(text)
+    mark, main_tip, commits = 1, 1, 1
+    for when, _, change in all_changes:
+        who = f"{change.author} <{change.author}@example.org>"
+        ops = bytearray()
+        for path, text in sorted(change.files.items()):
+            ops += f"M 100644 inline {path}\n".encode() + _data(text)
+        if change.rename:
+            ops += f"R {change.rename[0]} {change.rename[1]}\n".encode()
+        if change.via_branch:
+            mark += 1
+            branch_time = when - dt.timedelta(hours=20)
+            stream += f"commit refs/heads/proposal\nmark :{mark}\n".encode()
+            stream += f"author {who} {_stamp(branch_time, change.offset)}\n".encode()
+            stream += f"committer {who} {_stamp(branch_time, change.offset)}\n".encode()
+            stream += _data(change.message) + f"from :{main_tip}\n".encode() + ops
+            branch = mark
+            mark += 1
+            stream += f"commit refs/heads/main\nmark :{mark}\n".encode()
+            stream += f"author {who} {_stamp(when, change.offset)}\n".encode()
+            stream += f"committer {who} {_stamp(when, change.offset)}\n".encode()
+            stream += _data(f"Merge pull request: {change.message}\n\n{change.message}")
+            stream += f"from :{main_tip}\nmerge :{branch}\n".encode() + ops
+        else:
+            mark += 1
+            stream += f"commit refs/heads/main\nmark :{mark}\n".encode()
+            stream += f"author {who} {_stamp(when, change.offset)}\n".encode()
+            stream += f"committer {who} {_stamp(when, change.offset)}\n".encode()
+            stream += _data(change.message) + f"from :{main_tip}\n".encode() + ops
+        main_tip = mark
+        commits += 1
+    readme_time = END
+    mark += 1
+    result.commits = commits + 1
+    stream += f"commit refs/heads/main\nmark :{mark}\n".encode()
+    stream += f"author platform-team <platform-team@example.org> {_stamp(readme_time, '+0000')}\n".encode()
+    stream += f"committer platform-team <platform-team@example.org> {_stamp(readme_time, '+0000')}\n".encode()
+    stream += _data("Describe the demo portfolio") + f"from :{main_tip}\n".encode()
+    stream += b"M 100644 inline README.md\n" + _data(_readme(result, years, seed))
+    stream += b"done\n"
+    _git(target, "fast-import", "--quiet", "--done", input=bytes(stream))
+    _git(target, "update-ref", "-d", "refs/heads/proposal", check=False)
+    _git(target, "reset", "-q", "--hard", "main")
+    result.head = _git(target, "rev-parse", "HEAD").strip()
+    return result
+
+
+def _git(cwd: Path, *args: str, input: bytes | None = None, check: bool = True) -> str:
+    result = subprocess.run(["git", *args], cwd=cwd, env=git_env(), input=input, capture_output=True,
+                            check=False, timeout=1800)
+    if check and result.returncode != 0:
+        raise RuntimeError(f"git {args[0]} failed: {result.stderr.decode('utf-8', 'replace').strip()}")
+    return result.stdout.decode("utf-8", "replace")

@@ -1,0 +1,78 @@
+"""``mltrl export``: the whole portfolio as one versioned JSON document.
+
+For every technology: its current state from the card, its readiness (which
+rules of its level are met, what is missing to graduate), its findings and
+its history; plus the portfolio analytics. With ``public_only`` only
+technologies marked ``visibility: public`` are included, and the analytics
+are computed over them alone, so nothing about internal work leaks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..diagnostics import sort_diagnostics
+from ..loader import Portfolio, Technology
+from ..models import LEVEL_NAMES
+from .analytics import portfolio_analytics
+from .model import PortfolioHistory
+
+EXPORT_VERSION = 1
+"""Version of the export document; raised on any incompatible change."""
+
+
+def _state(tech: Technology) -> dict:
+    card = tech.model
+    if card is None:
+        return {"valid": False}
+    return {
+        "valid": True,
+        "id": card.id,
+        "title": card.title,
+        "level": card.level,
+        "level_name": LEVEL_NAMES[card.level],
+        "status": card.status,
+        "visibility": card.visibility,
+        "owners": card.owners.model_dump(),
+        "reviewers": card.reviewers.model_dump(),
+        "components": list(card.components),
+        "coupled": list(card.coupled),
+        "links": card.links.model_dump(exclude_none=True),
+        "versions": card.versions.model_dump(exclude_none=True),
+        "tags": list(card.tags),
+    }
+
+
+def export_document(portfolio: Portfolio, history: PortfolioHistory, *, public_only: bool = False) -> dict:
+    """The export envelope: ``{"version", "generated", "history", "technologies", "analytics"}``."""
+    from ..rules import check_portfolio, readiness
+
+    settings = portfolio.settings
+    chosen = [tech for tech in portfolio.technologies.values()
+              if not public_only or (tech.model is not None and tech.model.visibility == "public")]
+    findings = sort_diagnostics(check_portfolio(portfolio) + list(history.diagnostics))
+    by_project: dict[str, list] = {}
+    for diag in findings:
+        if diag.project is not None:
+            by_project.setdefault(diag.project, []).append(diag.to_dict())
+    technologies = []
+    for tech in chosen:
+        ready = readiness(tech, settings)
+        tech_history = history.projects.get(tech.slug)
+        technologies.append({
+            "slug": tech.slug,
+            "folder": tech.folder,
+            "card": tech.card.path if tech.card else None,
+            **_state(tech),
+            "readiness": ready.to_dict() if ready is not None else None,
+            "findings": by_project.get(tech.slug, []),
+            "history": tech_history.to_dict(history.now) if tech_history is not None else None,
+        })
+    return {
+        "version": EXPORT_VERSION,
+        "generated": history.now.astimezone(dt.timezone.utc).isoformat(timespec="seconds"),
+        "public_only": public_only,
+        "history": {"available": history.available, "reason": history.reason},
+        "technologies": technologies,
+        "analytics": portfolio_analytics(portfolio, history, [t.slug for t in chosen]),
+    }
