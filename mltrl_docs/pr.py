@@ -19,9 +19,7 @@ import os
 import posixpath
 import re
 import secrets
-import subprocess
 import sys
-import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -31,6 +29,9 @@ from typing import Literal
 
 from .config import Settings
 from .diagnostics import Diagnostic, Severity, sort_diagnostics, summarise
+from .history.derive import is_embedded, level_kind
+from .history.gitio import CatFile, GitError, repo_info, run_git
+from .history.model import PortfolioHistory
 from .loader import CARD, REVIEWS, Portfolio, Technology, load_portfolio, load_portfolio_from_files
 from .models import LEVEL_NAMES
 from .report import format_github, format_json, format_text
@@ -58,40 +59,22 @@ ChangeKind = Literal["graduation", "switchback", "skip"]
 SwitchbackKind = Literal["embedded", "review", "discovery"]
 
 
-class GitError(Exception):
-    """REF cannot be read from git; ``mltrl`` exits with status 2."""
-
-
 # --- reading REF from git -----------------------------------------------------------------------------
-
-
-def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
-    try:
-        return subprocess.run(["git", "--literal-pathspecs", *args], cwd=cwd, input=stdin, capture_output=True,
-                              check=False, timeout=600)
-    except FileNotFoundError:
-        raise GitError("git is not installed or not on PATH; --base needs it") from None
-    except subprocess.TimeoutExpired:
-        raise GitError(f"'git {args[0]}' did not finish within 10 minutes") from None
-
-
-def _stderr(result: subprocess.CompletedProcess) -> str:
-    return result.stderr.decode("utf-8", "replace").strip()
 
 
 def resolve_commit(base_dir: Path, ref: str) -> str:
     """The commit hash REF names, seen from ``base_dir``; raise :class:`GitError` with the fix when it cannot."""
     if not ref or ref.startswith("-"):
         raise GitError(f"'{ref}' is not a git revision")
-    inside = _git(base_dir, "rev-parse", "--is-inside-work-tree")
-    if inside.returncode != 0 or inside.stdout.strip() != b"true":
+    info = repo_info(base_dir)
+    if info is None:
         raise GitError(f"--base needs a git repository, and {base_dir} is not inside one")
-    found = _git(base_dir, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+    found = run_git(base_dir, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}",
+                    check=False)
     if found.returncode == 0:
         return found.stdout.decode().strip()
     hints = []
-    shallow = _git(base_dir, "rev-parse", "--is-shallow-repository")
-    if shallow.stdout.strip() == b"true":
+    if info.shallow:
         hints.append("this is a shallow clone: fetch the whole history (actions/checkout with "
                      "'fetch-depth: 0', or 'git fetch --unshallow')")
     remote, slash, branch = ref.partition("/")
@@ -99,55 +82,6 @@ def resolve_commit(base_dir: Path, ref: str) -> str:
         hints.append(f"if it is a remote branch, fetch it first: git fetch {remote} {branch}")
     hint = "; ".join(hints) or "check the spelling, or use a commit hash"
     raise GitError(f"git revision '{ref}' was not found ({hint})")
-
-
-class _CatFile:
-    """One ``git cat-file --batch`` process answering every blob request."""
-
-    def __init__(self, cwd: Path) -> None:
-        try:
-            self.process = subprocess.Popen(["git", "cat-file", "--batch"], cwd=cwd, stdin=subprocess.PIPE,
-                                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        except FileNotFoundError:
-            raise GitError("git is not installed or not on PATH; --base needs it") from None
-
-    def read(self, object_ids: list[str]) -> dict[str, bytes]:
-        """Contents of ``object_ids``; missing objects are left out."""
-        # Requests are written from a thread: git answers while it reads, so writing
-        # everything before reading could fill both pipes and stall the two processes.
-        request = b"".join(oid.encode() + b"\n" for oid in object_ids)
-        writer = threading.Thread(target=self._write, args=(request,), daemon=True)
-        writer.start()
-        out = self.process.stdout
-        found: dict[str, bytes] = {}
-        for oid in object_ids:
-            header = out.readline().split()
-            if len(header) == 2 and header[1] == b"missing":
-                continue
-            if len(header) != 3:
-                raise GitError(f"unexpected answer from git cat-file for {oid}")
-            size = int(header[2])
-            data = out.read(size)
-            out.read(1)  # the newline after each object
-            found[oid] = data
-        writer.join()
-        return found
-
-    def _write(self, data: bytes) -> None:
-        try:
-            self.process.stdin.write(data)
-            self.process.stdin.flush()
-        except (BrokenPipeError, OSError):
-            pass
-
-    def close(self) -> None:
-        """End the git process."""
-        try:
-            self.process.stdin.close()
-        except BrokenPipeError:
-            pass
-        self.process.stdout.close()
-        self.process.wait(timeout=60)
 
 
 def _is_document(rel: str, roots: list[str]) -> bool:
@@ -165,19 +99,19 @@ def _is_document(rel: str, roots: list[str]) -> bool:
 def read_tree(base_dir: Path, commit: str, roots: Iterable[str]) -> dict[str, bytes | None]:
     """The files under ``roots`` at ``commit``, relative to ``base_dir``, for the in-memory loader.
 
-    Documents get their contents; other files an empty placeholder (they only tell which
-    folders exist). A symbolic link gets its target's contents when the target is a
-    document of the same snapshot, and ``None`` otherwise, which the loader refuses as it
-    refuses a link leading outside the repository on disk.
+    One ``git ls-tree`` lists the tree and one ``git cat-file --batch`` process reads every
+    document. Documents get their contents; other files an empty placeholder (they only
+    tell which folders exist). A symbolic link gets its target's contents when the target
+    is a document of the same snapshot, and ``None`` otherwise, which the loader refuses
+    as it refuses a link leading outside the repository on disk.
     """
     roots = [posixpath.normpath(r) for r in roots]
-    prefix_result = _git(base_dir, "rev-parse", "--show-prefix")
-    if prefix_result.returncode != 0:
-        raise GitError(f"git rev-parse failed: {_stderr(prefix_result)}")
-    prefix = prefix_result.stdout.decode("utf-8", "surrogateescape").strip("\n")
-    listing = _git(base_dir, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *(prefix + r for r in roots))
-    if listing.returncode != 0:
-        raise GitError(f"git ls-tree failed: {_stderr(listing)}")
+    info = repo_info(base_dir)
+    if info is None:
+        raise GitError(f"--base needs a git repository, and {base_dir} is not inside one")
+    prefix = info.prefix
+    listing = run_git(base_dir, "--literal-pathspecs", "ls-tree", "-r", "-z", "--full-tree", commit, "--",
+                      *(prefix + r for r in roots))
     regular: dict[str, str] = {}
     links: dict[str, str] = {}
     files: dict[str, bytes | None] = {}
@@ -193,29 +127,65 @@ def read_tree(base_dir: Path, commit: str, roots: Iterable[str]) -> dict[str, by
         files[rel] = b""
         if _is_document(rel, roots):
             (links if mode == "120000" else regular)[rel] = oid
-    cat = _CatFile(base_dir)
+    blobs: dict[str, bytes | None] = {}
+    cat = CatFile(base_dir, blobs.__setitem__)
     try:
-        blobs = cat.read(sorted(set(regular.values()) | set(links.values())))
+        for oid in sorted(set(regular.values()) | set(links.values())):
+            cat.request(oid)
+        cat.flush()
     finally:
         cat.close()
     for rel, oid in regular.items():
-        files[rel] = blobs.get(oid, b"")
+        files[rel] = blobs.get(oid) or b""
     for rel in links:
         files[rel] = _follow_link(rel, links, regular, blobs)
     return files
 
 
-def _follow_link(rel: str, links: dict[str, str], regular: dict[str, str], blobs: dict[str, bytes]) -> bytes | None:
+def _follow_link(rel: str, links: dict[str, str], regular: dict[str, str],
+                 blobs: dict[str, bytes | None]) -> bytes | None:
     for _ in range(8):
-        target = blobs.get(links[rel], b"").decode("utf-8", "surrogateescape")
+        target = (blobs.get(links[rel]) or b"").decode("utf-8", "surrogateescape")
         if not target or target.startswith("/"):
             return None
         rel = posixpath.normpath(posixpath.join(posixpath.dirname(rel), target))
         if rel in regular:
-            return blobs.get(regular[rel], b"")
+            return blobs.get(regular[rel]) or b""
         if rel not in links:
             return None
     return None
+
+
+def change_commits(base_dir: Path, commit: str) -> set[str]:
+    """Commits in the working tree's history that REF lacks: the change's own commits."""
+    listed = run_git(base_dir, "rev-list", f"{commit}..HEAD", check=False)
+    return set(listed.stdout.decode().split()) if listed.returncode == 0 else set()
+
+
+def history_findings(after: Portfolio, commits: set[str]) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """History findings of the working tree, and those it had before the change's commits.
+
+    The second list is recomputed on the same history with the change's level events left
+    out, so findings about older commits match and count as old. Skips and ungated
+    graduations made by the change itself are left out of both: ``PR001`` and ``PR002``
+    judge the change as a whole, which is what the mainline's history shows once it is
+    merged (history follows first parents).
+    """
+    from .history import findings, load_history
+
+    history = load_history(after)
+    current = [d for d in history.diagnostics if d.code != "HIS007"]
+    if not history.available or not commits:
+        return current, current
+    trimmed = PortfolioHistory(history.available, history.reason, now=history.now, projects={
+        slug: replace(th, events=[e for e in th.events if e.commit not in commits])
+        for slug, th in history.projects.items()})
+    repository = [d for d in current if d.path == "."]
+    before = repository + findings(after, trimmed)
+    known = Counter(finding_key(d) for d in before)
+    superseded = {"HIS001", "HIS003"}
+    current = [d for d in current if d.code not in superseded or known[finding_key(d)] > 0]
+    return current, before
 
 
 # --- the comparison -------------------------------------------------------------------------------
@@ -336,7 +306,7 @@ def finding_key(diag: Diagnostic, moves: dict[str, str] | None = None) -> tuple[
 
 def switchback_kind(from_level: int, to_level: int, decided_by_review: bool) -> SwitchbackKind:
     """MLTRL's kind of a switchback: ``embedded`` (4->2, 9->4, 9->7 or lower), ``review`` or ``discovery``."""
-    if (from_level, to_level) == (4, 2) or (from_level == 9 and to_level <= 7):
+    if is_embedded(from_level, to_level):
         return "embedded"
     return "review" if decided_by_review else "discovery"
 
@@ -395,9 +365,9 @@ def _level_change(before: Technology | None, after: Technology | None) -> LevelC
         return None
     a, b = before.model.level, after.model.level
     review = deciding_review(before, after, a, b)
-    if b < a:
-        return LevelChange(a, b, "switchback", switchback_kind(a, b, review is not None), review)
-    return LevelChange(a, b, "graduation" if b == a + 1 else "skip", None, review)
+    kind = level_kind(a, b)
+    return LevelChange(a, b, kind, switchback_kind(a, b, review is not None) if kind == "switchback" else None,
+                       review)
 
 
 def pr_rules(settings: Settings) -> list[Rule]:
@@ -446,11 +416,13 @@ def level_change_findings(delta: TechnologyDelta, portfolio: Portfolio) -> list[
 
 
 def compare(before: Portfolio, after: Portfolio, ref: str, commit: str,
-            in_scope: Callable[[str], bool] | None = None) -> Comparison:
+            in_scope: Callable[[str], bool] | None = None,
+            history: tuple[list[Diagnostic], list[Diagnostic]] = ([], [])) -> Comparison:
     """Compare the base's portfolio with the working tree's.
 
     ``in_scope``, when given, keeps only findings and technologies whose paths it accepts
-    (``mltrl check --base REF PATH...``).
+    (``mltrl check --base REF PATH...``). ``history`` holds the history findings of the
+    working tree and of the base (see :func:`history_findings`).
     """
     keep = in_scope or (lambda path: True)
     result = Comparison(ref, commit)
@@ -468,11 +440,11 @@ def compare(before: Portfolio, after: Portfolio, ref: str, commit: str,
         delta.readiness_before = readiness(old, before.settings) if old else None
         delta.readiness_after = readiness(new, after.settings) if new else None
         deltas.append(delta)
-    head = check_portfolio(after)
+    head = check_portfolio(after) + list(history[0])
     for delta in deltas:
         head.extend(level_change_findings(delta, after))
     head = [d for d in sort_diagnostics(head) if keep(d.path)]
-    base = [d for d in sort_diagnostics(check_portfolio(before)) if keep(d.path)]
+    base = [d for d in sort_diagnostics(check_portfolio(before) + list(history[1])) if keep(d.path)]
     remaining = Counter(finding_key(d, moves) for d in base)
     for diag in head:
         key = finding_key(diag)
@@ -507,7 +479,7 @@ def compare_with_ref(base_dir: Path, settings: Settings, ref: str, in_scope: Cal
     files = read_tree(base_dir, commit, settings.roots)
     before = load_portfolio_from_files(base_dir, settings, files)
     after = load_portfolio(base_dir, settings)
-    return compare(before, after, ref, commit, in_scope)
+    return compare(before, after, ref, commit, in_scope, history_findings(after, change_commits(base_dir, commit)))
 
 
 # --- text, JSON and GitHub output ---------------------------------------------------------------------

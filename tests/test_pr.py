@@ -99,11 +99,16 @@ def test_level_changes_of_every_kind(portfolio_change, capsys):
     assert changes["fresh"]["state"] == "new" and changes["fresh"]["level_change"] is None
     assert changes["fresh"]["level_after"] == 1 and changes["fresh"]["level_before"] is None
     assert (changes["paused"]["status_before"], changes["paused"]["status_after"]) == ("active", "paused")
-    # The skip fails the check; level changes without a deciding review are warnings by default.
+    # The skip fails the check; level changes without a deciding review are warnings by default. The
+    # history adds its own view: these technologies started (first commit) at the level they now leave.
     new = {(d["path"], d["code"], d["severity"]) for d in report["new"]}
     assert new == {("projects/jumpy/card.md", "PR001", "error"),
                    ("projects/anomaly/card.md", "PR002", "warning"),
-                   ("projects/causal/card.md", "PR002", "warning")}
+                   ("projects/causal/card.md", "PR002", "warning"),
+                   *((f"projects/{slug}/card.md", "HIS002", "warning")
+                     for slug in ("anomaly", "meteor", "recycling", "causal"))}
+    # The history's own skip finding for the change's commit is left to PR001, which judges the whole change.
+    assert not any(d["code"] == "HIS001" for d in report["diagnostics"])
     assert report["result"]["failed"] is True and report["result"]["new_errors"] == 1
     assert code == 1
 
@@ -190,6 +195,22 @@ def test_findings_survive_unrelated_edits_and_a_graduation(adopting, capsys):
     assert code == 0
 
 
+def test_history_findings_of_older_commits_stay_old(git_repo, capsys):
+    tech(git_repo, "legacy", "P10.1", 1)
+    git_repo.commit({}, "2024-01-01", "Start at level 1")
+    tech(git_repo, "legacy", "P10.1", 3)
+    git_repo.commit({}, "2024-01-10", "Jump to level 3")  # a skip in main's history: HIS001
+    branch(git_repo)
+    tech(git_repo, "legacy", "P10.1", 3, title="Legacy, renamed")
+    git_repo.commit({}, "2024-02-01", "Rename")
+    code, out, _ = check(git_repo, "--base", "main", "--format", "json", capsys=capsys)
+    report = json.loads(out)
+    assert code == 0 and report["new"] == []
+    assert [d["code"] for d in report["diagnostics"] if d["code"].startswith("HIS")] == ["HIS001"]
+    strict, _, _ = check(git_repo, "--base", "main", "--strict", capsys=capsys)
+    assert strict == 1
+
+
 def test_moved_technology_keeps_its_findings(adopting, capsys):
     adopting.mv("projects/legacy", "projects/legacy-model")
     adopting.commit({}, "2024-02-01", "Rename the folder")
@@ -241,7 +262,7 @@ def test_summary_file_and_step_summary(portfolio_change, tmp_path, monkeypatch, 
            "| **P07.1** Fresh (projects/fresh) | 1 (Goal-oriented research) | active |" in text
     assert "| **P01.1** Solar Bo (projects/solar-bo) | L3: 10/10 rules met | L4: 14/14 rules met | " \
            "L5 still needs L501, L502 |" in text
-    assert "### New findings (3)" in text and "| error | projects/jumpy/card.md:4:8 | PR001 |" in text
+    assert "### New findings (7)" in text and "| error | projects/jumpy/card.md:4:8 | PR001 |" in text
     # The step summary gets the same report, appended after what earlier steps wrote.
     assert step.read_text(encoding="utf-8") == "Earlier step output\n\n" + text
 
@@ -386,5 +407,6 @@ def test_narrowed_to_paths(portfolio_change):
                             text=True, timeout=120, check=False)
     report = json.loads(result.stdout)
     assert [t["slug"] for t in report["technologies"]] == ["causal"]
-    assert [(d["path"], d["code"]) for d in report["new"]] == [("projects/causal/card.md", "PR002")]
+    assert [(d["path"], d["code"]) for d in report["new"]] == [("projects/causal/card.md", "HIS002"),
+                                                               ("projects/causal/card.md", "PR002")]
     assert result.returncode == 0  # the skipped level of another technology is outside the paths
