@@ -43,6 +43,8 @@ STEP_SUMMARY_LIMIT = 1024 * 1024
 """GitHub refuses a job step summary larger than 1 MiB (the step then shows an error instead)."""
 COMMENT_LIMIT = 65_536
 """GitHub refuses an issue or pull-request comment longer than this many characters."""
+COMMENT_MARGIN = 1_000
+"""Room left in a comment for what a workflow adds around the report (e.g. a marker line)."""
 OPEN_ROWS = 20
 """Tables longer than this are folded in ``<details>`` so the summary stays readable."""
 CELL_LIMIT = 300
@@ -807,8 +809,8 @@ def write_step_summary(comparison: Comparison, strict: bool, path: Path) -> None
 
 
 def write_comment_summary(comparison: Comparison, strict: bool, path: Path) -> None:
-    """Write the report to ``path`` sized for a pull-request comment (65,536 characters)."""
-    text = markdown_report(comparison, strict, lambda t: len(t) <= COMMENT_LIMIT)
+    """Write the report to ``path`` sized for a pull-request comment (65,536 characters, less a margin)."""
+    text = markdown_report(comparison, strict, lambda t: len(t) <= COMMENT_LIMIT - COMMENT_MARGIN)
     path.write_text(text, encoding="utf-8")
 
 
