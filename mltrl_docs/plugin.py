@@ -1,0 +1,279 @@
+"""The ``mltrl`` MkDocs plugin: glue between MkDocs and the site core in :mod:`mltrl_docs.site`.
+
+Every event method delegates: content is read by the same loader and rules
+as ``mltrl check`` (never from ``page.meta``, which MkDocs fills while
+silently dropping front-matter errors), pages are generated in memory with
+``File.generated``, and their HTML is rendered by the core. Only this module
+imports MkDocs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import TableOfContents, get_toc
+
+from .config import ConfigError, Settings, settings_from_options
+from .diagnostics import Diagnostic, Severity, sort_diagnostics
+from .history.model import PortfolioHistory
+from .loader import Portfolio, load_portfolio
+from .report import format_text
+from .rules import check_portfolio
+from .site.pages import HOME_HIDE, PLACEHOLDER, PageSpec, Site, TocEntry
+from .site.templating import PACKAGE_TEMPLATES
+from .site.urls import Layout
+from .site.view import build_view, published_portfolio
+
+log = get_plugin_logger(__name__)
+
+ASSETS = ("assets/mltrl/mltrl.css", "assets/mltrl/mltrl.js")
+"""Stylesheet and script of the generated pages, shipped in the packaged theme folder."""
+
+
+class _Setting(base.BaseConfigOption):
+    """An option validated later, with all the others, by :class:`~mltrl_docs.config.Settings`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.default = None
+
+    def run_validation(self, value: object) -> object:
+        return value
+
+
+class MltrlConfig(base.Config):
+    """Options of the ``mltrl`` plugin; their meaning and defaults are those of :class:`mltrl_docs.config.Settings`.
+
+    MkDocs only checks that no unknown option is given; the values are then
+    validated by ``settings_from_options``, the same function the ``mltrl``
+    command uses, so the plugin and the command can never read them differently.
+    """
+
+    enabled = _Setting()
+    """Turn the plugin off without removing it."""
+    roots = _Setting()
+    """Content folders holding one folder per technology."""
+    repo_url = _Setting()
+    """Web address of the repository for commit links (default: MkDocs' ``repo_url``)."""
+    public_only = _Setting()
+    """Build only public technologies."""
+    rules = _Setting()
+    """Severity or level changes of built-in rules, by code."""
+    extra_rules = _Setting()
+    """Rules the organisation adds, per level."""
+    risk_threshold = _Setting()
+    """Risk from which critical-scenario tests are required at level 7."""
+    review_cadence_days = _Setting()
+    """Default review cadence of level-9 technologies, in days."""
+    require_review_for_graduation = _Setting()
+    """Severity of a graduation without a deciding review record."""
+    allow_shallow = _Setting()
+    """Accept a shallow clone with incomplete history."""
+    cache_dir = _Setting()
+    """Where the history cache lives, relative to ``mkdocs.yml``."""
+
+    settings: Settings
+
+    def validate(self):
+        """Check option names with MkDocs, then every value with :class:`~mltrl_docs.config.Settings`."""
+        failed, warnings = super().validate()
+        if not failed:
+            given = {key: value for key, value in self.items() if value is not None}
+            try:
+                self.settings = settings_from_options(given)
+            except ConfigError as exc:
+                failed.append(("mltrl", base.ValidationError(str(exc))))
+        return failed, warnings
+
+
+def build_now() -> dt.datetime | None:
+    """The build time from ``SOURCE_DATE_EPOCH`` (reproducible builds), or ``None`` for the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def load_history(portfolio: Portfolio) -> PortfolioHistory:
+    """The portfolio's history from git, or an unavailable history saying why."""
+    now = build_now()
+    try:
+        from .history import load_history as load
+    except ImportError:
+        return PortfolioHistory(available=False, reason="history support is not installed",
+                                **({"now": now} if now else {}))
+    return load(portfolio, now=now)  # the cache lives in the configured cache_dir
+
+
+def analytics_of(portfolio: Portfolio, history: PortfolioHistory) -> dict | None:
+    """Portfolio analytics, when history is available."""
+    if not history.available:
+        return None
+    try:
+        from .history.analytics import portfolio_analytics
+    except ImportError:
+        return None
+    return portfolio_analytics(portfolio, history)
+
+
+def export_of(portfolio: Portfolio, history: PortfolioHistory, public_only: bool) -> dict | None:
+    """The ``mltrl.json`` document, when the export is available."""
+    try:
+        from .history.export import export_document
+    except ImportError:
+        return None
+    return export_document(portfolio, history, public_only=public_only)
+
+
+class MltrlPlugin(BasePlugin[MltrlConfig]):
+    """Turns the content roots into the maturity wiki: portfolio, technology pages, levels and analytics."""
+
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.site: Site | None = None
+        self.specs: dict[str, PageSpec] = {}
+        self.base_dir = Path.cwd()
+        self.user_home = False
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        """Keep the plugin across ``mkdocs serve`` rebuilds (its presence is what asks MkDocs to)."""
+
+    @property
+    def settings(self) -> Settings:
+        """The validated options."""
+        return self.config.settings
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        """Search the packaged templates last, so a site's ``overrides/`` wins, and add the assets."""
+        if not self.settings.enabled:
+            return config
+        self.base_dir = Path(config.config_file_path or "mkdocs.yml").resolve().parent
+        package = str(PACKAGE_TEMPLATES)
+        if package not in config.theme.dirs:
+            config.theme.dirs.append(package)
+        if ASSETS[0] not in config.extra_css:
+            config.extra_css.append(ASSETS[0])
+        if ASSETS[1] not in [str(s) for s in config.extra_javascript]:
+            config.extra_javascript.append(ASSETS[1])
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
+        """Read and check the content, load its history, and add the generated pages and files."""
+        if not self.settings.enabled:
+            return files
+        settings = self.settings
+        if settings.repo_url is None and config.repo_url:
+            settings = settings.model_copy(update={"repo_url": config.repo_url})
+        try:
+            portfolio = load_portfolio(self.base_dir, settings)
+            diagnostics = check_portfolio(portfolio)
+            history = load_history(portfolio)
+        except Exception as exc:  # noqa: BLE001 - one clear message instead of a MkDocs traceback
+            raise PluginError(f"mltrl: could not read the content under {self.base_dir}: {exc}") from exc
+        # The same findings as `mltrl check`, which leaves out the note that there is no repository.
+        diagnostics = sort_diagnostics([*diagnostics, *(d for d in history.diagnostics if d.code != "HIS007")])
+        self._report(diagnostics)
+        shown = published_portfolio(portfolio, settings.public_only)
+        view = build_view(portfolio, diagnostics, history, settings=settings, repo_url=settings.repo_url,
+                          public_only=settings.public_only, analytics=analytics_of(shown, history))
+        self.site = Site(view, template_dirs=list(config.theme.dirs), use_directory_urls=config.use_directory_urls,
+                         export=export_of(portfolio, history, settings.public_only))
+        self.specs = {}
+        self.user_home = files.get_file_from_path(Layout.HOME) is not None
+        for spec in self.site.pages():
+            existing = files.get_file_from_path(spec.src_uri)
+            if existing is not None:
+                if spec.kind == "home":
+                    self.specs[spec.src_uri] = spec
+                    continue  # the site's own home page gets the portfolio below its text
+                log.warning(f"{existing.src_uri} in the docs folder replaces the generated {spec.kind} page")
+                continue
+            inclusion = InclusionLevel.NOT_IN_NAV if spec.kind == "technology" else InclusionLevel.UNDEFINED
+            file = File.generated(config, spec.src_uri, content=spec.markdown(), inclusion=inclusion)
+            if spec.source is not None:
+                source = (self.base_dir / spec.source).resolve()
+                file.edit_uri = Path(os.path.relpath(source, Path(config.docs_dir).resolve())).as_posix()
+            files.append(file)
+            self.specs[spec.src_uri] = spec
+        for site_path, text in self.site.files().items():
+            self._replace(files, File.generated(config, site_path, content=text))
+        for site_path, source in self.site.assets().items():
+            self._replace(files, File.generated(config, site_path, abs_src_path=str(source)))
+        return files
+
+    @staticmethod
+    def _replace(files: Files, file: File) -> None:
+        existing = files.get_file_from_path(file.src_uri)
+        if existing is not None:
+            files.remove(existing)
+        files.append(file)
+
+    def _report(self, diagnostics: list[Diagnostic]) -> None:
+        """Stop on errors, printed as ``mltrl check`` prints them; pass warnings to MkDocs."""
+        if any(d.severity == Severity.ERROR for d in diagnostics):
+            raise PluginError("mltrl: the content has errors; fix them (mltrl check shows the same list):\n"
+                              + format_text(diagnostics).rstrip("\n"))
+        for diag in diagnostics:
+            line = f"{diag.path}:{diag.line}:{diag.column}: {diag.severity.value} {diag.code} {diag.text}"
+            if diag.severity == Severity.WARNING:
+                log.warning(line)
+            else:
+                log.info(line)
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        """Give a hand-written home page the portfolio below its own text."""
+        if self.site is not None and self.user_home and page.file.src_uri == Layout.HOME \
+                and page.file.generated_by is None:
+            page.meta.setdefault("hide", list(HOME_HIDE))
+            if PLACEHOLDER not in markdown:
+                return markdown.rstrip("\n") + "\n\n" + PLACEHOLDER + "\n"
+        return markdown
+
+    @event_priority(100)  # before other plugins look at the HTML, so they see the finished page
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        """Put the generated HTML in place of the placeholder and give the page its table of contents."""
+        spec = self.specs.get(page.file.src_uri)
+        if self.site is None or spec is None or PLACEHOLDER not in html:
+            return html
+        if spec.kind == "home" and page.file.generated_by is None:
+            rendered = self.site.render_home(spec.src_uri)
+            page.toc = TableOfContents(list(page.toc) + list(_toc(rendered.toc)))
+        else:
+            rendered = self.site.render(spec)
+            page.toc = _toc(rendered.toc)
+        return html.replace(PLACEHOLDER, rendered.html, 1)
+
+    def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
+        """Rebuild when anything under the content roots changes."""
+        if self.settings.enabled:
+            for root in self.settings.roots:
+                folder = self.base_dir / root
+                if folder.is_dir():
+                    server.watch(str(folder))
+        return server
+
+
+def _toc(entries: list[TocEntry]) -> TableOfContents:
+    """Nest ``h2``/``h3`` entries into MkDocs' table of contents."""
+    tokens: list[dict] = []
+    for entry in entries:
+        token = {"level": entry.rank, "id": entry.id, "name": entry.title, "children": []}
+        if entry.rank == 3 and tokens:
+            tokens[-1]["children"].append(token)
+        elif entry.rank == 2:
+            tokens.append(token)
+    return get_toc(tokens)  # type: ignore[arg-type]
+

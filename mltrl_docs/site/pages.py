@@ -1,0 +1,489 @@
+"""The pages of the maturity wiki: what exists, and the HTML of each.
+
+:class:`Site` lists the generated pages (portfolio, one page per technology,
+levels, analytics) and the files served beside them (``mltrl.json``, the JSON
+Schemas, images from technology folders). It renders a page's HTML on demand,
+so a site engine only pays for the pages it builds.
+
+Each page's source for the engine is a tiny Markdown stub: a front-matter
+``title`` (escaped) and one placeholder comment. The engine turns it into a
+page, then the HTML rendered here replaces the placeholder. Card text
+therefore never passes through the engine's Markdown or its extensions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import re
+from dataclasses import dataclass, field
+from html import escape, unescape
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+import yaml
+from markupsafe import Markup
+
+from ..frontmatter import parse_document
+from ..history.model import CardVersion
+from ..models import ETHICS_PARTS, LEVEL_NAMES, NotApplicable, answered, phase_of
+from ..rules import level_rules
+from ..schema import all_schemas
+from .levels import LEVEL_GUIDE
+from .markdown import IMAGE_SUFFIXES, Rendered, render_markdown
+from .svg import (SWITCHBACK_LABELS, Bar, Lane, RiskPoint, bar_chart_svg, level_chart_svg, risk_matrix_svg,
+                  swimlane_svg, timeline_svg)
+from .templating import ago_text, days_text, environment
+from .urls import Layout, Linker, safe_url
+from .view import SiteView, TechnologyView, describe_event, natural_key
+
+PLACEHOLDER = "<!--mltrl:page-->"
+"""Stands for the generated HTML in a page's Markdown stub."""
+
+HOME_HIDE = ("navigation", "toc")
+"""Theme parts the portfolio hides: the table needs the width."""
+
+_HEADING = re.compile(r"<h([23])\s[^>]*?\bid=\"([^\"]+)\"[^>]*>(.*?)</h\1>", re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """A page the site generates."""
+
+    src_uri: str
+    """Where the page pretends to be in the docs folder, e.g. ``technologies/solar-bo.md``."""
+    kind: str
+    """``home``, ``technology``, ``levels`` or ``analytics``."""
+    title: str
+    """Plain-text title (escaped when written)."""
+    source: str | None = None
+    """Repository path of the file the page shows (its edit link), e.g. ``projects/solar-bo/card.md``."""
+    slug: str | None = None
+    hide: tuple[str, ...] = ()
+    """Theme parts to hide on the page (``toc``, ``navigation``)."""
+
+    def markdown(self) -> str:
+        """The stub the site engine reads: front matter and the placeholder."""
+        meta: dict = {"title": escape(self.title, quote=False)}
+        if self.hide:
+            meta["hide"] = list(self.hide)
+        return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n\n" + PLACEHOLDER + "\n"
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    """A heading of a generated page."""
+
+    rank: int
+    id: str
+    title: str
+    """Title as HTML-escaped text."""
+
+
+@dataclass
+class RenderedPage:
+    """A page's HTML and its table of contents."""
+
+    html: str
+    toc: list[TocEntry] = field(default_factory=list)
+
+
+def toc_of(html: str) -> list[TocEntry]:
+    """The ``<h2>`` and ``<h3>`` headings with an ``id`` in ``html``, in order."""
+    entries = []
+    for match in _HEADING.finditer(html):
+        if "mltrl-no-toc" in match.group(0)[:match.group(0).index(">")]:
+            continue
+        inner = re.sub(r"<a [^>]*class=\"headerlink\"[^>]*>.*?</a>", "", match.group(3), flags=re.S)
+        title = escape(unescape(_TAG.sub("", inner)).strip(), quote=False)
+        entries.append(TocEntry(int(match.group(1)), unescape(match.group(2)), title))
+    return entries
+
+
+_DOC_ANCHORS = {"requirements.md": "requirements", "ethics.md": "ethics", "card.md": None}
+
+
+def review_anchor(path: str) -> str:
+    """Anchor of a review record on its technology's page."""
+    stem = posixpath.splitext(posixpath.basename(path))[0]
+    return "review-" + re.sub(r"[^a-z0-9-]+", "-", stem.lower())
+
+
+class Site:
+    """The generated part of the wiki for one build."""
+
+    def __init__(self, view: SiteView, *, template_dirs: list[str] | None = None, use_directory_urls: bool = True,
+                 export: dict | None = None) -> None:
+        self.view = view
+        self.layout = Layout(use_directory_urls)
+        self.env = environment(template_dirs)
+        self.export = export
+        self.base_dir: Path = view.portfolio.base_dir
+        self.repo_url = (view.repo_url or "").rstrip("/") or None
+        self._folders = {t.tech.folder: t for t in view.technologies}
+        self._roots = [r.strip("/") for r in view.settings.roots]
+        self._assets = self._find_assets()
+
+    # --- what exists ----------------------------------------------------------------------------
+
+    def pages(self) -> list[PageSpec]:
+        """Every generated page."""
+        specs = [PageSpec(Layout.HOME, "home", "Portfolio", hide=HOME_HIDE),
+                 PageSpec(Layout.LEVELS, "levels", "Levels"),
+                 PageSpec(Layout.ANALYTICS, "analytics", "Analytics")]
+        for t in self.view.technologies:
+            specs.append(PageSpec(self.layout.technology(t.slug), "technology", f"{t.id} · {t.card.title}",
+                                  source=t.tech.card.path, slug=t.slug, hide=("navigation",)))
+        return specs
+
+    def files(self) -> dict[str, str]:
+        """Generated non-page files by site path: the export and the JSON Schemas."""
+        out = {Layout.EXPORT: json.dumps(self.export_document(), indent=2, ensure_ascii=False) + "\n"}
+        for name, text in all_schemas().items():
+            out[self.layout.schema(name)] = text
+        return out
+
+    def assets(self) -> dict[str, Path]:
+        """Images published from technology folders: site path -> file in the repository."""
+        return dict(self._assets)
+
+    def export_document(self) -> dict:
+        """The ``mltrl.json`` document."""
+        if self.export is not None:
+            return self.export
+        return {"version": 1, "history": {"available": self.view.history.available,
+                                          "reason": self.view.history.reason},
+                "technologies": [{"id": t.id, "slug": t.slug, "title": t.card.title, "level": t.level,
+                                  "status": t.status, "phase": t.phase,
+                                  "readiness": t.readiness.to_dict() if t.readiness else None}
+                                 for t in self.view.technologies]}
+
+    def _find_assets(self) -> dict[str, Path]:
+        found: dict[str, Path] = {}
+        for t in self.view.technologies:
+            folder = (self.base_dir / t.tech.folder).resolve()
+            for dirpath, dirnames, filenames in os.walk(folder):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
+                for name in sorted(filenames):
+                    if not name.lower().endswith(IMAGE_SUFFIXES) or name.startswith("."):
+                        continue
+                    path = Path(dirpath) / name
+                    try:
+                        real = path.resolve(strict=True)
+                    except OSError:
+                        continue
+                    if not real.is_relative_to(folder) or not real.is_file():
+                        continue  # a link out of the folder: never publish what it points to
+                    rel = path.relative_to(folder).as_posix()
+                    found[self.layout.technology_file(t.slug, rel)] = real
+        return found
+
+    # --- rendering ------------------------------------------------------------------------------
+
+    def render(self, spec: PageSpec) -> RenderedPage:
+        """The HTML of a generated page."""
+        link = self.layout.linker(spec.src_uri)
+        if spec.kind == "technology":
+            html = self._technology(self.view.by_slug[spec.slug], link)
+        elif spec.kind == "home":
+            html = self._home(link, standalone=True)
+        elif spec.kind == "levels":
+            html = self._levels(link)
+        else:
+            html = self._analytics(link)
+        return RenderedPage(html, toc_of(html))
+
+    def render_home(self, src_uri: str = Layout.HOME) -> RenderedPage:
+        """The portfolio, for a hand-written home page that holds the placeholder."""
+        html = self._home(self.layout.linker(src_uri), standalone=False)
+        return RenderedPage(html, toc_of(html))
+
+    def _context(self, link: Linker, **extra) -> dict:
+        view = self.view
+        return {"site": view, "link": link, "now": view.now, "repo_url": self.repo_url,
+                "history": view.history, "commit_url": self.commit_url, "ago": lambda d: ago_text(d, view.now),
+                "days": days_text, "SWITCHBACK_LABELS": SWITCHBACK_LABELS, **extra}
+
+    def commit_url(self, commit: str | None) -> str | None:
+        """Link to a commit on the code host."""
+        if not commit or not self.repo_url or not re.fullmatch(r"[0-9a-f]{7,64}", commit):
+            return None
+        return f"{self.repo_url}/commit/{commit}"
+
+    def repo_file_url(self, path: str, commit: str = "HEAD") -> str | None:
+        """Link to a file of the repository on the code host."""
+        if not self.repo_url:
+            return None
+        return f"{self.repo_url}/blob/{commit}/{quote(path)}"
+
+    # --- home ------------------------------------------------------------------------------------
+
+    def _home(self, link: Linker, standalone: bool) -> str:
+        view = self.view
+        counts: dict[int, dict[str, int]] = {}
+        for t in view.technologies:
+            counts.setdefault(t.level, {}).setdefault(t.status, 0)
+            counts[t.level][t.status] += 1
+        chart = level_chart_svg("mltrl-levels-chart", counts, {lv: link.level(lv) for lv in range(10)})
+        lanes = [Lane(t.id, link.technology(t.slug), f"{t.id} {t.card.title}: level {t.level}, {t.status}",
+                      [(s.level, s.status, s.start, s.end) for s in t.history.spans] if t.history else [])
+                 for t in view.technologies]
+        swimlane = swimlane_svg("mltrl-swimlane", lanes, view.now) if view.history.available and lanes else None
+        rows = [self._row(t, link) for t in view.technologies]
+        phases = {p: sum(1 for t in view.technologies if t.phase == p) for p in ("research", "prototype", "product")}
+        statuses = {s: sum(1 for t in view.technologies if t.status == s) for s in ("active", "paused", "stopped")}
+        return self.env.get_template("mltrl/portfolio.html").render(
+            self._context(link, standalone=standalone, rows=rows, chart=chart, swimlane=swimlane, phases=phases,
+                          statuses=statuses,
+                          findings=sum(len(t.findings) for t in view.technologies),
+                          export_url=link.file(Layout.EXPORT), schema_url=link.file(Layout.SCHEMAS + "/")))
+
+    def _row(self, t: TechnologyView, link: Linker) -> dict:
+        days = t.days_in_level(self.view.now)
+        last = t.last_change
+        r = t.readiness
+        open_next = sum(not x.met for x in r.next) if r else 0
+        return {"t": t, "href": link.technology(t.slug), "days": days, "last": last,
+                "last_ago": ago_text(last.date, self.view.now) if last else "—",
+                "met": r.met if r else 0, "total": r.total if r else 0, "open_next": open_next,
+                "next_total": len(r.next) if r else 0, "ready": bool(r and r.ready_to_graduate and r.next),
+                "level_href": link.level(t.level)}
+
+    # --- technology ---------------------------------------------------------------------------------
+
+    def _resolver(self, t: TechnologyView, link: Linker, folder: str):
+        """Decides what a relative link in one of ``t``'s documents (in ``folder``) becomes."""
+
+        def resolve(url: str) -> str | None:
+            path, _, fragment = url.partition("#")
+            path = unquote(path.split("?", 1)[0]).replace("\\", "/")
+            if not path:
+                return None
+            target = posixpath.normpath(posixpath.join(folder, path))
+            if target == ".." or target.startswith(("../", "/")):
+                return None  # outside the repository
+            owner = self._owner(target)
+            if owner is None:
+                if any(target == root or target.startswith(root + "/") for root in self._roots):
+                    return None  # a technology this site does not publish
+                return self.repo_file_url(target)
+            rest = target[len(owner.tech.folder):].lstrip("/")
+            anchor = None
+            if rest in _DOC_ANCHORS:
+                anchor = _DOC_ANCHORS[rest]
+            elif rest.startswith("reviews/") and rest.endswith(".md"):
+                anchor = review_anchor(rest)
+            elif rest == "":
+                anchor = None
+            elif rest.lower().endswith(IMAGE_SUFFIXES):
+                site_path = self.layout.technology_file(owner.slug, rest)
+                return link.file(site_path) if site_path in self._assets else None
+            else:
+                return self.repo_file_url(target)
+            if owner is t:
+                return f"#{anchor}" if anchor else "#top"
+            return link.technology(owner.slug, anchor)
+
+        return resolve
+
+    def _owner(self, repo_path: str) -> TechnologyView | None:
+        current = repo_path
+        while current and current != ".":
+            if current in self._folders:
+                return self._folders[current]
+            current = posixpath.dirname(current)
+        return None
+
+    def _render_doc(self, t: TechnologyView, text: str, link: Linker, folder: str, *, prefix: str,
+                    shift: int = 1, drop_title: bool = True) -> Rendered:
+        return render_markdown(text, resolve=self._resolver(t, link, folder), shift=shift, drop_title=drop_title,
+                               id_prefix=prefix)
+
+    def _technology(self, t: TechnologyView, link: Linker) -> str:
+        view = self.view
+        folder = t.tech.folder
+        body = self._render_doc(t, t.tech.card.parsed.body, link, folder, prefix="card-", shift=1)
+        timeline = None
+        if t.history is not None and t.runs:
+            timeline = timeline_svg(f"mltrl-timeline-{t.slug}", f"Maturity timeline of {t.id} {t.card.title}",
+                                    t.runs, t.marks, t.bands, view.now, self._timeline_desc(t))
+        requirements = sorted(t.tech.requirement_list, key=lambda r: natural_key(r.id))
+        risk = None
+        if requirements:
+            points = [RiskPoint(r.id, r.p_failure, r.value,
+                                f"{r.id} ({r.kind}, {r.status}): p(failure) {r.p_failure:g} x value {r.value} "
+                                f"= risk {r.computed_risk:g}", f"#req-{_anchor(r.id)}")
+                      for r in requirements]
+            risk = risk_matrix_svg(f"mltrl-risk-{t.slug}", points, view.settings.risk_threshold)
+        reviews = []
+        for doc in sorted(t.tech.reviews, key=lambda d: d.path):
+            if doc.model is None:
+                continue
+            rendered = self._render_doc(t, doc.parsed.body, link, posixpath.dirname(doc.path),
+                                        prefix=review_anchor(doc.path) + "-", shift=3)
+            reviews.append({"model": doc.model, "anchor": review_anchor(doc.path), "body": Markup(rendered.html),
+                            "source": self.repo_file_url(doc.path), "path": doc.path})
+        reviews.sort(key=lambda r: (r["model"].date, r["model"].level))
+        prior = [self._prior(t, version, link) for version in (t.history.prior_cards if t.history else [])]
+        system_level, limiting = t.system_level
+        return self.env.get_template("mltrl/technology.html").render(self._context(
+            link, t=t, body=Markup(body.html), timeline=timeline, time_in_level=self._time_in_level(t),
+            events=[{"e": e, "text": describe_event(e), "commit": self.commit_url(e.commit)} for e in t.events],
+            requirements=requirements, risk=risk, ethics=self._ethics(t), reviews=reviews, prior=prior,
+            system_level=system_level, limiting=limiting, links=self._links(t), anchor=_anchor,
+            edit_source=self.repo_file_url(t.tech.card.path), risk_threshold=view.settings.risk_threshold,
+            next_level=t.level + 1 if t.level < 9 else None))
+
+    def _timeline_desc(self, t: TechnologyView) -> str:
+        runs = t.runs
+        parts = [f"{len(runs)} stretch(es) at a level."]
+        for event in t.events:
+            if event.kind in ("created", "graduation", "switchback", "skip", "status"):
+                parts.append(describe_event(event) + ".")
+        since = t.since
+        parts.append(f"Now at level {t.level} ({LEVEL_NAMES[t.level]})"
+                     + (f" since {since:%Y-%m-%d}." if since else "."))
+        return " ".join(parts)
+
+    def _time_in_level(self, t: TechnologyView) -> list[tuple[int, float]]:
+        if t.history is None:
+            return []
+        spent = t.history.time_in_level(self.view.now)
+        return sorted(spent.items())
+
+    def _links(self, t: TechnologyView) -> list[tuple[str, str | None, str]]:
+        """``(label, href or None, text)`` for the card's links; unsafe or unresolvable ones as plain text."""
+        out = []
+        for name in ("main", "code", "docs"):
+            value = getattr(t.card.links, name)
+            if value is None:
+                continue
+            href = safe_url(value)
+            if href is None and not re.match(r"^\s*[A-Za-z][A-Za-z0-9+.-]*:", value):
+                href = self._resolver(t, self.layout.linker(self.layout.technology(t.slug)), t.tech.folder)(value)
+            out.append((name, href, value))
+        return out
+
+    def _ethics(self, t: TechnologyView) -> list[dict] | None:
+        ethics = t.tech.ethics_model
+        if ethics is None:
+            return None
+        parts = []
+        for part, model in ETHICS_PARTS.items():
+            values = getattr(ethics, part)
+            items = []
+            for name, info in model.model_fields.items():
+                answer = getattr(values, name)
+                if isinstance(answer, NotApplicable):
+                    state, text = "n/a", answer.not_applicable
+                elif answered(answer):
+                    state, text = "answered", answer
+                else:
+                    state, text = "open", ""
+                items.append({"name": name, "question": info.description or name, "state": state,
+                              "paragraphs": [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]})
+            done = sum(i["state"] != "open" for i in items)
+            parts.append({"key": part, "title": part.replace("_", "-").capitalize(), "items": items, "done": done,
+                          "total": len(items)})
+        return parts
+
+    def _prior(self, t: TechnologyView, version: CardVersion, link: Linker) -> dict:
+        parsed = parse_document(version.text, t.tech.card.path)
+        body = self._render_doc(t, parsed.body, link, t.tech.folder, prefix=f"prior-{version.level}-", shift=2)
+        meta = parsed.meta or {}
+        facts = []
+        for key in ("versions", "owners", "datasets"):
+            value = meta.get(key)
+            if value:
+                facts.append((key, _facts(value)))
+        return {"v": version, "body": Markup(body.html), "facts": facts, "commit": self.commit_url(version.commit),
+                "title": meta.get("title") if isinstance(meta.get("title"), str) else None}
+
+    # --- levels and analytics ------------------------------------------------------------------------
+
+    def _levels(self, link: Linker) -> str:
+        rules = level_rules(self.view.settings)
+        levels = []
+        for level in range(10):
+            levels.append({"level": level, "name": LEVEL_NAMES[level], "phase": phase_of(level),
+                           "guide": LEVEL_GUIDE[level], "rules": [r for r in rules if r.level == level],
+                           "technologies": self.view.at_level(level)})
+        return self.env.get_template("mltrl/levels.html").render(self._context(link, levels=levels))
+
+    def _analytics(self, link: Linker) -> str:
+        data = self.view.analytics
+        charts = _analytics_charts(data) if data else {}
+        matrix = transition_matrix(data) if data else []
+        peak = max((n for row in matrix for n in row), default=0)
+        return self.env.get_template("mltrl/analytics.html").render(
+            self._context(link, data=data, charts=charts, matrix=matrix, peak=peak))
+
+
+def _anchor(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
+
+
+def _facts(value: object) -> str:
+    """A short plain-text rendering of an old front-matter value."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_facts(v)}" for k, v in value.items() if v not in (None, [], {}, ""))
+    if isinstance(value, list):
+        return "; ".join(_facts(v) if not isinstance(v, dict) else str(v.get("name", _facts(v))) for v in value)
+    return str(value)
+
+
+def _analytics_charts(data: dict) -> dict[str, Markup]:
+    """Charts for the analytics page, from :func:`mltrl_docs.history.analytics.portfolio_analytics`."""
+    charts: dict[str, Markup] = {}
+    per_level = data.get("time_in_level") or {}
+    bars = []
+    for level in range(10):
+        stats = per_level.get(str(level)) or {}
+        if not stats.get("stays"):
+            continue
+        median, low, high = stats["median_days"], stats["p25_days"], stats["p75_days"]
+        bars.append(Bar(f"L{level}", float(median), f"Level {level}: median {median:.0f} days, middle half "
+                        f"{low:.0f}-{high:.0f} days, over {stats['stays']} completed stay(s)", f"mltrl-l{level}",
+                        float(low), float(high)))
+    if bars:
+        charts["time"] = bar_chart_svg("mltrl-an-time", "Median days per level, with the middle half of stays",
+                                       bars, unit="d")
+    quarters = data.get("graduations_per_quarter") or {}
+    if quarters:
+        charts["graduations"] = bar_chart_svg(
+            "mltrl-an-grad", "Graduations per quarter",
+            [Bar(q, float(n), f"{q}: {n} graduation(s)") for q, n in _all_quarters(quarters)])
+    kinds = data.get("switchbacks") or {}
+    if any(kinds.values()):
+        charts["switchbacks"] = bar_chart_svg(
+            "mltrl-an-sb", "Switchbacks by kind",
+            [Bar(k, float(kinds.get(k, 0)), f"{k}: {kinds.get(k, 0)} switchback(s), {SWITCHBACK_LABELS[k]}",
+                 f"mltrl-sb-{k}") for k in ("embedded", "review", "discovery")])
+    return charts
+
+
+def _all_quarters(quarters: dict[str, int]) -> list[tuple[str, int]]:
+    """Every quarter from the first to the last, with zero where nothing graduated."""
+    keys = sorted(quarters)
+    first, last = keys[0], keys[-1]
+    year, q = int(first[:4]), int(first[-1])
+    out = []
+    while (year, q) <= (int(last[:4]), int(last[-1])):
+        key = f"{year}-Q{q}"
+        out.append((key, quarters.get(key, 0)))
+        q += 1
+        if q == 5:
+            year, q = year + 1, 1
+    return out
+
+
+def transition_matrix(data: dict) -> list[list[int]]:
+    """Counts of level changes, ``matrix[from][to]``, all kinds together."""
+    matrix = [[0] * 10 for _ in range(10)]
+    for row in data.get("transitions") or []:
+        a, b = row.get("from"), row.get("to")
+        if isinstance(a, int) and isinstance(b, int) and 0 <= a <= 9 and 0 <= b <= 9:
+            matrix[a][b] += int(row.get("count", 0))
+    return matrix

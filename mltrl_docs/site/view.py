@@ -1,0 +1,275 @@
+"""What the pages show, computed once per build from the portfolio, its findings and its history.
+
+Nothing here renders: these are the numbers and lists the templates and charts
+draw from (time in the current level, last change, readiness, system level,
+who uses what).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from ..config import Settings
+from ..diagnostics import Diagnostic, Severity
+from ..history.model import Event, PortfolioHistory, TechnologyHistory
+from ..loader import Portfolio, Technology
+from ..models import LEVEL_NAMES, Card, phase_of
+from ..rules import Readiness, level_rules, readiness
+from .svg import Band, Mark, Run, SWITCHBACK_LABELS
+
+
+@dataclass
+class TechnologyView:
+    """One technology as the site shows it."""
+
+    tech: Technology
+    card: Card
+    history: TechnologyHistory | None
+    readiness: Readiness | None
+    findings: list[Diagnostic]
+    """Findings below error severity for this technology's files (errors stop the build)."""
+    components: list["TechnologyView"] = field(default_factory=list)
+    used_by: list["TechnologyView"] = field(default_factory=list)
+    coupled: list["TechnologyView"] = field(default_factory=list)
+    coupled_missing: list[str] = field(default_factory=list)
+    """Coupled or component IDs not shown on this site (unknown, or internal on the public site)."""
+
+    @property
+    def slug(self) -> str:
+        """Folder name, used in the page address."""
+        return self.tech.slug
+
+    @property
+    def id(self) -> str:
+        """Project ID."""
+        return self.card.id
+
+    @property
+    def level(self) -> int:
+        """Current level."""
+        return self.card.level
+
+    @property
+    def level_name(self) -> str:
+        """Name of the current level."""
+        return LEVEL_NAMES[self.card.level]
+
+    @property
+    def phase(self) -> str:
+        """research, prototype or product."""
+        return phase_of(self.card.level)
+
+    @property
+    def status(self) -> str:
+        """active, paused or stopped."""
+        return self.card.status
+
+    @property
+    def owners(self) -> list[str]:
+        """Owners, research first."""
+        return [*self.card.owners.research, *self.card.owners.product]
+
+    @property
+    def runs(self) -> list[Run]:
+        """Stretches at one level, oldest first (statuses merged)."""
+        if self.history is None:
+            return []
+        runs: list[Run] = []
+        for span in self.history.spans:
+            if runs and runs[-1].level == span.level:
+                runs[-1] = Run(span.level, runs[-1].start, span.end)
+            else:
+                runs.append(Run(span.level, span.start, span.end))
+        return runs
+
+    @property
+    def bands(self) -> list[Band]:
+        """Paused and stopped stretches, merged when consecutive."""
+        if self.history is None:
+            return []
+        bands: list[Band] = []
+        for span in self.history.spans:
+            if span.status not in ("paused", "stopped"):
+                continue
+            if bands and bands[-1].status == span.status and bands[-1].end == span.start:
+                bands[-1] = Band(span.status, bands[-1].start, span.end)
+            else:
+                bands.append(Band(span.status, span.start, span.end))
+        return bands
+
+    @property
+    def since(self) -> dt.datetime | None:
+        """When the technology reached its current level (start of the last run)."""
+        runs = self.runs
+        if runs and runs[-1].level == self.level:
+            return runs[-1].start
+        return None
+
+    def days_in_level(self, now: dt.datetime) -> float | None:
+        """Days at the current level up to ``now``, when history knows."""
+        since = self.since
+        return max((now - since).total_seconds() / 86400, 0.0) if since else None
+
+    @property
+    def events(self) -> list[Event]:
+        """History events, oldest first."""
+        return list(self.history.events) if self.history else []
+
+    @property
+    def last_change(self) -> Event | None:
+        """The latest committed or recorded event."""
+        committed = [e for e in self.events if e.source != "working-tree"]
+        return committed[-1] if committed else None
+
+    @property
+    def pending(self) -> bool:
+        """Whether the working tree holds uncommitted changes to this technology."""
+        return any(e.source == "working-tree" for e in self.events)
+
+    @property
+    def marks(self) -> list[Mark]:
+        """Events to draw on the timeline."""
+        marks = []
+        for event in self.events:
+            if event.kind in ("owners", "reviewers", "review"):
+                continue
+            marks.append(Mark(event.date, event.kind, event.to_level if event.kind != "status" else None,
+                              describe_event(event), event.switchback_kind, event.source))
+        # Reviews are drawn on the date the panel met, which the record states; the commit adding
+        # the record may come much later (e.g. when earlier records are imported).
+        for review in self.tech.review_models:
+            when = dt.datetime.combine(review.date, dt.time(12), tzinfo=dt.timezone.utc)
+            target = review.target
+            outcome = f" → level {target}" if target is not None and target != review.level else ""
+            marks.append(Mark(when, "review", review.level, f"{review.date:%Y-%m-%d}: level {review.level} review, "
+                              f"{review.decision}{outcome} (panel: {', '.join(review.reviewers)})"))
+        return sorted(marks, key=lambda m: m.when)
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        """Findings at warning severity."""
+        return [d for d in self.findings if d.severity == Severity.WARNING]
+
+    @property
+    def search_text(self) -> str:
+        """Lower-case text the portfolio filter matches against."""
+        return " ".join([self.id, self.card.title, self.slug, self.status, self.phase, *self.owners,
+                         *self.card.tags]).lower()
+
+    @property
+    def system_level(self) -> tuple[int, "TechnologyView | None"]:
+        """The level of the system: the lowest level among it and all its components, and the one that limits it."""
+        lowest, limiting = self.level, None
+        seen: set[str] = {self.id}
+        stack = list(self.components)
+        while stack:
+            current = stack.pop()
+            if current.id in seen:
+                continue
+            seen.add(current.id)
+            if current.level < lowest:
+                lowest, limiting = current.level, current
+            stack.extend(current.components)
+        return lowest, limiting
+
+
+def describe_event(event: Event) -> str:
+    """One line for a tooltip or a table: date, what happened, and the commit subject."""
+    when = f"{event.date:%Y-%m-%d}"
+    if event.kind == "created":
+        what = f"created at level {event.to_level}"
+    elif event.kind == "graduation":
+        what = f"graduated from level {event.from_level} to {event.to_level}"
+    elif event.kind == "switchback":
+        kind = SWITCHBACK_LABELS.get(event.switchback_kind or "", event.switchback_kind or "")
+        what = f"switchback from level {event.from_level} to {event.to_level} ({kind})"
+    elif event.kind == "skip":
+        what = f"skipped from level {event.from_level} to {event.to_level}"
+    elif event.kind == "status":
+        what = f"status: {event.status}"
+    elif event.kind == "review":
+        what = f"review recorded{': ' + event.detail if event.detail else ''}"
+    elif event.kind == "pending":
+        what = "uncommitted changes"
+    else:
+        what = f"{event.kind} changed{': ' + event.detail if event.detail else ''}"
+    source = " (recorded before git)" if event.source == "recorded" else ""
+    message = f" — {event.message}" if event.message and event.kind != "pending" else ""
+    return f"{when}: {what}{source}{message}"
+
+
+@dataclass
+class SiteView:
+    """Every technology the site publishes, with shared context."""
+
+    portfolio: Portfolio
+    """The published technologies only (public ones on a public build)."""
+    settings: Settings
+    history: PortfolioHistory
+    technologies: list[TechnologyView]
+    """In portfolio order: highest level first, then by ID."""
+    now: dt.datetime
+    repo_url: str | None
+    analytics: dict | None = None
+    """Portfolio analytics from the history, when available."""
+
+    @property
+    def by_id(self) -> dict[str, TechnologyView]:
+        """Technologies by project ID."""
+        return {t.id: t for t in self.technologies}
+
+    @property
+    def by_slug(self) -> dict[str, TechnologyView]:
+        """Technologies by folder name."""
+        return {t.slug: t for t in self.technologies}
+
+    def at_level(self, level: int) -> list[TechnologyView]:
+        """Technologies currently at ``level``."""
+        return [t for t in self.technologies if t.level == level]
+
+
+def published_portfolio(portfolio: Portfolio, public_only: bool) -> Portfolio:
+    """The technologies the site shows: every one with a valid card, or only public ones."""
+    kept = {slug: tech for slug, tech in portfolio.technologies.items()
+            if tech.model is not None and (not public_only or tech.model.visibility == "public")}
+    return Portfolio(base_dir=portfolio.base_dir, settings=portfolio.settings, technologies=kept)
+
+
+def build_view(portfolio: Portfolio, diagnostics: list[Diagnostic], history: PortfolioHistory, *,
+               settings: Settings, repo_url: str | None, public_only: bool = False,
+               analytics: dict | None = None) -> SiteView:
+    """Compute the view of ``portfolio`` (all technologies, or the public ones)."""
+    shown = published_portfolio(portfolio, public_only)
+    rules = level_rules(settings)
+    owner_of = {doc.path: tech.slug for tech in shown.technologies.values() for doc in tech.documents}
+    findings: dict[str, list[Diagnostic]] = {}
+    for diag in diagnostics:
+        slug = diag.project or owner_of.get(diag.path)
+        if slug is not None and diag.severity != Severity.ERROR:
+            findings.setdefault(slug, []).append(diag)
+    views: dict[str, TechnologyView] = {}
+    for tech in shown.technologies.values():
+        views[tech.slug] = TechnologyView(tech, tech.model, history.projects.get(tech.slug),
+                                          readiness(tech, settings, rules), findings.get(tech.slug, []))
+    by_id = {v.id: v for v in views.values()}
+    for view in views.values():
+        for ref in view.card.components:
+            if ref in by_id and ref != view.id:
+                view.components.append(by_id[ref])
+                by_id[ref].used_by.append(view)
+            elif not public_only:  # on the public site, an ID not shown may be an internal one
+                view.coupled_missing.append(ref)
+        for ref in view.card.coupled:
+            if ref in by_id:
+                view.coupled.append(by_id[ref])
+            elif not public_only:
+                view.coupled_missing.append(ref)
+    ordered = sorted(views.values(), key=lambda v: (-v.level, natural_key(v.id)))
+    return SiteView(shown, settings, history, ordered, history.now, repo_url, analytics)
+
+
+def natural_key(text: str) -> tuple:
+    """Sort key that puts ``P2`` before ``P10``."""
+    return tuple(int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text))
