@@ -208,6 +208,9 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
                 file.edit_uri = Path(os.path.relpath(source, Path(config.docs_dir).resolve())).as_posix()
             files.append(file)
             self.specs[spec.src_uri] = spec
+        for src_uri, text in self.site.markdown_pages().items():
+            if files.get_file_from_path(src_uri) is None:
+                files.append(File.generated(config, src_uri, content=text))
         for site_path, text in self.site.files().items():
             self._replace(files, File.generated(config, site_path, content=text))
         for site_path, source in self.site.assets().items():

@@ -138,6 +138,19 @@ class Site:
                                   source=t.tech.card.path, slug=t.slug, hide=("navigation",)))
         return specs
 
+    def markdown_pages(self) -> dict[str, str]:
+        """Generated pages written in Markdown (the rule and configuration references), by source URI.
+
+        Their text comes from the code and the site's configuration, never from a card, so the
+        site engine may render it like any hand-written page.
+        """
+        try:
+            from ..reference import configuration_reference_markdown, rule_reference_markdown
+        except ImportError:
+            return {}
+        return {"reference/rules.md": rule_reference_markdown(self.view.settings),
+                "reference/configuration.md": configuration_reference_markdown()}
+
     def files(self) -> dict[str, str]:
         """Generated non-page files by site path: the export and the JSON Schemas."""
         out = {Layout.EXPORT: json.dumps(self.export_document(), indent=2, ensure_ascii=False) + "\n"}

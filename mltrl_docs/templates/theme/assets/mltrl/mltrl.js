@@ -79,11 +79,22 @@
     apply();
   }
 
+  function openTarget() {
+    // A link to a review or an ethics part lands on a collapsed section: open it.
+    var id = decodeURIComponent(window.location.hash.slice(1));
+    var target = id && document.getElementById(id);
+    for (var el = target; el; el = el.parentElement) {
+      if (el.tagName === "DETAILS") el.open = true;
+    }
+  }
+
   function setup() {
+    openTarget();
     document.querySelectorAll("table[data-mltrl-sortable]").forEach(makeSortable);
     document.querySelectorAll("form[data-mltrl-filter]").forEach(makeFilter);
   }
 
+  window.addEventListener("hashchange", openTarget);
   window.addEventListener("beforeprint", function () {
     document.querySelectorAll(".mltrl details:not([open])").forEach(function (el) {
       el.setAttribute("open", "");
