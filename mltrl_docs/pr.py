@@ -14,7 +14,6 @@ improvements; ``--strict`` fails on every error finding.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import posixpath
 import re
@@ -198,6 +197,7 @@ class ReviewRef:
     """A review record that decides a level change."""
 
     path: str
+    """Path of the record, relative to the base folder."""
     in_change: bool
     """True when the change adds or edits it; False when it was already on the base."""
 
@@ -207,10 +207,13 @@ class LevelChange:
     """A technology's level moved between the base and the working tree."""
 
     from_level: int
+    """Level on the base."""
     to_level: int
+    """Level in the working tree."""
     kind: ChangeKind
     """``graduation`` (up one), ``switchback`` (down) or ``skip`` (up by more than one)."""
     switchback_kind: SwitchbackKind | None
+    """MLTRL's kind of a switchback (``None`` for moves up)."""
     review: ReviewRef | None
     """The review record that decides it, if there is one."""
 
@@ -220,17 +223,27 @@ class TechnologyDelta:
     """What a change does to one technology."""
 
     slug: str
+    """Folder name (in the working tree when the technology exists there)."""
     folder: str
+    """Folder relative to the base folder."""
     project_id: str | None
+    """Project ID from the card, when it is valid."""
     title: str | None
+    """Title from the card, when it is valid."""
     state: Literal["new", "removed", "moved", "changed"]
+    """What the change does to the technology as a whole."""
     before: Technology | None
+    """The technology as on the base (``None`` when new)."""
     after: Technology | None
+    """The technology in the working tree (``None`` when removed)."""
     moved_from: str | None = None
     """Folder on the base, when the technology was moved or renamed."""
     level_change: LevelChange | None = None
+    """How the level moved, if it did."""
     readiness_before: Readiness | None = None
+    """Readiness on the base."""
     readiness_after: Readiness | None = None
+    """Readiness in the working tree."""
 
     @property
     def level_before(self) -> int | None:
@@ -258,7 +271,9 @@ class Comparison:
     """Everything ``check --base`` reports."""
 
     ref: str
+    """The revision as the user named it, e.g. ``origin/main``."""
     commit: str
+    """The commit it resolved to."""
     technologies: list[TechnologyDelta] = field(default_factory=list)
     """Technologies the change touches: new, removed, moved, or with changed documents or findings."""
     new: list[Diagnostic] = field(default_factory=list)
