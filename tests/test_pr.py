@@ -15,6 +15,7 @@ from factories import card_body, card_meta, front_matter, write_technology
 from gitrepo import GitRepo, git
 from mltrl_docs.cli import main
 from mltrl_docs.pr import COMMENT_LIMIT, STEP_SUMMARY_LIMIT
+from mltrl_docs.report import escape_data, escape_property
 
 DEBRIEF = {"accomplished": "The team shipped the prototype.", "punted": "Batch mode.",
            "learned": "Field data is noisier.", "tech_debt": "Manual deployment."}
@@ -314,8 +315,16 @@ def test_annotations_are_capped_and_the_summary_lists_all(adopting, tmp_path, ca
 
 
 def _unescape(text: str) -> str:
-    return (text.replace("%0D", "\r").replace("%0A", "\n").replace("%3A", ":").replace("%2C", ",")
-            .replace("%25", "%"))
+    """Decode a workflow command's escapes in one pass, as the runner does."""
+    table = {"%25": "%", "%0D": "\r", "%0A": "\n", "%3A": ":", "%2C": ","}
+    return re.sub(r"%(25|0D|0A|3A|2C)", lambda m: table[m.group(0)], text)
+
+
+@pytest.mark.parametrize("text", ["100%", "line\r\nnext", "::error::x", "a:b,c", "%0A", "%25::%3A", "end::"])
+def test_escape_helpers_round_trip_hostile_text(text):
+    prop, data = escape_property(text), escape_data(text)
+    assert not set(prop) & set(":,\r\n") and not set(data) & set("\r\n")
+    assert _unescape(prop) == text and _unescape(data) == text
 
 
 HOSTILE_NAME = "2024-01-01-level-1 100%,a:b::error::pwned\n::warning file=x::y.md"
