@@ -135,10 +135,7 @@ def pull_request(tmp_path) -> Path:
     upstream.commit({}, "2024-01-10", "Base")
     clone = tmp_path / "checkout"
     git(tmp_path, "clone", "-q", f"file://{upstream.path}", str(clone))
-    pr = GitRepo.__new__(GitRepo)
-    pr.path = clone
-    pr.git("config", "user.name", "research lead")
-    pr.git("config", "user.email", "research-lead@example.org")
+    pr = GitRepo(clone)  # re-initialising a clone only sets the repo-local identity
     pr.git("checkout", "-q", "-b", "change")
     write_technology(clone / "projects", "solar-bo", "P01.1", 3, card=card_meta("P01.1", "Solar Bo", 3),
                      reviews={"2024-02-01-level-2.md": {
