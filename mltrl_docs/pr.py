@@ -36,8 +36,6 @@ from .models import LEVEL_NAMES
 from .report import format_github, format_json, format_text
 from .rules import Readiness, Rule, check_portfolio, readiness
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
 STEP_SUMMARY_LIMIT = 1024 * 1024
 """GitHub refuses a job step summary larger than 1 MiB (the step then shows an error instead)."""
 COMMENT_LIMIT = 65_536
@@ -834,7 +832,7 @@ def write_comment_summary(comparison: Comparison, strict: bool, path: Path) -> N
 
 def run_check_base(args: argparse.Namespace) -> int:
     """``mltrl check --base REF [PATH...] [--strict] [--summary FILE] [--format ...]``."""
-    from .cli import UsageError, _in_targets, _resolve_targets, default_format
+    from .cli import EXIT_FINDINGS, EXIT_OK, UsageError, _in_targets, _resolve_targets, default_format
 
     workspace, targets = _resolve_targets(args)
     base_dir = workspace.base_dir
