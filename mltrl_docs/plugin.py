@@ -251,12 +251,16 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         spec = self.specs.get(page.file.src_uri)
         if self.site is None or spec is None or PLACEHOLDER not in html:
             return html
-        if spec.kind == "home" and page.file.generated_by is None:
-            rendered = self.site.render_home(spec.src_uri)
-            page.toc = TableOfContents(list(page.toc) + list(_toc(rendered.toc)))
-        else:
-            rendered = self.site.render(spec)
-            page.toc = _toc(rendered.toc)
+        try:
+            if spec.kind == "home" and page.file.generated_by is None:
+                rendered = self.site.render_home(spec.src_uri)
+                page.toc = TableOfContents(list(page.toc) + list(_toc(rendered.toc)))
+            else:
+                rendered = self.site.render(spec)
+                page.toc = _toc(rendered.toc)
+        except Exception as exc:  # noqa: BLE001 - a broken override template must name the page
+            raise PluginError(f"mltrl: could not render the {spec.kind} page {spec.src_uri}: "
+                              f"{type(exc).__name__}: {exc}") from exc
         return html.replace(PLACEHOLDER, rendered.html, 1)
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:

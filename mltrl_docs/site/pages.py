@@ -35,7 +35,7 @@ from .markdown import IMAGE_SUFFIXES, Rendered, render_markdown
 from .svg import (SWITCHBACK_LABELS, Bar, Lane, RiskPoint, bar_chart_svg, level_chart_svg, risk_matrix_svg,
                   swimlane_svg, timeline_svg)
 from .templating import ago_text, days_text, environment
-from .urls import Layout, Linker, safe_url
+from .urls import Layout, Linker, is_relative_reference, safe_url
 from .view import SiteView, TechnologyView, describe_event, natural_key
 
 PLACEHOLDER = "<!--mltrl:page-->"
@@ -374,7 +374,7 @@ class Site:
             if value is None:
                 continue
             href = safe_url(value)
-            if href is None and not re.match(r"^\s*[A-Za-z][A-Za-z0-9+.-]*:", value):
+            if href is None and is_relative_reference(value):
                 href = self._resolver(t, self.layout.linker(self.layout.technology(t.slug)), t.tech.folder)(value)
             out.append((name, href, value))
         return out

@@ -1,0 +1,302 @@
+"""The mltrl MkDocs plugin in real ``mkdocs build --strict`` runs on small repositories with git history."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from factories import card_body, card_meta, front_matter, write_technology
+from gitrepo import GitRepo
+from mltrl_docs.config import Settings
+from mltrl_docs.models import LEVEL_NAMES
+from mltrl_docs.plugin import MltrlConfig
+from mltrl_docs.rules import level_rules
+from mltrl_docs.schema import all_schemas
+from sitebuild import REPO_URL, build, mkdocs_yml, small_portfolio, write_level
+
+
+def make_repo(folder: Path, config: str | None = None) -> GitRepo:
+    """A repository with ``mkdocs.yml``, an empty ``docs/`` and an empty ``overrides/``."""
+    repo = GitRepo(folder)
+    (repo.path / "docs").mkdir()
+    (repo.path / "overrides").mkdir()
+    (repo.path / "mkdocs.yml").write_text(config or mkdocs_yml(), encoding="utf-8")
+    (repo.path / ".gitignore").write_text("site/\n.cache/\n", encoding="utf-8")
+    return repo
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The small portfolio, built once with ``--strict``."""
+    repo = make_repo(tmp_path_factory.mktemp("wiki") / "repo")
+    commits = small_portfolio(repo)
+    result = build(repo.path)
+    assert result.returncode == 0, result.stderr
+    return repo, commits, repo.path / "site", result
+
+
+def read(site: Path, path: str) -> str:
+    return (site / path).read_text(encoding="utf-8")
+
+
+class Elements(HTMLParser):
+    """Every start tag with its attributes."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def find(self, tag: str, **wanted) -> list[dict]:
+        return [a for t, a in self.tags if t == tag and all(a.get(k.replace("_", "-")) == v
+                                                             for k, v in wanted.items())]
+
+
+def test_strict_build_passes_without_warnings(built):
+    _, _, site, result = built
+    assert "WARNING" not in result.stderr
+    for page in ("index.html", "levels/index.html", "analytics/index.html", "technologies/solar-bo/index.html",
+                 "technologies/ranker/index.html", "technologies/platform/index.html", "mltrl.json",
+                 "reference/rules/index.html"):
+        assert (site / page).is_file(), page
+
+
+def test_portfolio_lists_every_technology_with_its_state(built):
+    _, _, site, _ = built
+    html = read(site, "index.html")
+    rows = Elements(html).find("tr")
+    levels = {r["data-text"].split()[0]: r["data-level"] for r in rows if "data-text" in r}
+    assert levels == {"p07.1": "4", "p02.1": "3", "p20.1": "2"}
+    assert [r["data-phase"] for r in rows if "data-phase" in r] == ["prototype", "prototype", "research"]
+    assert "Solar array optimisation" in html and "Candidate ranker" in html and "Decision platform" in html
+    assert 'id="mltrl-portfolio-table" data-mltrl-sortable' in html
+    assert '<form class="mltrl-filter" data-mltrl-filter="mltrl-portfolio-table" hidden>' in html
+    # Time in the current level (SOURCE_DATE_EPOCH is 2025-01-01): solar-bo reached level 4 on 2024-05-01.
+    solar_row = html[html.index('data-text="p07.1'):]
+    solar_row = solar_row[:solar_row.index("</tr>")]
+    assert "8 months" in solar_row and "14/14" in solar_row and "next: 2 open" in solar_row
+    chart = re.search(r'<svg[^>]*class="mltrl-chart mltrl-level-chart".*?</svg>', html, re.S).group(0)
+    assert re.findall(r'data-level="(\d)" data-count="(\d+)"', chart)[2:5] == [("2", "1"), ("3", "1"), ("4", "1")]
+    swimlane = re.search(r'<svg[^>]*class="mltrl-chart mltrl-swimlane".*?</svg>', html, re.S).group(0)
+    assert swimlane.count('class="mltrl-lane"') == 3
+    assert 'src="assets/mltrl/mltrl.js"' in html and 'href="assets/mltrl/mltrl.css"' in html
+    assert (site / "assets/mltrl/mltrl.js").is_file()
+
+
+def test_technology_page_shows_the_card_its_timeline_and_its_history(built):
+    repo, commits, site, _ = built
+    html = read(site, "technologies/solar-bo/index.html")
+    timeline = re.search(r'<svg[^>]*class="mltrl-chart mltrl-timeline".*?</svg>', html, re.S).group(0)
+    steps = re.findall(r'class="mltrl-step mltrl-l(\d)" data-level="(\d)"', timeline)
+    assert [int(level) for level, _ in steps] == [1, 2, 3, 2, 3, 4]
+    assert re.findall(r'data-kind="switchback" data-source="git" data-switchback="(\w+)"', timeline) == ["discovery"]
+    assert timeline.count('data-kind="graduation"') == 4
+    assert timeline.count('class="mltrl-mark mltrl-mark-review"') == 4
+    assert 'data-status="paused"' in timeline and 'class="mltrl-today"' in timeline
+    assert "<title id=\"mltrl-timeline-solar-bo-title\">" in timeline and 'role="img"' in timeline
+    for sha in commits.values():
+        if sha in (commits["ranker"], commits["platform"]):
+            continue
+        assert f'href="{REPO_URL}/commit/{sha}"' in html
+    assert f'href="{REPO_URL}/edit/main/projects/solar-bo/card.md"' in html
+    assert '<h2 id="readiness">Readiness</h2>' in html and "To graduate to level 5" in html
+    assert 'id="req-1-0-0"' in html and 'class="mltrl-chart mltrl-risk-matrix"' in html
+    assert "pre-development 8/8" in html
+    assert 'id="review-2024-04-30-level-3"' in html and "Level 3 work by the research lead." in html
+    assert [int(n) for n in re.findall(r'id="card-level-(\d)"', html)] == [1, 2, 3]
+    assert '<h3 id="card-tl-dr">TL;DR</h3>' in html
+    assert "Written content for tldr." in html
+    assert "Pause solar-bo while the pilot site is rebuilt" in html
+
+
+def test_composition_links_and_system_level(built):
+    _, _, site, _ = built
+    platform = read(site, "technologies/platform/index.html")
+    section = platform[platform.index('<h2 id="composition">'):]
+    assert 'href="../ranker/"' in section and 'href="../solar-bo/"' in section
+    assert "System level: <span class=\"mltrl-level mltrl-l2\"" in section
+    ranker = read(site, "technologies/ranker/index.html")
+    used_by = ranker[ranker.index('id="composition-used-by"'):]
+    assert 'href="../platform/"' in used_by[:600]
+
+
+def test_levels_page_comes_from_the_checker_rules(built):
+    _, _, site, _ = built
+    html = read(site, "levels/index.html")
+    sections = re.split(r'<h2 id="level-(\d)">', html)[1:]
+    by_level = {int(sections[i]): sections[i + 1] for i in range(0, len(sections), 2)}
+    assert sorted(by_level) == list(range(10))
+    for rule in level_rules(Settings()):
+        assert f"<code>{rule.code}</code>" in by_level[rule.level], rule.code
+    for level, name in LEVEL_NAMES.items():
+        assert name in by_level[level][:200]
+    assert "P07.1" in by_level[4] and "P02.1" in by_level[3] and "P20.1" in by_level[2]
+
+
+def test_analytics_page(built):
+    _, _, site, _ = built
+    html = read(site, "analytics/index.html")
+    for anchor in ("time-per-level", "transitions", "cycles", "switchbacks", "graduations"):
+        assert f'id="{anchor}"' in html
+    matrix = html[html.index('<h2 id="transitions">'):html.index('<h2 id="cycles">')]
+    assert 'title="1 change from level 3 to level 2"' in matrix
+    cycles = html[html.index('<h2 id="cycles">'):html.index('<h2 id="switchbacks">')]
+    assert "L3</span> → <span class=\"mltrl-level mltrl-l2\"" in cycles
+
+
+def test_export_and_schemas_are_served(built):
+    _, _, site, _ = built
+    export = json.loads(read(site, "mltrl.json"))
+    assert export["version"] == 1
+    assert {t["slug"] for t in export["technologies"]} == {"solar-bo", "ranker", "platform"}
+    for name, text in all_schemas().items():
+        assert read(site, f"schemas/{name}") == text
+
+
+def test_search_index_finds_cards(built):
+    _, _, site, _ = built
+    index = json.loads(read(site, "search/search_index.json"))
+    titles = {doc["location"]: doc["title"] for doc in index["docs"]}
+    assert titles["technologies/solar-bo/"] == "P07.1 · Solar array optimisation"
+    assert any(loc.startswith("technologies/solar-bo/#card-") for loc in titles)
+
+
+def test_navigation_holds_index_pages_only(built):
+    _, _, site, _ = built
+    html = read(site, "technologies/ranker/index.html")
+    nav = html[html.index('<nav class="md-nav md-nav--primary'):html.index('<nav class="md-nav md-nav--secondary')]
+    assert "technologies/" not in nav and "P07.1" not in nav
+    assert "levels/" in nav
+
+
+def test_errors_stop_the_build_with_the_same_findings_as_check(tmp_path):
+    repo = make_repo(tmp_path / "repo")
+    write_technology(repo.path / "projects", "good", "P01.1", 1)
+    broken = repo.path / "projects" / "broken"
+    broken.mkdir(parents=True)
+    (broken / "card.md").write_text("---\nid: P02.1\ntitle: Broken\nlevel: 3\nlevel: 4\n---\n# Broken\n",
+                                    encoding="utf-8")
+    repo.commit({}, "2024-01-01", "Add content")
+    result = build(repo.path)
+    assert result.returncode != 0
+    check = subprocess.run([sys.executable, "-m", "mltrl_docs", "check", "--format", "text"], cwd=repo.path,
+                           capture_output=True, text=True, check=False)
+    assert check.returncode == 1
+    lines = check.stdout.strip().splitlines()
+    assert any(line.startswith("projects/broken/card.md:5:1: error FM005") for line in lines)
+    for line in lines:
+        assert line in result.stderr
+    assert not (repo.path / "site" / "index.html").exists()
+
+
+def test_warnings_fail_a_strict_build_and_show_on_the_page(tmp_path):
+    repo = make_repo(tmp_path / "repo")
+    write_technology(repo.path / "projects", "draft", "P03.1", 1,
+                     body=card_body("Draft").replace("Written content for tldr.", "TODO write the summary."))
+    repo.commit({}, "2024-01-01", "Add a draft")
+    strict = build(repo.path)
+    assert strict.returncode != 0
+    assert "projects/draft/card.md:" in strict.stderr and "warning PH001 placeholder 'TODO'" in strict.stderr
+    assert "Aborted with 1 warnings in strict mode" in strict.stdout + strict.stderr
+    lenient = build(repo.path, strict=False)
+    assert lenient.returncode == 0, lenient.stderr
+    html = read(repo.path / "site", "technologies/draft/index.html")
+    box = html[html.index('id="findings"'):]
+    assert "<strong>PH001</strong> placeholder &#39;TODO&#39; left in the text" in box[:2000]
+
+
+def test_site_overrides_win_over_packaged_templates(tmp_path):
+    repo = make_repo(tmp_path / "repo")
+    (repo.path / "overrides" / "mltrl" / "partials").mkdir(parents=True)
+    (repo.path / "overrides" / "mltrl" / "partials" / "summary.html").write_text(
+        '<p class="team-summary">Owned by {{ t.owners | join(", ") }}</p>\n', encoding="utf-8")
+    (repo.path / "overrides" / "assets" / "mltrl").mkdir(parents=True)
+    (repo.path / "overrides" / "assets" / "mltrl" / "mltrl.css").write_text("/* team style */\n", encoding="utf-8")
+    write_technology(repo.path / "projects", "ranker", "P02.1", 1)
+    repo.commit({}, "2024-01-01", "Add the ranker")
+    result = build(repo.path)
+    assert result.returncode == 0, result.stderr
+    html = read(repo.path / "site", "technologies/ranker/index.html")
+    assert '<p class="team-summary">Owned by research-lead</p>' in html
+    assert "Project ID" not in html
+    assert read(repo.path / "site", "assets/mltrl/mltrl.css") == "/* team style */\n"
+
+
+def test_outside_git_the_site_builds_without_history(tmp_path):
+    folder = tmp_path / "plain"
+    (folder / "docs").mkdir(parents=True)
+    (folder / "overrides").mkdir()
+    (folder / "mkdocs.yml").write_text(mkdocs_yml(repo_url=None), encoding="utf-8")
+    write_technology(folder / "projects", "ranker", "P02.1", 2)
+    result = build(folder, env={"GIT_CEILING_DIRECTORIES": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    html = read(folder / "site", "technologies/ranker/index.html")
+    assert "No timeline: history is not available" in html
+    assert "P02.1" in read(folder / "site", "index.html")
+
+
+def test_a_hand_written_home_page_gets_the_portfolio_below_its_text(tmp_path):
+    repo = make_repo(tmp_path / "repo")
+    (repo.path / "docs" / "index.md").write_text("# Vision team wiki\n\nWhere our models stand.\n",
+                                                 encoding="utf-8")
+    write_technology(repo.path / "projects", "ranker", "P02.1", 1)
+    repo.commit({}, "2024-01-01", "Add the ranker")
+    result = build(repo.path)
+    assert result.returncode == 0, result.stderr
+    html = read(repo.path / "site", "index.html")
+    assert html.index("Where our models stand.") < html.index('id="mltrl-portfolio-table"')
+    assert f'href="{REPO_URL}/edit/main/docs/index.md"' in html
+
+
+def test_public_build_leaves_internal_technologies_out(tmp_path):
+    repo = make_repo(tmp_path / "repo", mkdocs_yml(options={"public_only": True}))
+    write_technology(repo.path / "projects", "open-ranker", "P02.1", 1,
+                     card=card_meta("P02.1", "Open ranker", 1, visibility="public"))
+    write_technology(repo.path / "projects", "secret-model", "P99.9", 1, title="Zebra secret model")
+    repo.commit({}, "2024-01-01", "Add both")
+    result = build(repo.path)
+    assert result.returncode == 0, result.stderr
+    site = repo.path / "site"
+    for file in site.rglob("*"):
+        if file.is_file() and file.suffix in (".html", ".json", ".xml"):
+            text = file.read_text(encoding="utf-8")
+            assert "secret-model" not in text and "P99.9" not in text and "Zebra" not in text, file
+    assert (site / "technologies" / "open-ranker" / "index.html").is_file()
+
+
+def test_rebuild_after_one_card_edit_reuses_the_history_cache(tmp_path):
+    repo = make_repo(tmp_path / "repo")
+    small_portfolio(repo)
+    assert build(repo.path).returncode == 0
+    state_file = repo.path / ".cache" / "mltrl" / "history" / "state.json"
+    before = json.loads(state_file.read_text())
+    blobs_before = (state_file.parent / "blobs.jsonl").read_bytes()
+    write_level(repo, "ranker", "P02.1", 3, title="Candidate ranker, second edition")
+    repo.commit({}, "2024-07-01", "Rename the ranker")
+    result = build(repo.path)
+    assert result.returncode == 0, result.stderr
+    after = json.loads(state_file.read_text())
+    assert after["counts"]["commits"] == before["counts"]["commits"] + 1
+    assert after["counts"]["blobs"] == before["counts"]["blobs"] + 1
+    assert (state_file.parent / "blobs.jsonl").read_bytes().startswith(blobs_before)
+    assert "Candidate ranker, second edition" in read(repo.path / "site", "technologies/ranker/index.html")
+
+
+def test_invalid_options_are_reported_by_the_settings_model(tmp_path):
+    repo = make_repo(tmp_path / "repo", mkdocs_yml(options={"risk_threshold": 20, "roots": ["projects"]}))
+    result = build(repo.path)
+    assert result.returncode != 0
+    assert "mltrl.risk_threshold: Input should be less than or equal to 10" in result.stderr
+
+
+def test_plugin_options_are_the_settings_fields():
+    assert {name for name, _ in MltrlConfig._schema} == set(Settings.model_fields)

@@ -1,0 +1,190 @@
+"""The site core without MkDocs: addresses, safe links, card Markdown, charts and page rendering."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from factories import card_meta, write_technology
+from mltrl_docs.config import Settings
+from mltrl_docs.history.model import Event, LevelSpan, PortfolioHistory, TechnologyHistory
+from mltrl_docs.loader import load_portfolio
+from mltrl_docs.rules import check_portfolio
+from mltrl_docs.site import Site, build_view
+from mltrl_docs.site.markdown import render_markdown
+from mltrl_docs.site.svg import Mark, Run, timeline_svg
+from mltrl_docs.site.urls import Layout, page_url, relative_url, safe_url
+
+UTC = dt.timezone.utc
+
+
+def day(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("https://example.org/x", "https://example.org/x"),
+    ("mailto:team@example.org", "mailto:team@example.org"),
+    ("javascript:alert(1)", None),
+    (" javascript:alert(1)", None),
+    ("java\tscript:alert(1)", None),
+    ("JAVASCRIPT:alert(1)", None),
+    ("data:text/html,<script>alert(1)</script>", None),
+    ("vbscript:msgbox", None),
+    ("http:evil", None),
+    ("docs/readme.md", None),
+])
+def test_safe_url_lets_through_only_web_and_mail_addresses(value, expected):
+    assert safe_url(value) == expected
+
+
+@pytest.mark.parametrize("src_uri, directory_urls, expected", [
+    ("index.md", True, "./"),
+    ("index.md", False, "index.html"),
+    ("levels.md", True, "levels/"),
+    ("levels.md", False, "levels.html"),
+    ("technologies/solar-bo.md", True, "technologies/solar-bo/"),
+    ("mltrl.json", True, "mltrl.json"),
+])
+def test_page_url_follows_the_engine(src_uri, directory_urls, expected):
+    assert page_url(src_uri, directory_urls) == expected
+
+
+@pytest.mark.parametrize("target, here, expected", [
+    ("technologies/a/", "./", "technologies/a/"),
+    ("./", "technologies/a/", "../../"),
+    ("levels/#level-3", "technologies/a/", "../../levels/#level-3"),
+    ("technologies/b/", "technologies/a/", "../b/"),
+    ("levels.html", "technologies/a.html", "../levels.html"),
+    ("mltrl.json", "technologies/a/", "../../mltrl.json"),
+])
+def test_relative_url(target, here, expected):
+    assert relative_url(target, here) == expected
+
+
+def test_card_markdown_is_sanitised_and_keeps_ordinary_markdown():
+    text = "\n".join([
+        "# Title that the page already shows",
+        "## Section",
+        "A [link](https://example.org) and [bad](javascript:alert(1)) and <b onclick=\"x()\">bold</b>.",
+        "<script>alert(1)</script>",
+        "<img src=\"x.png\" onerror=\"alert(1)\">",
+        "<svg onload=\"alert(1)\"><circle r=\"1\"/></svg>",
+        "<a href=\" javascript:alert(1)\">spaced</a> <a href=\"data:text/html,x\">data</a>",
+        "<style>body{}</style><iframe src=\"https://example.org\"></iframe>", "",
+        "| a | b |", "|--:|---|", "| 1 | 2 |", "",
+        "```python", "print('<script>')", "```",
+        "![chart](https://example.org/c.png)",
+    ])
+    html = render_markdown(text, shift=1, drop_title=True, id_prefix="card-").html
+    assert "<script" not in html and "onerror" not in html and "onclick" not in html and "onload" not in html
+    assert not re.search(r"(href|src)=\"\s*(javascript|data):", html, re.I)
+    assert "<iframe" not in html and "<style" not in html
+    assert "<svg" not in html
+    assert "Title that the page" not in html
+    assert '<h3 id="card-section">Section</h3>' in html
+    assert '<a href="https://example.org" rel="noopener noreferrer">link</a>' in html
+    assert "<table>" in html and 'style="text-align:right"' in html
+    assert "print(&#x27;&lt;script&gt;&#x27;)" in html or "print('&lt;script&gt;')" in html
+    assert '<img src="https://example.org/c.png" alt="chart">' in html
+
+
+def test_relative_links_go_through_the_resolver_and_anchors_get_the_prefix():
+    seen = []
+
+    def resolve(url):
+        seen.append(url)
+        return "RESOLVED" if url == "requirements.md" else None
+
+    html = render_markdown("[r](requirements.md) [x](../../../etc/passwd) [t](#section) [p](//evil.example/x)",
+                           resolve=resolve, id_prefix="card-").html
+    assert 'href="RESOLVED"' in html and 'href="#card-section"' in html
+    assert "passwd" not in html.split(">x<")[0].rsplit("<a", 1)[-1]
+    assert "evil.example" not in html
+    assert seen == ["requirements.md", "../../../etc/passwd"]
+
+
+def test_timeline_has_one_step_per_level_run_and_a_text_alternative():
+    runs = [Run(1, day("2023-01-01"), day("2023-03-01")), Run(2, day("2023-03-01"), day("2023-06-01")),
+            Run(1, day("2023-06-01"), day("2023-07-01")), Run(2, day("2023-07-01"), None)]
+    marks = [Mark(day("2023-06-01"), "switchback", 1, "back <to> 1", "discovery"),
+             Mark(day("2023-03-01"), "graduation", 2, "up")]
+    svg = str(timeline_svg("t", "Timeline of <X>", runs, marks, [], day("2024-01-01"), "desc & more"))
+    assert len(re.findall(r'class="mltrl-step ', svg)) == 4
+    assert 'data-switchback="discovery"' in svg
+    assert "<title id=\"t-title\">Timeline of &lt;X&gt;</title>" in svg
+    assert "<desc id=\"t-desc\">desc &amp; more</desc>" in svg
+    assert "back &lt;to&gt; 1" in svg and 'aria-labelledby="t-title t-desc"' in svg
+
+
+class _Headings(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("h1", "h2", "h3") and dict(attrs).get("id"):
+            self.ids.append(dict(attrs)["id"])
+
+
+def _history(slug: str) -> TechnologyHistory:
+    events = [Event(day("2023-01-02"), "created", commit="a" * 40, author="research lead", message="start",
+                    to_level=1),
+              Event(day("2023-04-02"), "graduation", commit="b" * 40, author="research lead", message="up",
+                    from_level=1, to_level=2)]
+    spans = [LevelSpan(1, "active", day("2023-01-02"), day("2023-04-02")), LevelSpan(2, "active", day("2023-04-02"),
+                                                                                      None)]
+    return TechnologyHistory(slug, events, spans)
+
+
+def test_site_renders_every_page_from_a_portfolio_without_mkdocs(tmp_path: Path):
+    write_technology(tmp_path / "projects", "solar-bo", "P07.1", 2)
+    write_technology(tmp_path / "projects", "ranker", "P02.1", 2,
+                     card={**card_meta("P02.1", "Ranker", 2), "visibility": "public"})
+    settings = Settings(repo_url="https://code.example/org/wiki")
+    portfolio = load_portfolio(tmp_path, settings)
+    history = PortfolioHistory(True, projects={"solar-bo": _history("solar-bo")}, now=day("2024-01-01"))
+    view = build_view(portfolio, check_portfolio(portfolio), history, settings=settings, repo_url=settings.repo_url)
+    site = Site(view)
+    specs = {s.src_uri: s for s in site.pages()}
+    assert set(specs) == {"index.md", "levels.md", "analytics.md", "technologies/solar-bo.md",
+                          "technologies/ranker.md"}
+    assert specs["technologies/solar-bo.md"].source == "projects/solar-bo/card.md"
+    page = site.render(specs["technologies/solar-bo.md"])
+    assert len(re.findall(r'class="mltrl-step ', page.html)) == 2
+    assert 'href="https://code.example/org/wiki/commit/' + "b" * 40 + '"' in page.html
+    assert [e.id for e in page.toc][:3] == ["timeline", "card", "card-tl-dr"]
+    parser = _Headings()
+    parser.feed(page.html)
+    assert len(parser.ids) == len(set(parser.ids)), "heading ids are unique"
+    home = site.render(specs["index.md"]).html
+    assert home.index("P07.1") > 0 and 'href="technologies/ranker/"' in home
+    levels = site.render(specs["levels.md"]).html
+    assert 'id="level-9"' in levels and "L402" in levels
+    public = Site(build_view(portfolio, [], history, settings=settings, repo_url=None, public_only=True))
+    assert [s.slug for s in public.pages() if s.kind == "technology"] == ["ranker"]
+    assert "P07.1" not in public.render(PageSpecFor(public, "index.md")).html
+
+
+def PageSpecFor(site: Site, src_uri: str):
+    return next(s for s in site.pages() if s.src_uri == src_uri)
+
+
+def test_the_core_imports_no_mkdocs():
+    code = ("import sys, mltrl_docs.site, mltrl_docs.site.pages; "
+            "print(any(m == 'mkdocs' or m.startswith('mkdocs.') for m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_layout_places_technology_files_beside_their_page():
+    layout = Layout(use_directory_urls=False)
+    assert layout.technology_file("solar-bo", "figures/a.png") == "technologies/solar-bo/figures/a.png"
+    assert layout.linker("technologies/solar-bo.md").file("technologies/solar-bo/figures/a.png") == \
+        "solar-bo/figures/a.png"
