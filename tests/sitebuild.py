@@ -21,10 +21,21 @@ TODAY = 1735689600  # 2025-01-01T00:00:00Z
 """``SOURCE_DATE_EPOCH`` of every test build."""
 
 
-def mkdocs_yml(*, repo_url: str | None = REPO_URL, options: dict | None = None, extra: str = "") -> str:
+PALETTE = """  palette:
+    - scheme: default
+      toggle: {icon: material/weather-night, name: Switch to dark mode}
+    - scheme: slate
+      toggle: {icon: material/weather-sunny, name: Switch to light mode}
+"""
+"""A light and a dark scheme with Material's toggle."""
+
+
+def mkdocs_yml(*, repo_url: str | None = REPO_URL, options: dict | None = None, extra: str = "",
+               theme_extra: str = "") -> str:
     """A site configuration like a team would write: Material, search and the mltrl plugin."""
     lines = ["site_name: Test wiki", "theme:", "  name: material", "  font: false", "  custom_dir: overrides",
-             "  features: [content.action.edit, navigation.tabs]"]
+             "  features: [content.action.edit, navigation.tabs]" + ("\n" + theme_extra.rstrip("\n")
+                                                                      if theme_extra else "")]
     if repo_url:
         lines += [f"repo_url: {repo_url}", "edit_uri: edit/main/docs/"]
     lines += ["plugins:", "  - search"]
@@ -107,5 +118,5 @@ def small_portfolio(repo: GitRepo) -> dict[str, str]:
     return commits
 
 
-__all__ = ["REPO_URL", "TODAY", "build", "ethics_meta", "front_matter", "mkdocs_yml", "requirements_meta",
+__all__ = ["PALETTE", "REPO_URL", "TODAY", "build", "ethics_meta", "front_matter", "mkdocs_yml", "requirements_meta",
            "review", "small_portfolio", "solar_history", "write_level"]

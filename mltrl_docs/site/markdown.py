@@ -103,8 +103,8 @@ def _heading_tokens(tokens: list[Token], shift: int, drop_title: bool, prefix: s
         tok.tag = f"h{rank}"
         if tok.type == "heading_open":
             inline = tokens[index + 1]
-            text = "".join(child.content for child in (inline.children or []) if child.type in
-                           ("text", "code_inline", "html_inline"))
+            text = "".join(child.content for child in (inline.children or [])
+                           if child.type in ("text", "code_inline"))
             base = slugify(text)
             count = used.get(base, 0)
             used[base] = count + 1

@@ -1,0 +1,226 @@
+"""Untrusted content: script planted in every part of a card never becomes live script on the built site.
+
+A card, its requirements, ethics checklist, review record, recorded history
+and even the commit messages carry script in every form we know of. The site
+is built with ``--strict`` (the planted values are all valid documents), then
+every file of it is parsed: the only scripts are the site's own assets, no
+element has an event handler, and no address runs script.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin
+
+import pytest
+
+from factories import card_body, card_meta, ethics_meta, front_matter, requirements_meta
+from gitrepo import GitRepo
+from browserkit import browser_page, chromium  # noqa: F401 - fixtures
+from sitebuild import build, mkdocs_yml, review
+
+SCRIPTS = [
+    "<script>alert('raw')</script>",
+    "<img src=x onerror=alert('img')>",
+    "<svg onload=alert('svg')><circle r=1></circle></svg>",
+    "<a href=\"javascript:alert('href')\">click</a>",
+    "<a href=\" javascript:alert('spaced')\">spaced</a>",
+    "<a href=\"java&#x09;script:alert('tab')\">tab</a>",
+    "<a href=\"data:text/html,<script>alert('data')</script>\">data</a>",
+    "<iframe src=\"javascript:alert('iframe')\"></iframe>",
+    "<object data=\"javascript:alert('object')\"></object><embed src=\"javascript:alert('embed')\">",
+    "<form action=\"javascript:alert('form')\"><button formaction=\"javascript:alert('btn')\">go</button></form>",
+    "<math><a xlink:href=\"javascript:alert('math')\">m</a></math>",
+    "<div style=\"background:url(javascript:alert('style'))\" onmouseover=\"alert('over')\">styled</div>",
+    "<style>@import 'javascript:alert(\"css\")';</style>",
+    "<base href=\"javascript:alert('base')//\"><meta http-equiv=\"refresh\" content=\"0;url=javascript:alert('meta')\">",
+    "<details open ontoggle=alert('toggle')><summary>s</summary></details>",
+    "<svg><animate attributeName=href to=javascript:alert('animate') /><a><text>x</text></a></svg>",
+]
+"""Ways to run script from HTML; every one calls ``alert``."""
+
+MARKDOWN = [
+    "[markdown link](javascript:alert('md'))",
+    "[entity link](&#106;avascript:alert('md2'))",
+    "![image](javascript:alert('mdimg'))",
+    "<javascript:alert('autolink')>",
+    "[escape](../../../../../etc/passwd) ![outside](../../../../../etc/hostname)",
+    "![linked out](figures/leak.png) ![svg](figures/evil.svg) [page](figures/evil.html)",
+    "--8<-- \"/etc/passwd\"",
+    "{{ config.site_name }} {% include 'main.html' %}",
+]
+"""Markdown that would make script or read files if it were trusted."""
+
+PAYLOAD = "<img src=x onerror=alert('fm')>\"'><script>alert('fm2')</script>"
+
+
+def hostile_card() -> str:
+    meta = card_meta("P66.6", "Hostile " + PAYLOAD, 4, visibility="public")
+    meta["owners"] = {"research": [PAYLOAD], "product": ["<svg onload=alert('owner')>"]}
+    meta["reviewers"] = {"research": [PAYLOAD], "product": []}
+    meta["links"] = {"main": " javascript:alert('link1')", "code": "java\tscript:alert('link2')",
+                     "docs": "<svg onload=alert('link3')>"}
+    meta["tags"] = [PAYLOAD, "javascript:alert('tag')"]
+    meta["datasets"][0]["source"] = "<a href=\"javascript:alert('ds')\">source</a>"
+    meta["datasets"][1]["name"] = "field " + PAYLOAD
+    meta["history"] = [{"date": "2022-01-01", "level": 3, "author": PAYLOAD, "note": PAYLOAD}]
+    body = card_body("Hostile").replace("Written content for tldr.", "\n\n".join(SCRIPTS + MARKDOWN))
+    body += "\n## Notes <script>alert('heading')</script> <img src=x onerror=alert('h2')>\n\nMore.\n"
+    return front_matter(meta, body)
+
+
+def hostile_repo(folder: Path) -> GitRepo:
+    repo = GitRepo(folder)
+    (repo.path / "docs").mkdir()
+    (repo.path / "overrides").mkdir()
+    # The site enables snippets: card text must still never reach them.
+    (repo.path / "mkdocs.yml").write_text(mkdocs_yml(extra="  - pymdownx.snippets\n"), encoding="utf-8")
+    tech = repo.path / "projects" / "hostile"
+    (tech / "figures").mkdir(parents=True)
+    (tech / "card.md").write_text(hostile_card(), encoding="utf-8")
+    requirements = requirements_meta(4)
+    requirements["requirements"][0]["statement"] = PAYLOAD
+    requirements["requirements"][0]["verification"] = "<script>alert('ver')</script>"
+    (tech / "requirements.md").write_text(front_matter(requirements, "\n" + "\n\n".join(SCRIPTS) + "\n"),
+                                          encoding="utf-8")
+    ethics = ethics_meta(4)
+    ethics["pre_development"]["privacy"] = PAYLOAD
+    ethics["organisation"]["transparency"] = {"not_applicable": PAYLOAD}
+    (tech / "ethics.md").write_text(front_matter(ethics, "\n" + SCRIPTS[0] + "\n"), encoding="utf-8")
+    (tech / "reviews").mkdir()
+    rev = review(3, "2023-05-01", "graduate", 4)
+    rev["reviewers"] = [PAYLOAD]
+    rev["debrief"]["learned"] = PAYLOAD
+    rev["tasks"] = []
+    (tech / "reviews" / "2023-05-01-level-3.md").write_text(front_matter(rev, "\n" + "\n\n".join(SCRIPTS) + "\n"),
+                                                            encoding="utf-8")
+    (tech / "figures" / "evil.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg' onload=\"alert('file')\"/>",
+                                               encoding="utf-8")
+    (tech / "figures" / "evil.html").write_text("<script>alert('file')</script>", encoding="utf-8")
+    os.symlink("/etc/passwd", tech / "figures" / "leak.png")
+    repo.commit({}, "2023-05-02", "Level 4 <script>alert('commit')</script> <img src=x onerror=alert('c2')>")
+    return repo
+
+
+class Audit(HTMLParser):
+    """Collects what could run: script tags, event handlers, script addresses, dangerous elements."""
+
+    URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "background",
+                      "codebase", "cite", "srcset", "ping", "manifest", "to", "values", "from", "by"}
+
+    def __init__(self, page: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.page = page
+        self.problems: list[str] = []
+        self.scripts: list[str | None] = []
+        self._in: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            value = value or ""
+            if name.startswith("on"):
+                self.problems.append(f"<{tag} {name}=...>")
+            if name in self.URL_ATTRIBUTES or name == "style":
+                squashed = re.sub(r"[\x00-\x20]", "", value).lower()
+                if re.search(r"(javascript|vbscript|data:text|livescript):", squashed):
+                    self.problems.append(f"<{tag} {name}={value!r}>")
+            if tag == "meta" and name == "http-equiv" and value.lower() == "refresh":
+                self.problems.append("<meta http-equiv=refresh>")
+        if tag in ("iframe", "object", "embed", "base", "frame", "frameset", "applet", "animate", "set",
+                   "foreignobject", "handler"):
+            self.problems.append(f"<{tag}>")
+        if tag in ("script", "style"):
+            self._in, self._text = tag, []
+            if tag == "script":
+                self.scripts.append(dict(attrs).get("src"))
+
+    def handle_data(self, data):
+        if self._in:
+            self._text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == self._in:
+            text = "".join(self._text)
+            if "alert" in text or "javascript:" in text.lower():
+                self.problems.append(f"<{tag}> with planted content")
+            self._in = None
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory):
+    repo = hostile_repo(tmp_path_factory.mktemp("hostile") / "repo")
+    result = build(repo.path)
+    assert result.returncode == 0, result.stderr
+    return repo.path / "site"
+
+
+def test_no_live_script_in_any_file_of_the_site(hostile_site: Path):
+    site = hostile_site
+    pages = sorted(site.rglob("*.html"))
+    assert site / "technologies" / "hostile" / "index.html" in pages
+    problems = []
+    for page in pages:
+        audit = Audit(page.read_text(encoding="utf-8"))
+        audit.feed(audit.page)
+        problems += [f"{page.relative_to(site)}: {p}" for p in audit.problems]
+        url = page.relative_to(site).as_posix()
+        for src in audit.scripts:
+            if src is None:
+                continue  # inline scripts were checked for planted content above
+            target = urljoin("http://site.invalid/" + url, src)
+            assert target.startswith("http://site.invalid/assets/"), f"{url}: script from {src}"
+            assert (site / target.removeprefix("http://site.invalid/")).is_file(), src
+    assert problems == []
+
+
+def test_the_hostile_text_is_shown_as_text(hostile_site: Path):
+    html = (hostile_site / "technologies" / "hostile" / "index.html").read_text(encoding="utf-8")
+    assert "Hostile &lt;img src=x onerror=alert(&#39;fm&#39;)&gt;" in html
+    assert '<p>--8&lt;-- "/etc/passwd"</p>' in html
+    assert "{{ config.site_name }}" in html
+
+
+def test_no_file_outside_the_repository_and_no_svg_or_html_from_a_card_is_published(hostile_site: Path):
+    for file in hostile_site.rglob("*"):
+        if not file.is_file():
+            continue
+        data = file.read_bytes()
+        assert b"root:x:0:0" not in data, file
+        assert b"alert('file')" not in data, file
+    published = sorted(p.relative_to(hostile_site).as_posix()
+                       for p in (hostile_site / "technologies").rglob("*") if p.is_file())
+    assert published == ["technologies/hostile/index.html"]
+
+
+def test_search_index_and_export_carry_no_markup_that_runs(hostile_site: Path):
+    index = json.loads((hostile_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    for doc in index["docs"]:
+        for field in ("title", "text"):
+            audit = Audit(doc[field])
+            audit.feed(doc[field])
+            assert audit.problems == [], (doc["location"], field, audit.problems)
+            assert "<script" not in doc[field] and "<img" not in doc[field], doc["location"]
+    export = json.loads((hostile_site / "mltrl.json").read_text(encoding="utf-8"))
+    assert any(t["slug"] == "hostile" for t in export["technologies"])
+
+
+@pytest.mark.browser
+def test_no_dialog_opens_in_a_real_browser(hostile_site: Path, browser_page):
+    page, base = browser_page(hostile_site)
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    for path in ("", "technologies/hostile/", "levels/", "analytics/"):
+        page.goto(base + path)
+        page.wait_for_load_state("load")
+        for selector in ("details", "a", "svg .mltrl-mark"):
+            for element in page.query_selector_all(selector)[:30]:
+                try:
+                    element.hover(timeout=200)
+                except Exception:  # noqa: BLE001 - hidden elements cannot be hovered; that is fine here
+                    pass
+    assert dialogs == []
