@@ -1,18 +1,24 @@
-"""The on-disk cache of history: mainline commits read so far and old front matter by blob id.
+"""The on-disk cache of history, so that a run after one new commit reads and rebuilds only what it changed.
 
-A blob id names content, so what was read from a blob never goes stale:
-after one new commit only the blobs it added are read and parsed. The
-commits already walked are kept too, so the next run asks git only for the
-commits after the cached head (when that head is still on the mainline).
+What is kept, under ``<cache_dir>/history/``:
 
-Layout, under ``<cache_dir>/history/``: ``state.json`` (format, key, head and
-how many lines of each file are valid) and three append-only JSON Lines
-files, ``commits.jsonl``, ``blobs.jsonl`` and ``texts.jsonl``. New entries
-are appended and ``state.json`` is replaced last, so a run that stops half
-way leaves a cache whose state still describes complete lines. Anything
-unreadable makes the cache count as empty: it can cost time, never
-correctness. The cache holds JSON only (never pickles): a cache planted in
-a pull request could otherwise run code.
+- ``tracks.jsonl``: each technology's card versions (with what was read from
+  each blob) and review records on the mainline, one record per technology,
+  appended anew when a commit touches it. What was read from a blob never
+  goes stale, since a blob id names content: when the history must be
+  walked anew (e.g. after a rebase) these spare parsing the same blobs again.
+- ``derived.jsonl``: each technology's events, level spans and prior-card
+  references, keyed by a fingerprint of everything they depend on, so an
+  untouched technology is not derived again.
+- ``texts.bin``: texts of prior cards, raw, read by offset.
+- ``state.json``: format, key, the head commit and the offsets of every
+  live record. It is replaced last, atomically, so an interrupted run leaves
+  the previous state (and some unreferenced bytes) behind.
+
+Files are appended to and read by offset; when dead records outweigh live
+ones the next run starts over. Anything unreadable makes the cache count as
+empty: it can cost time, never correctness. The cache holds JSON and text
+only, never pickles: a cache planted in a pull request could otherwise run code.
 """
 
 from __future__ import annotations
@@ -22,103 +28,135 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .gitio import Change, Commit
-
-FORMAT = 1
-FILES = ("commits", "blobs", "texts")
+FORMAT = 2
+FILES = ("tracks.jsonl", "derived.jsonl", "texts.bin")
+GARBAGE_FACTOR = 4
+"""Start over when the files are this many times larger than their live records."""
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 @dataclass
-class CacheState:
-    """What a previous run left."""
+class State:
+    """The index of the cache as the previous run left it."""
 
-    head: str | None
-    commits: list[Commit] = field(default_factory=list)
-    """Mainline commits with relevant changes, oldest first."""
-    blobs: dict[str, dict] = field(default_factory=dict)
-    """Summaries by ``kind:blob`` (``c:`` cards, ``r:`` reviews)."""
-    texts: dict[str, str] = field(default_factory=dict)
-    """Full text of card versions kept as prior cards, by blob id."""
-    counts: dict[str, int] = field(default_factory=dict)
-    """Valid lines of each file."""
-    sizes: dict[str, int] = field(default_factory=dict)
+    key: str
+    head: str | None = None
+    next_id: int = 0
+    live: dict[str, list] = field(default_factory=dict)
+    """Folder -> ``[track id, project id on the last card, version]`` of every live technology."""
+    tracks: dict[str, list] = field(default_factory=dict)
+    """Track id (as text) -> ``[offset, length]`` in ``tracks.jsonl``."""
+    derived: dict[str, list] = field(default_factory=dict)
+    """Slug -> ``[offset, length, fingerprint]`` in ``derived.jsonl``."""
+    texts: dict[str, list] = field(default_factory=dict)
+    """Blob id -> ``[offset, length]`` in ``texts.bin``."""
+    sizes: dict[str, int] = field(default_factory=lambda: {name: 0 for name in FILES})
     """Valid bytes of each file."""
 
+    def to_json(self) -> dict:
+        """The content of ``state.json``."""
+        return {"format": FORMAT, "key": self.key, "head": self.head, "next_id": self.next_id, "live": self.live,
+                "tracks": self.tracks, "derived": self.derived, "texts": self.texts, "sizes": self.sizes}
 
-def encode_commit(commit: Commit) -> list:
-    """Compact JSON form of a commit."""
-    return [commit.sha, commit.parent, commit.date, commit.author, commit.subject,
-            [[c.status, c.path, c.old_path, c.blob, c.regular] for c in commit.changes]]
-
-
-def decode_commit(row: list) -> Commit:
-    """Inverse of :func:`encode_commit`."""
-    sha, parent, date, author, subject, changes = row
-    return Commit(sha, parent, date, author, subject, [Change(*c) for c in changes])
+    def live_bytes(self) -> int:
+        """Bytes of the records still referenced."""
+        return sum(v[1] for v in self.tracks.values()) + sum(v[1] for v in self.derived.values()) + \
+            sum(v[1] for v in self.texts.values())
 
 
 class HistoryCache:
-    """Reads and appends the cache in ``folder``."""
+    """Reads and appends the cache in ``folder``; every method survives a missing or damaged cache."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self._data: dict[str, bytes] = {}
 
-    def load(self, key: str) -> CacheState | None:
-        """The cached state for ``key``, or ``None`` when there is none or it cannot be used."""
+    def load(self, key: str) -> State | None:
+        """The previous run's state for ``key``, or ``None`` when there is none or it cannot be used."""
         try:
-            state = json.loads((self.folder / "state.json").read_text(encoding="utf-8"))
-            if state.get("format") != FORMAT or state.get("key") != key:
+            raw = json.loads((self.folder / "state.json").read_text(encoding="utf-8"))
+            if raw.get("format") != FORMAT or raw.get("key") != key:
                 return None
-            counts = {name: int(state["counts"][name]) for name in FILES}
-            sizes = {name: int(state["sizes"][name]) for name in FILES}
-            result = CacheState(head=state.get("head"), counts=counts, sizes=sizes)
-            result.commits = [decode_commit(row) for row in self._rows("commits", counts, sizes)]
-            result.blobs = {k: v for k, v in self._rows("blobs", counts, sizes)}
-            result.texts = {k: v for k, v in self._rows("texts", counts, sizes)}
-        except (OSError, ValueError, KeyError, TypeError):
+            state = State(key=key, head=raw["head"], next_id=int(raw["next_id"]), live=dict(raw["live"]),
+                          tracks=dict(raw["tracks"]), derived=dict(raw["derived"]), texts=dict(raw["texts"]),
+                          sizes={name: int(raw["sizes"][name]) for name in FILES})
+            for name in FILES:
+                path = self.folder / name
+                if (path.stat().st_size if path.exists() else 0) < state.sizes[name]:
+                    return None
+            if sum(state.sizes.values()) > GARBAGE_FACTOR * max(state.live_bytes(), 1 << 20):
+                return None  # mostly dead records: start over
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
-        return result
+        return state
 
-    def _rows(self, name: str, counts: dict[str, int], sizes: dict[str, int]) -> list:
-        if counts[name] == 0:
-            return []
-        with (self.folder / f"{name}.jsonl").open("rb") as handle:
-            data = handle.read(sizes[name])
-        # Split bytes on newlines only: JSON escapes "\n" in strings, but not U+2028 and friends.
-        lines = data.split(b"\n")
-        if lines and not lines[-1]:
-            lines.pop()
-        if len(data) != sizes[name] or len(lines) != counts[name]:
-            raise ValueError(f"{name}.jsonl does not match its state")
-        return [json.loads(line) for line in lines]
+    def _bytes(self, name: str, state: State) -> bytes:
+        data = self._data.get(name)
+        if data is None:
+            with (self.folder / name).open("rb") as handle:
+                data = handle.read(state.sizes[name])
+            self._data[name] = data
+        return data
 
-    def save(self, key: str, head: str | None, previous: CacheState | None, commits: list[Commit],
-             blobs: dict[str, dict], texts: dict[str, str], rewrite: bool) -> None:
-        """Append ``commits``, ``blobs`` and ``texts`` (or write them alone when ``rewrite``); never raises."""
-        rewrite = rewrite or previous is None
+    def record(self, name: str, state: State, offset: int, length: int) -> object:
+        """The JSON record at ``offset`` in file ``name``."""
+        return json.loads(self._bytes(name, state)[offset:offset + length])
+
+    def text(self, state: State, blob: str) -> str | None:
+        """A prior card's text, if cached."""
+        where = state.texts.get(blob)
+        if where is None:
+            return None
+        return self._bytes("texts.bin", state)[where[0]:where[0] + where[1]].decode("utf-8", "replace")
+
+    def all_tracks(self, state: State) -> list[dict]:
+        """Every live track record."""
+        return [self.record("tracks.jsonl", state, offset, length) for offset, length in state.tracks.values()]
+
+    def derived_records(self, state: State, slugs: list[str]) -> dict[str, dict]:
+        """Derived records of ``slugs``, parsed in one go."""
+        data = self._bytes("derived.jsonl", state)
+        parts = [data[state.derived[s][0]:state.derived[s][0] + state.derived[s][1]].rstrip(b"\n") for s in slugs]
+        return dict(zip(slugs, json.loads(b"[" + b",".join(parts) + b"]"))) if parts else {}
+
+    def save(self, state: State, fresh: bool, tracks: dict[int, dict],
+             derived: dict[str, tuple[str, dict]], texts: dict[str, bytes]) -> None:
+        """Append new records (or write them alone when ``fresh``) and replace ``state.json``; never raises."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            counts = {n: 0 for n in FILES} if rewrite else dict(previous.counts)
-            sizes = {n: 0 for n in FILES} if rewrite else dict(previous.sizes)
-            entries = {
-                "commits": [encode_commit(c) for c in commits],
-                "blobs": [[k, v] for k, v in blobs.items()],
-                "texts": [[k, v] for k, v in texts.items()],
-            }
+            if fresh:
+                state.sizes = {name: 0 for name in FILES}
+                state.tracks, state.derived, state.texts = {}, {}, {}
+            handles = {}
             for name in FILES:
-                path = self.folder / f"{name}.jsonl"
-                data = "".join(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n"
-                               for row in entries[name]).encode("utf-8")
-                # Truncate first: lines past the recorded size come from an interrupted run.
-                with path.open("r+b" if path.exists() else "wb") as handle:
-                    handle.truncate(sizes[name])
-                    handle.seek(sizes[name])
-                    handle.write(data)
-                counts[name] += len(entries[name])
-                sizes[name] += len(data)
-            state = {"format": FORMAT, "key": key, "head": head, "counts": counts, "sizes": sizes}
+                path = self.folder / name
+                handle = path.open("r+b" if path.exists() else "wb")
+                # Bytes past the recorded size come from an interrupted run.
+                handle.truncate(state.sizes[name])
+                handle.seek(state.sizes[name])
+                handles[name] = handle
+            try:
+                for track_id, record in tracks.items():
+                    offset = self._append(handles, state, "tracks.jsonl", (_ENCODE(record) + "\n").encode("utf-8"))
+                    state.tracks[str(track_id)] = [offset, state.sizes["tracks.jsonl"] - offset]
+                for slug, (fingerprint, record) in derived.items():
+                    offset = self._append(handles, state, "derived.jsonl", (_ENCODE(record) + "\n").encode("utf-8"))
+                    state.derived[slug] = [offset, state.sizes["derived.jsonl"] - offset, fingerprint]
+                for blob, data in texts.items():
+                    offset = self._append(handles, state, "texts.bin", data)
+                    state.texts[blob] = [offset, len(data)]
+            finally:
+                for handle in handles.values():
+                    handle.close()
             temporary = self.folder / f"state.json.{os.getpid()}"
-            temporary.write_text(json.dumps(state), encoding="utf-8")
+            temporary.write_text(json.dumps(state.to_json(), separators=(",", ":")), encoding="utf-8")
             os.replace(temporary, self.folder / "state.json")
         except OSError:
             pass  # a read-only checkout still gets its history, only slower next time
+
+    @staticmethod
+    def _append(handles: dict, state: State, name: str, data: bytes) -> int:
+        offset = state.sizes[name]
+        handles[name].write(data)
+        state.sizes[name] = offset + len(data)
+        return offset

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..loader import CARD, REVIEWS, Technology
 from ..models import Review
@@ -56,28 +57,76 @@ def classifier(roots: list[str]) -> Callable[[str | None], Where | None]:
     return classify
 
 
+class Entry(NamedTuple):
+    """A card version or an added review record, as one technology saw it on the mainline."""
+
+    kind: str
+    """``c`` for a version of ``card.md``, ``r`` for a review record added."""
+    sha: str
+    date: str
+    """Committer date, ISO 8601."""
+    author: str
+    subject: str
+    path: str
+    """Path of the file at that commit, relative to the base folder."""
+    blob: str
+    regular: bool
+    """Whether the file is a regular file (not a symbolic link or submodule)."""
+    summary: dict | None = None
+    """For cards: what :func:`~mltrl_docs.history.summary.card_summary` read from the blob."""
+
+
 @dataclass
 class Track:
     """One technology followed through the mainline."""
 
+    id: int
     folder: str
     """Current folder (after every rename so far)."""
-    cards: list[tuple[int, Commit, Change]] = field(default_factory=list)
-    """Versions of ``card.md``: (position of the commit, commit, change)."""
-    reviews: list[tuple[int, Commit, Change]] = field(default_factory=list)
-    """Review records added."""
+    entries: list[Entry] | None = field(default_factory=list)
+    """Card versions and review records in mainline order (``None`` until loaded from the cache)."""
+    last_id: str | None = None
+    """Project ID on the last readable card version (to follow moves git did not detect)."""
+    reviews_read: dict[str, dict] = field(default_factory=dict)
+    """Summaries of review records read from git, by blob id (records gone from the work tree)."""
+    version: int = 0
+    """How many times the cached form of this track was rewritten (part of the derived history's key)."""
+    changed: bool = False
+    """Whether this run added entries (so its cached form is out of date)."""
 
 
-def replay(commits: list[Commit], classify: Callable[[str | None], Where | None],
-           summaries: dict[str, dict]) -> dict[str, Track]:
-    """Follow every technology through ``commits`` (oldest first); return the live ones by folder."""
-    live: dict[str, Track] = {}
-    for index, commit in enumerate(commits):
+class Replay:
+    """Follows technologies through commits, oldest first, keeping the live ones by folder.
+
+    ``live`` may start from a cache, with tracks whose entries are loaded
+    only when a commit touches them (``load``).
+    """
+
+    def __init__(self, classify: Callable[[str | None], Where | None], summary_of: Callable[[str], dict | None],
+                 live: dict[str, Track] | None = None, load: Callable[[Track], None] | None = None,
+                 next_id: int = 0) -> None:
+        self.classify = classify
+        self.summary_of = summary_of
+        self.live: dict[str, Track] = live if live is not None else {}
+        self._load = load
+        self.next_id = next_id
+
+    def _touch(self, track: Track) -> Track:
+        if track.entries is None and self._load is not None:
+            self._load(track)
+        if not track.changed:
+            track.changed = True
+            track.version += 1
+        return track
+
+    def apply(self, commit: Commit) -> None:
+        """Move, end, start and extend tracks as ``commit`` did."""
+        live = self.live
         cards: list[tuple[Change, str, Where | None]] = []
         reviews: list[tuple[Change, str, Where | None]] = []
         for change in commit.changes:
-            where = classify(change.path)
-            old = classify(change.old_path)
+            where = self.classify(change.path)
+            old = self.classify(change.old_path)
             if where is not None:
                 (cards if where[0] == "card" else reviews).append((change, where[1], old))
             elif old is not None and old[0] == "card" and change.status == "R":
@@ -86,22 +135,31 @@ def replay(commits: list[Commit], classify: Callable[[str | None], Where | None]
         moved: dict[str, Track] = {}
         for change, folder, old in cards:
             if change.status == "R" and old is not None and old[0] == "card" and old[1] in live:
-                track = live.pop(old[1])
+                track = self._touch(live.pop(old[1]))
                 track.folder = folder
                 live[folder] = moved[old[1]] = track
         deleted: list[Track] = []
         for change, folder, old in cards:
             if change.status == "D" and folder in live:
                 deleted.append(live.pop(folder))
+        added: list[tuple[Track, Entry]] = []
         for change, folder, old in cards:
             if change.blob is None:
                 continue
+            summary = self.summary_of(change.blob) if change.regular else None
             track = live.get(folder)
             if track is None:
-                track = _same_project(deleted, summaries.get(f"c:{change.blob}"), summaries) or Track(folder)
+                track = _same_project(deleted, summary)
+                if track is None:
+                    track = Track(self.next_id, folder)
+                    self.next_id += 1
                 track.folder = folder
                 live[folder] = track
-            track.cards.append((index, commit, change))
+            self._touch(track)
+            if summary and "error" not in summary:
+                track.last_id = summary.get("id")
+            added.append((track, Entry("c", commit.sha, commit.date, commit.author, commit.subject, change.path,
+                                       change.blob, change.regular, summary)))
         for change, folder, old in reviews:
             track = live.get(folder)
             if change.blob is None or track is None or change.status not in ("A", "C", "R"):
@@ -109,28 +167,31 @@ def replay(commits: list[Commit], classify: Callable[[str | None], Where | None]
             if change.status == "R" and old is not None and old[0] == "review" and \
                     (moved.get(old[1]) or live.get(old[1])) is track:
                 continue  # the same record, moved with its folder or renamed
-            track.reviews.append((index, commit, change))
-    return live
+            self._touch(track).entries.append(Entry("r", commit.sha, commit.date, commit.author, commit.subject,
+                                                    change.path, change.blob, change.regular))
+        # Review records before the card change of the same commit: the gate, then its outcome.
+        for track, entry in added:
+            track.entries.append(entry)
 
 
-def _same_project(deleted: list[Track], summary: dict | None, summaries: dict[str, dict]) -> Track | None:
+def replay(commits: list[Commit], classify: Callable[[str | None], Where | None],
+           summaries: dict[str, dict]) -> dict[str, Track]:
+    """Follow every technology through ``commits`` (oldest first); return the live ones by folder."""
+    run = Replay(classify, lambda blob: summaries.get(f"c:{blob}"))
+    for commit in commits:
+        run.apply(commit)
+    return run.live
+
+
+def _same_project(deleted: list[Track], summary: dict | None) -> Track | None:
     """A track deleted in this commit whose last card had the same project ID as ``summary``."""
     if not deleted or not summary or not summary.get("id"):
         return None
     for track in deleted:
-        for _, _, change in reversed(track.cards):
-            last = summaries.get(f"c:{change.blob}")
-            if last and "error" not in last:
-                if last.get("id") == summary["id"]:
-                    deleted.remove(track)
-                    return track
-                break
+        if track.last_id == summary["id"]:
+            deleted.remove(track)
+            return track
     return None
-
-
-def commit_time(commit: Commit) -> dt.datetime:
-    """The commit date as a timezone-aware datetime."""
-    return dt.datetime.fromisoformat(commit.date)
 
 
 def day_start(day: dt.date) -> dt.datetime:
@@ -208,31 +269,29 @@ def _status_word(old: str, new: str) -> str:
     return "resumed" if old in ("paused", "stopped") else new
 
 
-def build_history(slug: str, track: Track | None, tech: Technology | None, summaries: dict[str, dict],
-                  pending: list[str], now: dt.datetime) -> tuple[TechnologyHistory, dict[int, tuple]]:
+def build_history(slug: str, track: Track | None, tech: Technology | None, reviews_read: dict[str, dict],
+                  pending: list[str], now: dt.datetime) -> tuple[TechnologyHistory, dict[int, Entry]]:
     """The history of one technology, and the card version last seen at each level.
 
-    The second value maps a level to ``(commit, change)`` of the last card
-    version at that level, from which the caller builds the prior cards
-    once their texts are read.
+    The second value maps a level to the entry of the last card version at
+    that level, from which the caller builds the prior cards once their
+    texts are read. ``reviews_read`` holds review summaries by blob id.
     """
     history = TechnologyHistory(slug=slug, folder=tech.folder if tech else (track.folder if track else ""))
     reviews = _Reviews(tech)
-    steps: list[tuple] = []
-    if track is not None:
-        merged = sorted([(i, 1, c, ch) for i, c, ch in track.cards] + [(i, 0, c, ch) for i, c, ch in track.reviews],
-                        key=lambda step: (step[0], step[1]))
-        steps = [("git", order, commit, change) for _, order, commit, change in merged]
+    steps: list = list(track.entries) if track is not None and track.entries else []
     recorded = list(tech.model.history) if tech is not None and tech.model is not None else []
-    recorded.sort(key=lambda r: r.date)
-    steps = _merge_recorded(steps, recorded)
+    if recorded:
+        recorded.sort(key=lambda r: r.date)
+        steps = _merge_recorded(steps, recorded)
+    times: dict[str, dt.datetime] = {}
 
     state: dict | None = None
     stay_start: dt.datetime | None = None
-    last_at: dict[int, tuple] = {}
+    last_at: dict[int, Entry] = {}
     for step in steps:
-        if step[0] == "recorded":
-            record = step[1]
+        if not isinstance(step, Entry):
+            record = step
             when = day_start(record.date)
             if state is None and record.level is None:
                 history.skipped.append(SkippedVersion("", when, tech.card.path if tech and tech.card else "",
@@ -246,27 +305,28 @@ def build_history(slug: str, track: Track | None, tech: Technology | None, summa
             base = {"source": "recorded", "author": record.author, "message": record.note}
             forced = record.switchback
         else:
-            _, order, commit, change = step
-            when = commit_time(commit)
-            base = {"source": "git", "commit": commit.sha, "author": commit.author, "message": commit.subject,
-                    "path": change.path}
-            if order == 0:
-                history.events.append(_review_event(commit, change, when, summaries, history))
+            when = times.get(step.sha)
+            if when is None:
+                when = times[step.sha] = dt.datetime.fromisoformat(step.date)
+            if step.kind == "r":
+                history.events.append(_review_event(step, when, reviews_read, history))
                 continue
-            summary = summaries.get(f"c:{change.blob}") if change.regular else {
-                "error": "not a regular file (a symbolic link or submodule)"}
+            base = {"source": "git", "commit": step.sha, "author": step.author, "message": step.subject,
+                    "path": step.path}
+            summary = step.summary if step.regular else {"error": "not a regular file (a symbolic link or submodule)"}
             if summary is None or "error" in summary:
                 reason = summary["error"] if summary else "the version could not be read from git"
-                history.skipped.append(SkippedVersion(commit.sha, when, change.path, reason))
+                history.skipped.append(SkippedVersion(step.sha, when, step.path, reason))
                 continue
-            new = {key: summary[key] for key in _STATE_KEYS}
+            new = {"level": summary["level"], "status": summary["status"], "owners": summary["owners"],
+                   "reviewers": summary["reviewers"]}
             if state is not None:
                 for key in ("status", "owners", "reviewers"):
                     if new[key] is None:
                         new[key] = state[key]
             new["status"] = new["status"] or "active"
             forced = None
-            last_at[new["level"]] = (commit, change)
+            last_at[new["level"]] = step
         if state is None:
             history.events.append(Event(date=when, kind="created", to_level=new["level"], status=new["status"],
                                         **base))
@@ -292,9 +352,9 @@ def build_history(slug: str, track: Track | None, tech: Technology | None, summa
         if changed_level or new["status"] != state["status"]:
             _close_span(history, when)
             history.spans.append(LevelSpan(new["level"], new["status"], when, None))
-        for key, kind in (("owners", "owners"), ("reviewers", "reviewers")):
+        for key in ("owners", "reviewers"):
             if state[key] is not None and new[key] is not None and new[key] != state[key]:
-                history.events.append(Event(date=when, kind=kind, detail=_people_change(state[key], new[key]),
+                history.events.append(Event(date=when, kind=key, detail=_people_change(state[key], new[key]),
                                             from_level=new["level"], to_level=new["level"], **base))
         state = new
 
@@ -303,19 +363,17 @@ def build_history(slug: str, track: Track | None, tech: Technology | None, summa
     return history, last_at
 
 
-def _merge_recorded(steps: list[tuple], recorded: list) -> list[tuple]:
-    """Interleave recorded events (by date) with git steps (in mainline order)."""
-    if not recorded:
-        return steps
-    out: list[tuple] = []
+def _merge_recorded(steps: list, recorded: list) -> list:
+    """Interleave recorded events (by date) with git entries (in mainline order)."""
+    out: list = []
     r = 0
     for step in steps:
-        when = commit_time(step[2])
+        when = dt.datetime.fromisoformat(step.date)
         while r < len(recorded) and day_start(recorded[r].date) <= when:
-            out.append(("recorded", recorded[r]))
+            out.append(recorded[r])
             r += 1
         out.append(step)
-    out.extend(("recorded", record) for record in recorded[r:])
+    out.extend(recorded[r:])
     return out
 
 
@@ -325,14 +383,14 @@ def _close_span(history: TechnologyHistory, when: dt.datetime) -> None:
         history.spans[-1] = LevelSpan(last.level, last.status, last.start, when)
 
 
-def _review_event(commit: Commit, change: Change, when: dt.datetime, summaries: dict[str, dict],
+def _review_event(entry: Entry, when: dt.datetime, reviews_read: dict[str, dict],
                   history: TechnologyHistory) -> Event:
-    summary = summaries.get(f"r:{change.blob}") if change.regular else None
-    base = {"date": when, "kind": "review", "commit": commit.sha, "author": commit.author,
-            "message": commit.subject, "path": change.path}
+    summary = reviews_read.get(entry.blob) if entry.regular else None
+    base = {"date": when, "kind": "review", "commit": entry.sha, "author": entry.author,
+            "message": entry.subject, "path": entry.path}
     if summary is None or "error" in summary:
         reason = summary["error"] if summary else "not a regular file"
-        history.skipped.append(SkippedVersion(commit.sha, when, change.path, reason))
+        history.skipped.append(SkippedVersion(entry.sha, when, entry.path, reason))
         return Event(detail="the review record could not be read", **base)
     return Event(from_level=summary["level"], to_level=summary["to_level"], detail=summary["decision"], **base)
 
@@ -349,13 +407,13 @@ def _pending_event(history: TechnologyHistory, tech: Technology | None, pending:
                  message="uncommitted changes", detail=", ".join(names))
 
 
-def prior_cards(last_at: dict[int, tuple], current_level: int | None, texts: dict[str, str]) -> list[CardVersion]:
+def prior_cards(last_at: dict[int, Entry], current_level: int | None, texts: dict[str, str]) -> list[CardVersion]:
     """The card as it last stood at each level other than the current one, oldest first."""
     out = []
-    for level, (commit, change) in last_at.items():
-        if level == current_level or change.blob not in texts:
+    for level, entry in last_at.items():
+        if level == current_level or entry.blob not in texts:
             continue
-        out.append(CardVersion(level=level, commit=commit.sha, date=commit_time(commit), text=texts[change.blob],
-                               path=change.path, blob=change.blob))
+        out.append(CardVersion(level=level, commit=entry.sha, date=dt.datetime.fromisoformat(entry.date),
+                               text=texts[entry.blob], path=entry.path, blob=entry.blob))
     out.sort(key=lambda c: c.date)
     return out

@@ -9,21 +9,28 @@ are read (first parent: the mainline).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import gc
 import hashlib
+import sys
 import threading
 from pathlib import Path
 
 from .. import __version__
 from ..diagnostics import Severity
-from ..loader import Portfolio
-from .cache import CacheState, HistoryCache
-from .derive import build_history, classifier, prior_cards, replay
+from ..loader import Portfolio, Technology
+from .cache import HistoryCache, State
+from .derive import Entry, Replay, Track, build_history, classifier, prior_cards
 from .findings import SHALLOW_HINT, findings, repository_finding
 from .gitio import CatFile, Commit, GitError, RepoInfo, iter_log, repo_info, run_git, status_paths, tracked
-from .model import PortfolioHistory
+from .model import Event, LevelSpan, PortfolioHistory, SkippedVersion, TechnologyHistory
 from .summary import SUMMARY_VERSION, Summariser, review_summary
 
+SWITCH_INTERVAL = 0.0005
+"""Seconds a thread may hold the interpreter before another may take it, during extraction."""
+FLUSH_EVERY = 32
+"""Blob requests sent to ``cat-file`` together (one write per request would cost a system call each)."""
 NOT_A_REPOSITORY = ("not a git repository: history (level changes, switchbacks, time per level) is "
                     "unavailable; everything else works")
 
@@ -31,7 +38,7 @@ NOT_A_REPOSITORY = ("not a git repository: history (level changes, switchbacks, 
 class _Reader:
     """Collects blob answers from ``cat-file`` (on its reader thread) and summarises them."""
 
-    def __init__(self, summaries: dict[str, dict], texts: dict[str, str]) -> None:
+    def __init__(self, summaries: dict[str, dict], texts: dict[str, bytes]) -> None:
         self.summaries = summaries
         self.texts = texts
         self.kinds: dict[str, tuple[str, str]] = {}
@@ -54,14 +61,14 @@ class _Reader:
         self.count += 1
         if kind == "text":
             if data is not None:
-                self.texts[blob] = data.decode("utf-8", "replace")
+                self.texts[blob] = data
             return
         if data is None:
             summary = {"error": "the object is missing from the repository"}
         elif kind == "c":
             summary = self.summariser.card(data, path)
             if "error" not in summary:
-                self.texts[blob] = data.decode("utf-8", "replace")
+                self.texts[blob] = data  # decoded only if it becomes a prior card
         else:
             summary = review_summary(data, path)
         self.summaries[f"{kind}:{blob}"] = summary
@@ -90,26 +97,27 @@ def _relative_commit(commit: Commit, prefix: str, classify) -> Commit | None:
 
 
 class Extraction:
-    """One run of history extraction: reads what git adds to the cache, then refreshes the cache."""
+    """One run of history extraction: what git adds to the cache, and the histories derived from it."""
 
-    def __init__(self, base_dir: Path, info: RepoInfo, roots: list[str], cache: HistoryCache | None) -> None:
-        self.base_dir = base_dir
+    def __init__(self, portfolio: Portfolio, info: RepoInfo, cache: HistoryCache | None) -> None:
+        self.portfolio = portfolio
+        self.base_dir = portfolio.base_dir
         self.info = info
-        self.roots = roots
+        self.roots = list(portfolio.settings.roots)
         self.cache = cache
-        self.classify = classifier(roots)
-        self.key = cache_key(info, roots)
-        self.previous: CacheState | None = cache.load(self.key) if cache is not None else None
-        self.summaries: dict[str, dict] = dict(self.previous.blobs) if self.previous else {}
-        self.texts: dict[str, str] = dict(self.previous.texts) if self.previous else {}
+        self.classify = classifier(self.roots)
+        self.key = cache_key(info, self.roots)
+        self.state: State | None = cache.load(self.key) if cache is not None else None
+        self.summaries: dict[str, dict] = {}
+        """Blob summaries read in this run (``c:`` cards, ``r:`` reviews), plus cached ones on a full walk."""
+        self.texts: dict[str, bytes] = {}
+        """Card texts read in this run, undecoded."""
         self.reader = _Reader(self.summaries, self.texts)
         self._cat: CatFile | None = None
-        self.commits: list[Commit] = []
-        """Every mainline commit with card or review changes, oldest first."""
-        self.new: list[Commit] = []
-        """The commits read from git in this run."""
-        self.rewrite = True
-        """Whether the cached commits were discarded (first run, or history rewritten)."""
+        self._unflushed = 0
+        self.fresh = True
+        """Whether the whole history is walked (no usable cache, or history rewritten)."""
+        self.replay: Replay | None = None
 
     @property
     def blobs_read(self) -> int:
@@ -122,42 +130,12 @@ class Extraction:
         if self._cat is None:
             self._cat = CatFile(self.base_dir, self.reader.on_blob)
         self._cat.request(blob)
+        self._unflushed += 1
 
-    def read(self) -> None:
-        """Walk the commits after the cached head (all of them without a usable cache)."""
-        since = self.previous.head if self.previous is not None else None
-        if since is not None and since != self.info.head and not _on_mainline(self.base_dir, since):
-            since = None  # history was rewritten: walk it all again, keeping the blob summaries
-        self.rewrite = since is None
-        if self.info.head is not None and since != self.info.head:
-            for commit in iter_log(self.base_dir, self.roots, since):
-                commit = _relative_commit(commit, self.info.prefix, self.classify)
-                if commit is None:
-                    continue
-                self.new.append(commit)
-                for change in commit.changes:
-                    where = self.classify(change.path)
-                    if where is None or change.blob is None or not change.regular:
-                        continue
-                    kind = "c" if where[0] == "card" else "r"
-                    if f"{kind}:{change.blob}" not in self.summaries:
-                        self._request(change.blob, kind, change.path)
-                if self._cat is not None:
-                    self._cat.flush()
-            self.new.reverse()
+    def _wait(self) -> None:
         if self._cat is not None:
             self._cat.wait()
-        kept = self.previous.commits if self.previous is not None and not self.rewrite else []
-        self.commits = kept + self.new
-
-    def fetch_texts(self, blobs: list[str]) -> None:
-        """Read the full text of card versions not yet known (through the same ``cat-file`` process)."""
-        for blob in blobs:
-            if blob not in self.texts:
-                self._request(blob, "text", "")
-        if self._cat is not None:
-            self._cat.flush()
-            self._cat.wait()
+            self._unflushed = 0
 
     def close(self) -> None:
         """End the ``cat-file`` process, if one was started."""
@@ -165,17 +143,242 @@ class Extraction:
             self._cat.close()
             self._cat = None
 
-    def save(self, keep_texts: set[str]) -> None:
-        """Append what this run learnt to the cache (texts only for ``keep_texts``)."""
+    def read(self) -> None:
+        """Walk the commits after the cached head (all of them without a usable cache) and replay them."""
+        state = self.state
+        since = state.head if state is not None else None
+        if since is not None and since != self.info.head and not _on_mainline(self.base_dir, since):
+            since = None  # history was rewritten: walk it all again, keeping the blob summaries
+        self.fresh = since is None
+        known: dict[str, dict] = {}
+        if self.fresh and state is not None:
+            for record in self.cache.all_tracks(state):
+                for row in record["entries"]:
+                    if row[0] == "c" and row[8] is not None:
+                        known[f"c:{row[6]}"] = row[8]
+                known.update((f"r:{blob}", summary) for blob, summary in record["reviews_read"].items())
+        if self.fresh:
+            self.replay = Replay(self.classify, self._card_summary)
+        else:
+            live = {folder: Track(int(v[0]), folder, None, v[1], version=int(v[2]))
+                    for folder, v in state.live.items()}
+            self.replay = Replay(self.classify, self._card_summary, live, self._load_track, state.next_id)
+        self._known = known
+        new: list[Commit] = []
+        if self.info.head is not None and since != self.info.head:
+            for commit in iter_log(self.base_dir, self.roots, since):
+                commit = _relative_commit(commit, self.info.prefix, self.classify)
+                if commit is None:
+                    continue
+                new.append(commit)
+                for change in commit.changes:
+                    where = self.classify(change.path)
+                    # Review records are mostly read from the work tree; see _reviews().
+                    if where is None or where[0] != "card" or change.blob is None or not change.regular:
+                        continue
+                    if f"c:{change.blob}" not in known:
+                        self._request(change.blob, "c", change.path)
+                if self._cat is not None and self._unflushed >= FLUSH_EVERY:
+                    self._cat.flush()
+                    self._unflushed = 0
+        self._wait()
+        for commit in reversed(new):
+            self.replay.apply(commit)
+
+    def _card_summary(self, blob: str) -> dict | None:
+        key = f"c:{blob}"
+        return self.summaries.get(key) or self._known.get(key)
+
+    def _load_track(self, track: Track) -> None:
+        where = self.state.tracks.get(str(track.id))
+        if where is None:
+            track.entries = []
+            return
+        record = self.cache.record("tracks.jsonl", self.state, where[0], where[1])
+        track.entries = [Entry(*row) for row in record["entries"]]
+        track.reviews_read = record["reviews_read"]
+
+    def histories(self, now: dt.datetime) -> PortfolioHistory:
+        """Every technology's history: reused from the cache when nothing it depends on changed."""
+        portfolio = self.portfolio
+        live = self.replay.live
+        pending = _pending(self.base_dir, self.info, self.roots)
+        current_reviews = {doc.path: doc.model for tech in portfolio.technologies.values()
+                           for doc in tech.reviews if doc.model is not None}
+        plan: list[tuple[str, Technology, Track | None, str]] = []
+        for slug, tech in portfolio.technologies.items():
+            track = live.get(tech.folder)
+            plan.append((slug, tech, track, _fingerprint(tech, track)))
+        reusable: list[str] = []
+        rebuild = []
+        for slug, tech, track, fingerprint in plan:
+            cached = self.state.derived.get(slug) if self.state is not None and not self.fresh else None
+            if cached is not None and cached[2] == fingerprint and tech.folder not in pending and \
+                    (track is None or not track.changed):
+                reusable.append(slug)
+            else:
+                if track is not None and track.entries is None:
+                    self._load_track(track)
+                rebuild.append((slug, tech, track, fingerprint))
+        # Review records of rebuilt technologies: from the work tree, else read from git (one batch).
+        for _, _, track, _ in rebuild:
+            for entry in track.entries if track is not None else ():
+                if entry.kind == "r" and entry.regular and entry.blob not in track.reviews_read and \
+                        _review_path(track, entry) not in current_reviews:
+                    self._request(entry.blob, "r", entry.path)
+        self._wait()
+        history = PortfolioHistory(available=True, now=now)
+        self.derived: dict[str, tuple[str, dict]] = {}
+        last_levels: dict[str, tuple[dict[int, Entry], int | None]] = {}
+        for slug, tech, track, fingerprint in rebuild:
+            reviews_read: dict[str, dict] = {}
+            if track is not None:
+                for entry in track.entries:
+                    if entry.kind != "r":
+                        continue
+                    review = current_reviews.get(_review_path(track, entry))
+                    if review is not None:
+                        reviews_read[entry.blob] = _review_dict(review)
+                    elif entry.blob in track.reviews_read:
+                        reviews_read[entry.blob] = track.reviews_read[entry.blob]
+                    elif f"r:{entry.blob}" in self.summaries or f"r:{entry.blob}" in self._known:
+                        summary = self.summaries.get(f"r:{entry.blob}") or self._known[f"r:{entry.blob}"]
+                        reviews_read[entry.blob] = track.reviews_read[entry.blob] = summary
+                        track.changed = True
+            tech_history, last_at = build_history(slug, track, tech, reviews_read, pending.get(tech.folder, []), now)
+            history.projects[slug] = tech_history
+            current = _current_level(tech_history)
+            last_levels[slug] = (last_at, current)
+            if tech.folder not in pending:
+                self.derived[slug] = (fingerprint, derived_record(tech_history, last_at))
+        for slug, record in (self.cache.derived_records(self.state, reusable) if reusable else {}).items():
+            tech_history, last_at = history_from_record(slug, record)
+            history.projects[slug] = tech_history
+            last_levels[slug] = (last_at, _current_level(tech_history))
+        history.projects = {slug: history.projects[slug] for slug, _, _, _ in plan}
+        # Prior cards: texts from this run, the cache, or one more batch through cat-file.
+        wanted = {entry.blob for last_at, current in last_levels.values()
+                  for level, entry in last_at.items() if level != current}
+        texts: dict[str, str] = {}
+        self.new_texts: dict[str, bytes] = {}
+        for blob in wanted:
+            text = self.cache.text(self.state, blob) if self.state is not None and not self.fresh else None
+            if text is not None:
+                texts[blob] = text
+            elif blob not in self.texts:
+                self._request(blob, "text", "")
+        self._wait()
+        for blob in wanted:
+            if blob not in texts and blob in self.texts:
+                self.new_texts[blob] = self.texts[blob]
+                texts[blob] = self.texts[blob].decode("utf-8", "replace")
+        for slug, (last_at, current) in last_levels.items():
+            history.projects[slug].prior_cards = prior_cards(last_at, current, texts)
+        return history
+
+    def save(self) -> None:
+        """Record this run in the cache."""
         if self.cache is None:
             return
-        old = self.previous if not self.rewrite else None
-        known_blobs = set(old.blobs) if old is not None else set()
-        known_texts = set(old.texts) if old is not None else set()
-        blobs = {k: v for k, v in self.summaries.items() if k not in known_blobs}
-        texts = {b: self.texts[b] for b in keep_texts if b in self.texts and b not in known_texts}
-        self.cache.save(self.key, self.info.head, self.previous, self.commits if self.rewrite else self.new,
-                        blobs, texts, self.rewrite)
+        state = self.state if self.state is not None and not self.fresh else State(key=self.key)
+        fresh = self.fresh or self.state is None
+        live = self.replay.live
+        tracks: dict[int, dict] = {}
+        for folder, track in live.items():
+            if fresh or track.changed:
+                if track.entries is None:
+                    self._load_track(track)
+                tracks[track.id] = {"folder": folder, "entries": [list(e) for e in track.entries],
+                                    "reviews_read": track.reviews_read}
+        state.live = {folder: [t.id, t.last_id, t.version] for folder, t in live.items()}
+        state.next_id = self.replay.next_id
+        state.head = self.info.head
+        self.cache.save(state, fresh, tracks, self.derived, self.new_texts)
+
+
+def _review_path(track: Track, entry: Entry) -> str:
+    """Where a review record added at ``entry`` is now, if it is still there."""
+    return f"{track.folder}/reviews/{entry.path.rsplit('/', 1)[-1]}"
+
+
+def _review_dict(review) -> dict:
+    return {"level": review.level, "date": review.date.isoformat(), "decision": review.decision,
+            "to_level": review.target, "reviewers": list(review.reviewers)}
+
+
+def _current_level(history) -> int | None:
+    levels = history.level_events
+    return levels[-1].to_level if levels else None
+
+
+def _fingerprint(tech: Technology, track: Track | None) -> str:
+    """Everything a technology's derived history depends on besides its own git entries.
+
+    That is its folder, its track, the events its card records and its
+    review records as they are now (their text stands for their content).
+    """
+    digest = hashlib.blake2b(digest_size=12)
+    digest.update(f"{tech.folder}\0{'none' if track is None else f'{track.id}.{track.version}'}\0".encode())
+    if tech.model is not None and tech.model.history:
+        digest.update(repr([(r.date.isoformat(), r.level, r.status, r.switchback, r.author, r.note)
+                            for r in tech.model.history]).encode())
+    for doc in tech.reviews:
+        digest.update(f"\0{doc.path}\0{doc.model is not None}\0".encode())
+        digest.update(doc.parsed.text.encode())
+    return digest.hexdigest()
+
+
+_EVENT_FIELDS = [f.name for f in dataclasses.fields(Event)]
+
+
+def derived_record(history: TechnologyHistory, last_at: dict[int, Entry]) -> dict:
+    """The cached form of a derived history (commit details stored once per commit)."""
+    commits: dict[str, int] = {}
+    table: list[list] = []
+    events = []
+    for e in history.events:
+        row = [getattr(e, name) for name in _EVENT_FIELDS]
+        row[0] = e.date.isoformat()
+        if e.source == "git" and e.commit:
+            index = commits.get(e.commit)
+            if index is None:
+                index = commits[e.commit] = len(table)
+                table.append([row[0], e.commit, e.author, e.message])
+            row[0], row[3], row[4], row[5] = index, None, None, None
+        events.append(row)
+    return {
+        "commits": table,
+        "events": events,
+        "spans": [[s.level, s.status, s.start.isoformat(), s.end.isoformat() if s.end else None]
+                  for s in history.spans],
+        "skipped": [[k.commit, k.date.isoformat(), k.path, k.reason] for k in history.skipped],
+        "last_at": [[level, list(entry)] for level, entry in last_at.items()],
+        "folder": history.folder,
+    }
+
+
+def history_from_record(slug: str, record: dict) -> tuple[TechnologyHistory, dict[int, Entry]]:
+    """Inverse of :func:`derived_record`."""
+    parse = dt.datetime.fromisoformat
+    table = [(parse(date), sha, author, message) for date, sha, author, message in record["commits"]]
+    events = []
+    for row in record["events"]:
+        if isinstance(row[0], int):
+            date, sha, author, message = table[row[0]]
+            row[0], row[3], row[4], row[5] = date, sha, author, message
+        else:
+            row[0] = parse(row[0])
+        # Frozen dataclass: filling __dict__ directly skips a setattr per field, for speed.
+        event = object.__new__(Event)
+        event.__dict__.update(zip(_EVENT_FIELDS, row))
+        events.append(event)
+    history = TechnologyHistory(slug=slug, folder=record["folder"], events=events)
+    history.spans = [LevelSpan(level, status, parse(start), parse(end) if end else None)
+                     for level, status, start, end in record["spans"]]
+    history.skipped = [SkippedVersion(commit, parse(date), path, reason)
+                       for commit, date, path, reason in record["skipped"]]
+    last_at = {int(level): Entry(*row) for level, row in record["last_at"]}
+    return history, last_at
 
 
 def _on_mainline(base_dir: Path, commit: str) -> bool:
@@ -224,12 +427,22 @@ def load_history(portfolio: Portfolio, *, cache_dir: Path | None = None,
     cache = None
     if folder is not None and not _committed(base_dir, folder):
         cache = HistoryCache(folder / "history")
+    collecting = gc.isenabled()
+    gc.disable()  # tens of thousands of small objects, no cycles: collections would only cost time
+    switch = sys.getswitchinterval()
+    # Blob parsing runs on cat-file's reader thread; a short switch interval lets the thread that
+    # drains git's output take the interpreter back quickly, so git is never left waiting.
+    sys.setswitchinterval(SWITCH_INTERVAL)
     try:
         history = _extract(portfolio, info, cache, now)
     except GitError as exc:
         reason = f"history is unavailable: {exc}"
         return PortfolioHistory(False, reason, now=now, diagnostics=[repository_finding(
             "HIS008", Severity.WARNING, reason, "check that the repository is readable")])
+    finally:
+        sys.setswitchinterval(switch)
+        if collecting:
+            gc.enable()
     history.diagnostics = findings(portfolio, history, now) + shallow_note
     return history
 
@@ -259,27 +472,11 @@ def _pending(base_dir: Path, info: RepoInfo, roots: list[str]) -> dict[str, list
 
 
 def _extract(portfolio: Portfolio, info: RepoInfo, cache: HistoryCache | None, now: dt.datetime) -> PortfolioHistory:
-    roots = list(portfolio.settings.roots)
-    run = Extraction(portfolio.base_dir, info, roots, cache)
+    run = Extraction(portfolio, info, cache)
     try:
         run.read()
-        tracks = replay(run.commits, run.classify, run.summaries)
-        pending = _pending(portfolio.base_dir, info, roots)
-        history = PortfolioHistory(available=True, now=now)
-        built = []
-        wanted: set[str] = set()
-        for slug, tech in portfolio.technologies.items():
-            tech_history, last_at = build_history(slug, tracks.get(tech.folder), tech, run.summaries,
-                                                  pending.get(tech.folder, []), now)
-            levels = tech_history.level_events
-            current = levels[-1].to_level if levels else None
-            wanted.update(change.blob for level, (_, change) in last_at.items() if level != current)
-            history.projects[slug] = tech_history
-            built.append((tech_history, last_at, current))
-        run.fetch_texts(sorted(wanted))
+        history = run.histories(now)
     finally:
         run.close()
-    for tech_history, last_at, current in built:
-        tech_history.prior_cards = prior_cards(last_at, current, run.texts)
-    run.save(wanted)
+    run.save()
     return history

@@ -20,6 +20,7 @@ of the technology, so they are not part of its history.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import threading
@@ -93,7 +94,7 @@ def tracked(base_dir: Path, path: str) -> bool:
     return bool(result.stdout.strip(b"\0"))
 
 
-@dataclass
+@dataclass(slots=True)
 class Change:
     """One file changed by a commit (from ``git log --raw``)."""
 
@@ -109,7 +110,7 @@ class Change:
     """Whether the new file is a regular file (not a symbolic link or submodule)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Commit:
     """A mainline commit and the changes it made under the content roots."""
 
@@ -121,6 +122,12 @@ class Commit:
     author: str
     subject: str
     changes: list[Change] = field(default_factory=list)
+    time: dt.datetime | None = None
+    """The committer date as a timezone-aware datetime (filled from ``date``)."""
+
+    def __post_init__(self) -> None:
+        if self.time is None and self.date:
+            self.time = dt.datetime.fromisoformat(self.date)
 
 
 LOG_FORMAT = "%x01%H%x1f%P%x1f%cI%x1f%an%x1f%s"
@@ -146,6 +153,7 @@ def iter_log(cwd: Path, pathspecs: list[str], since: str | None = None,
                                 stderr=subprocess.PIPE)
     except FileNotFoundError:
         raise GitError("git is not installed (or not on PATH)") from None
+    widen_pipe(proc.stdout)
     errors: list[bytes] = []
     drain = threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)
     drain.start()
@@ -188,6 +196,20 @@ def iter_log(cwd: Path, pathspecs: list[str], since: str | None = None,
     if code != 0:
         message = b"".join(errors).decode("utf-8", "replace").strip().splitlines()
         raise GitError(message[-1] if message else f"git log failed with status {code}")
+
+
+PIPE_SIZE = 1 << 20
+"""Pipe buffer asked for (Linux): git keeps writing while this process is busy parsing."""
+
+
+def widen_pipe(stream) -> None:
+    """Enlarge a pipe's buffer where the system allows it; harmless elsewhere."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(stream.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_SIZE)
+    except (ImportError, OSError, ValueError):
+        pass
 
 
 def _header(raw: bytes) -> Commit:
