@@ -44,9 +44,9 @@ class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     allow_reuse_address = True
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """A launched headless Chromium (one per test session)."""
+    """A launched headless Chromium, one per test module (Playwright allows one running instance at a time)."""
     if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)) and not shutil.which(CHROMIUM):
         _unavailable(f"{CHROMIUM} is missing")
     try:

@@ -55,7 +55,7 @@ def test_search_finds_a_card(site, browser_page):
     page, base = browser_page(site)
     page.goto(base + "levels/")
     page.locator("label.md-search__icon, .md-search__input").first.click()
-    page.locator("input.md-search__input").fill("Candidate ranker")
+    page.locator("input.md-search__input").press_sequentially("Candidate ranker", delay=20)
     result = page.locator(".md-search-result__item a[href*='technologies/ranker/']").first
     result.wait_for(state="visible")
     page.screenshot(path=str(ARTIFACTS / "search.png"))

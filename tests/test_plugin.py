@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -274,20 +278,26 @@ def test_public_build_leaves_internal_technologies_out(tmp_path):
 
 
 def test_rebuild_after_one_card_edit_reuses_the_history_cache(tmp_path):
+    """The second build only appends what the new commit changed to the cache the first build left."""
     repo = make_repo(tmp_path / "repo")
     small_portfolio(repo)
+    for n in range(8):
+        write_level(repo, f"extra-{n}", f"X{n}.1", 2, title=f"Extra technology {n}")
+        repo.commit({}, f"2024-08-{n + 1:02d}", f"Add extra technology {n}")
     assert build(repo.path).returncode == 0
-    state_file = repo.path / ".cache" / "mltrl" / "history" / "state.json"
-    before = json.loads(state_file.read_text())
-    blobs_before = (state_file.parent / "blobs.jsonl").read_bytes()
+    cache = repo.path / ".cache" / "mltrl"
+    before = {p: p.read_bytes() for p in cache.rglob("*") if p.is_file() and p.name != "state.json"}
+    assert before and sum(len(b) for b in before.values()) > 0
     write_level(repo, "ranker", "P02.1", 3, title="Candidate ranker, second edition")
-    repo.commit({}, "2024-07-01", "Rename the ranker")
+    repo.commit({}, "2024-09-01", "Rename the ranker")
     result = build(repo.path)
     assert result.returncode == 0, result.stderr
-    after = json.loads(state_file.read_text())
-    assert after["counts"]["commits"] == before["counts"]["commits"] + 1
-    assert after["counts"]["blobs"] == before["counts"]["blobs"] + 1
-    assert (state_file.parent / "blobs.jsonl").read_bytes().startswith(blobs_before)
+    grown = 0
+    for path, old in before.items():
+        new = path.read_bytes()
+        assert new.startswith(old), f"{path.name} was rewritten instead of reused"
+        grown += len(new) - len(old)
+    assert grown < sum(len(b) for b in before.values()) / 3
     assert "Candidate ranker, second edition" in read(repo.path / "site", "technologies/ranker/index.html")
 
 
@@ -300,3 +310,70 @@ def test_invalid_options_are_reported_by_the_settings_model(tmp_path):
 
 def test_plugin_options_are_the_settings_fields():
     assert {name for name, _ in MltrlConfig._schema} == set(Settings.model_fields)
+
+
+def test_images_in_a_technology_folder_are_published_beside_its_page(tmp_path):
+    repo = make_repo(tmp_path / "repo")
+    folder = write_technology(repo.path / "projects", "ranker", "P02.1", 1,
+                              body=card_body("Ranker").replace("Written content for model.",
+                                                               "![Recall by slice](figures/recall.png)\n\n"
+                                                               "See [the requirements](requirements.md)."))
+    (folder / "figures").mkdir()
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+    (folder / "figures" / "recall.png").write_bytes(png)
+    repo.commit({}, "2024-01-01", "Add the ranker with a figure")
+    result = build(repo.path)
+    assert result.returncode == 0, result.stderr
+    site = repo.path / "site"
+    assert (site / "technologies" / "ranker" / "figures" / "recall.png").read_bytes() == png
+    html = read(site, "technologies/ranker/index.html")
+    assert '<img src="figures/recall.png" alt="Recall by slice">' in html
+    assert '<a href="#requirements" rel="noopener noreferrer">the requirements</a>' in html
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_serve_rebuilds_when_a_card_changes(tmp_path):
+
+    repo = make_repo(tmp_path / "repo", mkdocs_yml(repo_url=None))
+    write_level(repo, "ranker", "P02.1", 1, title="Candidate ranker")
+    repo.commit({}, "2024-01-01", "Add the ranker")
+    port = free_port()
+    log = (tmp_path / "serve.log").open("w", encoding="utf-8")
+    process = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"],
+                               cwd=repo.path, stdout=log, stderr=subprocess.STDOUT,
+                               env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    url = f"http://127.0.0.1:{port}/technologies/ranker/"
+
+    def page() -> str:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.read().decode("utf-8")
+        except OSError:
+            return ""
+
+    def wait_for(text: str) -> bool:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if text in page():
+                return True
+            time.sleep(0.5)
+        return False
+
+    try:
+        assert wait_for("Candidate ranker"), (tmp_path / "serve.log").read_text()
+        write_level(repo, "ranker", "P02.1", 1, title="Candidate ranker, renamed")
+        assert wait_for("Candidate ranker, renamed"), (tmp_path / "serve.log").read_text()
+        assert "uncommitted changes" in page()
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()

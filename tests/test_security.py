@@ -218,7 +218,7 @@ def test_no_dialog_opens_in_a_real_browser(hostile_site: Path, browser_page):
         page.goto(base + path)
         page.wait_for_load_state("load")
         for selector in ("details", "a", "svg .mltrl-mark"):
-            for element in page.query_selector_all(selector)[:30]:
+            for element in page.query_selector_all(selector)[:12]:
                 try:
                     element.hover(timeout=200)
                 except Exception:  # noqa: BLE001 - hidden elements cannot be hovered; that is fine here
