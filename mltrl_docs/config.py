@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 CONFIG_FILE = "mkdocs.yml"
 
@@ -20,13 +20,18 @@ class ConfigError(Exception):
     """The configuration cannot be used; ``mltrl`` exits with status 2."""
 
 
+def _off(value: object) -> object:
+    # mkdocs.yml is read as YAML 1.1, where an unquoted ``off`` is the boolean false.
+    return "off" if value is False else value
+
+
 class RuleOverride(BaseModel):
     """Changes to one built-in rule, by code."""
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
-    severity: Literal["error", "warning", "info", "off"] | None = None
-    """New severity; ``off`` disables the rule."""
+    severity: Annotated[Literal["error", "warning", "info", "off"] | None, BeforeValidator(_off)] = None
+    """New severity; ``off`` disables the rule (a bare ``off``, which YAML 1.1 reads as false, works too)."""
     level: Annotated[int, Field(ge=0, le=9)] | None = None
     """Level from which the rule applies (lower it to tighten)."""
 

@@ -144,3 +144,10 @@ def test_scaffold_templates_match_the_models():
     ethics = parse_document(template("ethics.md")).meta
     for part, model in ETHICS_PARTS.items():
         assert list(ethics[part]) == list(model.model_fields)
+
+
+def test_bare_off_in_mkdocs_yml_disables_a_rule(tmp_path):
+    write_technology(tmp_path / "projects", "a", "A1", 1, card=card_meta("A1", "A", 1, datasets=[]))
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\nplugins:\n  - mltrl:\n      rules:\n        L101: {severity: off}\n")
+    result = mltrl("check", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (0, "All checks passed.\n")
