@@ -346,7 +346,7 @@ def build_history(slug: str, track: Track | None, tech: Technology | None, revie
                                         switchback_kind=switchback, review=review, **base))
             stay_start = when
         if new["status"] != state["status"]:
-            history.events.append(Event(date=when, kind="status", from_level=state["level"],
+            history.events.append(Event(date=when, kind="status", from_level=new["level"],
                                         to_level=new["level"], status=new["status"],
                                         detail=_status_word(state["status"], new["status"]), **base))
         if changed_level or new["status"] != state["status"]:

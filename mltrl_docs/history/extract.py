@@ -80,6 +80,11 @@ def cache_key(info: RepoInfo, roots: list[str]) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
 
 
+def _maybe_relevant(path: bytes) -> bool:
+    """A quick test on raw paths from the log: could this be a card or a review record?"""
+    return path.endswith(b"/card.md") or b"/reviews/" in path
+
+
 def _relative_commit(commit: Commit, prefix: str, classify) -> Commit | None:
     """``commit`` with only its card and review changes, paths relative to the base folder."""
     kept = []
@@ -153,9 +158,9 @@ class Extraction:
         known: dict[str, dict] = {}
         if self.fresh and state is not None:
             for record in self.cache.all_tracks(state):
-                for row in record["entries"]:
-                    if row[0] == "c" and row[8] is not None:
-                        known[f"c:{row[6]}"] = row[8]
+                for entry in entries_from_record(record):
+                    if entry.kind == "c" and entry.summary is not None:
+                        known[f"c:{entry.blob}"] = entry.summary
                 known.update((f"r:{blob}", summary) for blob, summary in record["reviews_read"].items())
         if self.fresh:
             self.replay = Replay(self.classify, self._card_summary)
@@ -166,7 +171,7 @@ class Extraction:
         self._known = known
         new: list[Commit] = []
         if self.info.head is not None and since != self.info.head:
-            for commit in iter_log(self.base_dir, self.roots, since):
+            for commit in iter_log(self.base_dir, self.roots, since, keep=_maybe_relevant):
                 commit = _relative_commit(commit, self.info.prefix, self.classify)
                 if commit is None:
                     continue
@@ -195,7 +200,7 @@ class Extraction:
             track.entries = []
             return
         record = self.cache.record("tracks.jsonl", self.state, where[0], where[1])
-        track.entries = [Entry(*row) for row in record["entries"]]
+        track.entries = entries_from_record(record)
         track.reviews_read = record["reviews_read"]
 
     def histories(self, now: dt.datetime) -> PortfolioHistory:
@@ -288,12 +293,34 @@ class Extraction:
             if fresh or track.changed:
                 if track.entries is None:
                     self._load_track(track)
-                tracks[track.id] = {"folder": folder, "entries": [list(e) for e in track.entries],
-                                    "reviews_read": track.reviews_read}
+                tracks[track.id] = track_record(track)
         state.live = {folder: [t.id, t.last_id, t.version] for folder, t in live.items()}
         state.next_id = self.replay.next_id
         state.head = self.info.head
         self.cache.save(state, fresh, tracks, self.derived, self.new_texts)
+
+
+def track_record(track: Track) -> dict:
+    """The cached form of a track; each distinct blob summary is stored once."""
+    table: list[dict] = []
+    index: dict[int, int] = {}
+    rows = []
+    for entry in track.entries:
+        row = list(entry)
+        if entry.summary is not None:
+            position = index.get(id(entry.summary))
+            if position is None:
+                position = index[id(entry.summary)] = len(table)
+                table.append(entry.summary)
+            row[8] = position
+        rows.append(row)
+    return {"folder": track.folder, "entries": rows, "summaries": table, "reviews_read": track.reviews_read}
+
+
+def entries_from_record(record: dict) -> list[Entry]:
+    """The entries of a cached track (inverse of :func:`track_record`)."""
+    table = record["summaries"]
+    return [Entry(*row[:8], table[row[8]] if row[8] is not None else None) for row in record["entries"]]
 
 
 def _review_path(track: Track, entry: Entry) -> str:

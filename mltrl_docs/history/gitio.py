@@ -145,9 +145,13 @@ def _text(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
-def iter_log(cwd: Path, pathspecs: list[str], since: str | None = None,
-             chunk_size: int = 1 << 16) -> Iterator[Commit]:
-    """Mainline commits touching ``pathspecs``, newest first, read as git produces them."""
+def iter_log(cwd: Path, pathspecs: list[str], since: str | None = None, chunk_size: int = 1 << 16,
+             keep: Callable[[bytes], bool] | None = None) -> Iterator[Commit]:
+    """Mainline commits touching ``pathspecs``, newest first, read as git produces them.
+
+    With ``keep``, only changes where ``keep`` accepts the new or old path
+    (as raw bytes) are kept, and commits left without changes are skipped.
+    """
     try:
         proc = subprocess.Popen(log_command(pathspecs, since), cwd=cwd, env=git_env(), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
@@ -172,21 +176,21 @@ def iter_log(cwd: Path, pathspecs: list[str], since: str | None = None,
                 if pending:
                     pending.append(token)
                     if len(pending) == needed:
-                        if current is not None:
+                        if current is not None and (keep is None or any(keep(p) for p in pending[1:])):
                             current.changes.append(_change(pending))
                         pending = []
                     continue
                 if token.startswith(b"\n"):
                     token = token[1:]
                 if token.startswith(b"\x01"):
-                    if current is not None:
+                    if current is not None and (keep is None or current.changes):
                         yield current
                     current = _header(token[1:])
                 elif token.startswith(b":"):
                     pending = [token]
                     # Renames and copies name two paths, other changes one.
                     needed = 3 if token.rsplit(b" ", 1)[-1][:1] in (b"R", b"C") else 2
-        if current is not None:
+        if current is not None and (keep is None or current.changes):
             yield current
     finally:
         proc.stdout.close()
