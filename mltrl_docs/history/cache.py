@@ -142,9 +142,12 @@ class HistoryCache:
                 for slug, (fingerprint, record) in derived.items():
                     offset = self._append(handles, state, "derived.jsonl", (_ENCODE(record) + "\n").encode("utf-8"))
                     state.derived[slug] = [offset, state.sizes["derived.jsonl"] - offset, fingerprint]
+                offset = state.sizes["texts.bin"]
                 for blob, data in texts.items():
-                    offset = self._append(handles, state, "texts.bin", data)
                     state.texts[blob] = [offset, len(data)]
+                    offset += len(data)
+                if texts:
+                    self._append(handles, state, "texts.bin", b"".join(texts.values()))
             finally:
                 for handle in handles.values():
                     handle.close()

@@ -108,7 +108,9 @@ class Extraction:
         self.portfolio = portfolio
         self.base_dir = portfolio.base_dir
         self.info = info
-        self.roots = list(portfolio.settings.roots)
+        # Roots missing from the work tree hold no current technology; leaving them out of the
+        # pathspec spares git a pattern match on every path of every commit.
+        self.roots = [r for r in portfolio.settings.roots if (portfolio.base_dir / r).is_dir()]
         self.cache = cache
         self.classify = classifier(self.roots)
         self.key = cache_key(info, self.roots)
@@ -170,7 +172,7 @@ class Extraction:
             self.replay = Replay(self.classify, self._card_summary, live, self._load_track, state.next_id)
         self._known = known
         new: list[Commit] = []
-        if self.info.head is not None and since != self.info.head:
+        if self.info.head is not None and since != self.info.head and self.roots:
             for commit in iter_log(self.base_dir, self.roots, since, keep=_maybe_relevant):
                 commit = _relative_commit(commit, self.info.prefix, self.classify)
                 if commit is None:
@@ -207,7 +209,7 @@ class Extraction:
         """Every technology's history: reused from the cache when nothing it depends on changed."""
         portfolio = self.portfolio
         live = self.replay.live
-        pending = _pending(self.base_dir, self.info, self.roots)
+        pending = _pending(self.base_dir, self.info, self.roots) if self.roots else {}
         current_reviews = {doc.path: doc.model for tech in portfolio.technologies.values()
                            for doc in tech.reviews if doc.model is not None}
         plan: list[tuple[str, Technology, Track | None, str]] = []
@@ -363,22 +365,30 @@ def derived_record(history: TechnologyHistory, last_at: dict[int, Entry]) -> dic
     commits: dict[str, int] = {}
     table: list[list] = []
     events = []
+    iso: dict[dt.datetime, str] = {}
+
+    def text(when: dt.datetime) -> str:
+        found = iso.get(when)
+        if found is None:
+            found = iso[when] = when.isoformat()
+        return found
+
     for e in history.events:
-        row = [getattr(e, name) for name in _EVENT_FIELDS]
-        row[0] = e.date.isoformat()
+        row = list(e.__dict__.values())  # field order: see _EVENT_FIELDS
         if e.source == "git" and e.commit:
             index = commits.get(e.commit)
             if index is None:
                 index = commits[e.commit] = len(table)
-                table.append([row[0], e.commit, e.author, e.message])
+                table.append([text(e.date), e.commit, e.author, e.message])
             row[0], row[3], row[4], row[5] = index, None, None, None
+        else:
+            row[0] = text(e.date)
         events.append(row)
     return {
         "commits": table,
         "events": events,
-        "spans": [[s.level, s.status, s.start.isoformat(), s.end.isoformat() if s.end else None]
-                  for s in history.spans],
-        "skipped": [[k.commit, k.date.isoformat(), k.path, k.reason] for k in history.skipped],
+        "spans": [[s.level, s.status, text(s.start), text(s.end) if s.end else None] for s in history.spans],
+        "skipped": [[k.commit, text(k.date), k.path, k.reason] for k in history.skipped],
         "last_at": [[level, list(entry)] for level, entry in last_at.items()],
         "folder": history.folder,
     }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ..frontmatter import MAX_BYTES, parse_document
+from ..frontmatter import MAX_BYTES, parse_document, resolve_plain_scalar
 from ..loader import parse_and_validate
 
 SUMMARY_VERSION = 1
@@ -91,24 +91,33 @@ def needed_front_matter(text: str, keys: frozenset[str] = CARD_KEYS) -> str | No
     indented mapping, a quoted or complex key, no ``level``), so that the
     caller parses the whole document instead.
     """
-    lines = text.split("\n")
-    if lines[0] != "---":
+    if not text.startswith("---\n"):
         return None
-    kept = ["---"]
-    keep = False
+    close = _CLOSE_TEXT.search(text, 3)
+    if close is None:
+        return None
+    front = text[4:close.start() + 1]
+    starts = [(m.start(), m.group(0)) for m in _COLUMN_0.finditer(front)]
+    kept = ["---\n"]
     has_level = False
-    for line in lines[1:]:
-        if line.rstrip() in ("---", "..."):
-            return "\n".join(kept) + "\n---\n" if has_level else None
-        if line and line[0] not in " \t#":
-            match = _TOP_KEY.match(line)
-            if match is None:
-                return None
-            keep = match.group(1) in keys
-            has_level = has_level or match.group(1) == "level"
-        if keep:
-            kept.append(line)
-    return None
+    for index, (start, line) in enumerate(starts):
+        key = _TOP_KEY.match(line)
+        if key is None:
+            return None
+        if key.group(1) in keys:
+            has_level = has_level or key.group(1) == "level"
+            end = starts[index + 1][0] if index + 1 < len(starts) else len(front)
+            kept.append(front[start:end])
+    if not has_level:
+        return None
+    if not kept[-1].endswith("\n"):
+        kept.append("\n")
+    kept.append("---\n")
+    return "".join(kept)
+
+
+_CLOSE_TEXT = re.compile(r"\n(?:---|\.\.\.)[ \t]*(?:\n|$)")
+_COLUMN_0 = re.compile(r"^[^ \t#\n].*", re.M)
 
 
 class Summariser:
@@ -124,6 +133,8 @@ class Summariser:
     def __init__(self) -> None:
         self._memo: dict[bytes, dict] = {}
         self._cuts: dict[str, dict] = {}
+        self._last: dict[str, tuple[list[str], dict]] = {}
+        """Per path: the lines of the last version read, and its summary."""
 
     def card(self, data: bytes, path: str) -> dict:
         """Summary of a card version (see :func:`card_summary`)."""
@@ -149,9 +160,45 @@ class Summariser:
             return None
         # Versions that changed other fields (datasets, versions...) often share these.
         summary = self._cuts.get(cut)
+        lines = cut.split("\n")
         if summary is None:
-            summary = self._cuts[cut] = card_summary(cut.encode("utf-8"), path)
-        return None if "error" in summary else summary
+            summary = self._by_difference(lines, path) or card_summary(cut.encode("utf-8"), path)
+            self._cuts[cut] = summary
+        if "error" in summary:
+            return None
+        self._last[path] = (lines, summary)
+        return summary
+
+    def _by_difference(self, lines: list[str], path: str) -> dict | None:
+        """The summary of a version that differs from the last one read only in its level or status line.
+
+        Most new card versions change one of these single-line scalars; its
+        value is resolved exactly as the parser resolves a plain scalar, so
+        the summary is the one a full parse would give. Anything else
+        returns ``None``.
+        """
+        last = self._last.get(path)
+        if last is None or len(last[0]) != len(lines):
+            return None
+        summary = dict(last[1])
+        for old, new in zip(last[0], lines):
+            if old == new:
+                continue
+            before, after = _SCALAR_LINE.match(old), _SCALAR_LINE.match(new)
+            if before is None or after is None or before.group(1) != after.group(1):
+                return None
+            value = resolve_plain_scalar(after.group(2))
+            if after.group(1) == "level":
+                if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 9:
+                    return None  # let the full parse say what is wrong
+                summary["level"] = value
+            else:
+                summary["status"] = value if value in STATUSES else None
+        return summary
+
+
+_SCALAR_LINE = re.compile(r"(level|status):[ \t]+([A-Za-z0-9_][A-Za-z0-9_.+-]*)[ \t]*$")
+"""A top-level ``level`` or ``status`` line holding a plain scalar and nothing else."""
 
 
 _CLOSE = re.compile(rb"\n(?:---|\.\.\.)[ \t]*(?:\n|$)")

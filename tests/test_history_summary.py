@@ -1,0 +1,70 @@
+"""Reading old card versions fast must give what a full parse gives."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mltrl_docs.history.summary import Summariser, card_summary, needed_front_matter
+
+SCALARS = st.sampled_from(["3", "04", "0x3", "3.0", "true", "null", "~", "paused", "active", "stopped",
+                           "'4'", '"active"', "9", "10", "-1", "P01.1", "1.10", "[1]", "{a: 1}", "3 # note",
+                           ""])
+NAMES = st.lists(st.sampled_from(['"research lead"', "peer", "'product owner'", "a, b", '"x\\"y"']), max_size=3)
+
+
+@st.composite
+def front_matters(draw) -> str:
+    lines = ["---"]
+    keys = draw(st.permutations(["id", "level", "status", "owners", "reviewers", "title", "datasets", "tags"]))
+    for key in keys[:draw(st.integers(2, 8))]:
+        if key in ("owners", "reviewers"):
+            style = draw(st.integers(0, 2))
+            if style == 0:
+                lines += [f"{key}:", f"  research: [{', '.join(draw(NAMES))}]", f"  product: [{', '.join(draw(NAMES))}]"]
+            elif style == 1:
+                lines += [f"{key}: {{research: [{', '.join(draw(NAMES))}]}}"]
+            else:
+                lines += [f"{key}:", "  research:"] + [f"    - {n}" for n in draw(NAMES)]
+        elif key == "datasets":
+            lines += ["datasets:", "  - name: sample", "    version: \"1.0\"", "# a comment at column 0",
+                      "    kind: sample"]
+        else:
+            lines.append(f"{key}: {draw(SCALARS)}")
+    lines += draw(st.lists(st.sampled_from(["level: 5", "  indented: 1", "\"level\": 2", "? complex", "- item",
+                                            "title: |", "  block", "#comment", "", "\tlevel: 1"]), max_size=2))
+    closing = draw(st.sampled_from(["---", "...", "--- ", "----"]))
+    return "\n".join(lines + [closing, "", "# Body", "text"]) + "\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(front_matters(), min_size=1, max_size=4))
+def test_fast_summaries_equal_full_parses(versions):
+    summariser = Summariser()
+    for text in versions:
+        data = text.encode("utf-8")
+        full = card_summary(data, "projects/a/card.md")
+        fast = summariser.card(data, "projects/a/card.md")
+        if "error" not in full:
+            assert fast == full
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["0", "1", "2", "3", "7", "9", "11", "x", "0x2"]),
+                          st.sampled_from(["active", "paused", "stopped", "other", "null"])), min_size=1, max_size=6))
+def test_level_and_status_changes_read_by_difference(changes):
+    summariser = Summariser()
+    for level, status in changes:
+        data = (f"---\nid: P01.1\nlevel: {level}\nstatus: {status}\nowners:\n  research: [lead]\n---\nbody\n"
+                ).encode()
+        assert summariser.card(data, "projects/a/card.md") == card_summary(data, "x")
+
+
+def test_unusual_layouts_fall_back_to_a_full_parse():
+    assert needed_front_matter("---\n{level: 3}\n---\n") is None
+    assert needed_front_matter("---\n  level: 3\n  id: x\n---\n") is None
+    assert needed_front_matter("---\n\"level\": 3\n---\n") is None
+    assert needed_front_matter("---\ntitle: x\n---\n") is None  # no level
+    assert needed_front_matter("---\nlevel: 3\n") is None  # never closed
+    cut = needed_front_matter("---\ntitle: x\nlevel: 3\ndatasets:\n  - a\nowners:\n  research: [b]\n---\nbody\n")
+    assert cut == "---\nlevel: 3\nowners:\n  research: [b]\n---\n"
