@@ -23,7 +23,7 @@ from ..loader import Portfolio, Technology
 from .cache import HistoryCache, State
 from .derive import Entry, Replay, Track, build_history, classifier, prior_cards
 from .findings import SHALLOW_HINT, findings, repository_finding
-from .gitio import CatFile, Commit, GitError, RepoInfo, iter_log, repo_info, run_git, status_paths, tracked
+from .gitio import CatFile, Commit, GitError, RepoInfo, StatusReader, iter_log, repo_info, run_git, tracked
 from .model import Event, LevelSpan, PortfolioHistory, SkippedVersion, TechnologyHistory
 from .summary import SUMMARY_VERSION, Summariser, review_summary
 
@@ -125,6 +125,8 @@ class Extraction:
         self.fresh = True
         """Whether the whole history is walked (no usable cache, or history rewritten)."""
         self.replay: Replay | None = None
+        self._status = StatusReader(self.base_dir, self.roots) if self.roots else None
+        """Uncommitted changes, read by git while this process works on the history."""
 
     @property
     def blobs_read(self) -> int:
@@ -145,10 +147,12 @@ class Extraction:
             self._unflushed = 0
 
     def close(self) -> None:
-        """End the ``cat-file`` process, if one was started."""
+        """End the ``cat-file`` process, if one was started, and collect ``git status``."""
         if self._cat is not None:
             self._cat.close()
             self._cat = None
+        if self._status is not None:
+            self._status.paths()
 
     def read(self) -> None:
         """Walk the commits after the cached head (all of them without a usable cache) and replay them."""
@@ -209,7 +213,6 @@ class Extraction:
         """Every technology's history: reused from the cache when nothing it depends on changed."""
         portfolio = self.portfolio
         live = self.replay.live
-        pending = _pending(self.base_dir, self.info, self.roots) if self.roots else {}
         current_reviews = {doc.path: doc.model for tech in portfolio.technologies.values()
                            for doc in tech.reviews if doc.model is not None}
         plan: list[tuple[str, Technology, Track | None, str]] = []
@@ -217,16 +220,22 @@ class Extraction:
             track = live.get(tech.folder)
             plan.append((slug, tech, track, _fingerprint(tech, track)))
         reusable: list[str] = []
-        rebuild = []
         for slug, tech, track, fingerprint in plan:
             cached = self.state.derived.get(slug) if self.state is not None and not self.fresh else None
-            if cached is not None and cached[2] == fingerprint and tech.folder not in pending and \
-                    (track is None or not track.changed):
+            if cached is not None and cached[2] == fingerprint and (track is None or not track.changed):
                 reusable.append(slug)
-            else:
-                if track is not None and track.entries is None:
-                    self._load_track(track)
-                rebuild.append((slug, tech, track, fingerprint))
+        reused = {slug: history_from_record(slug, record)
+                  for slug, record in (self.cache.derived_records(self.state, reusable) if reusable else {}).items()}
+        # git status has been running meanwhile; technologies with uncommitted changes are derived anew.
+        pending = _pending(self._status, self.info, self.roots) if self._status is not None else {}
+        rebuild = []
+        for slug, tech, track, fingerprint in plan:
+            if slug in reused and tech.folder not in pending:
+                continue
+            reused.pop(slug, None)
+            if track is not None and track.entries is None:
+                self._load_track(track)
+            rebuild.append((slug, tech, track, fingerprint))
         # Review records of rebuilt technologies: from the work tree, else read from git (one batch).
         for _, _, track, _ in rebuild:
             for entry in track.entries if track is not None else ():
@@ -258,8 +267,7 @@ class Extraction:
             last_levels[slug] = (last_at, current)
             if tech.folder not in pending:
                 self.derived[slug] = (fingerprint, derived_record(tech_history, last_at))
-        for slug, record in (self.cache.derived_records(self.state, reusable) if reusable else {}).items():
-            tech_history, last_at = history_from_record(slug, record)
+        for slug, (tech_history, last_at) in reused.items():
             history.projects[slug] = tech_history
             last_levels[slug] = (last_at, _current_level(tech_history))
         history.projects = {slug: history.projects[slug] for slug, _, _, _ in plan}
@@ -389,7 +397,7 @@ def derived_record(history: TechnologyHistory, last_at: dict[int, Entry]) -> dic
         "events": events,
         "spans": [[s.level, s.status, text(s.start), text(s.end) if s.end else None] for s in history.spans],
         "skipped": [[k.commit, text(k.date), k.path, k.reason] for k in history.skipped],
-        "last_at": [[level, list(entry)] for level, entry in last_at.items()],
+        "last_at": [[level, list(entry[:8])] for level, entry in last_at.items()],
         "folder": history.folder,
     }
 
@@ -493,11 +501,11 @@ def _committed(base_dir: Path, folder: Path) -> bool:
     return tracked(base_dir, relative.as_posix())
 
 
-def _pending(base_dir: Path, info: RepoInfo, roots: list[str]) -> dict[str, list[str]]:
+def _pending(status: StatusReader, info: RepoInfo, roots: list[str]) -> dict[str, list[str]]:
     """Uncommitted or untracked paths (relative to the base folder) by technology folder."""
     pending: dict[str, list[str]] = {}
     root_parts = [root.strip("/").split("/") for root in roots]
-    for path in status_paths(base_dir, roots):
+    for path in status.paths():
         if not path.startswith(info.prefix):
             continue
         parts = path[len(info.prefix):].split("/")

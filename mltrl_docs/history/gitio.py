@@ -46,7 +46,7 @@ def run_git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedPr
     """Run one git command and capture its output as bytes; raise :class:`GitError` on failure."""
     try:
         result = subprocess.run(["git", "-c", "core.quotepath=off", *args], cwd=cwd, env=git_env(),
-                                capture_output=True, check=False, timeout=600)
+                                capture_output=True, check=False)
     except FileNotFoundError:
         raise GitError("git is not installed (or not on PATH)") from None
     except (OSError, subprocess.SubprocessError) as exc:
@@ -72,8 +72,13 @@ class RepoInfo:
 
 def repo_info(base_dir: Path) -> RepoInfo | None:
     """Facts about the repository holding ``base_dir``; ``None`` when it is not in a work tree."""
-    result = run_git(base_dir, "rev-parse", "--is-inside-work-tree", "--is-shallow-repository",
-                     "--show-toplevel", "--show-prefix", check=False)
+    facts = ("rev-parse", "--is-inside-work-tree", "--is-shallow-repository", "--show-toplevel", "--show-prefix")
+    result = run_git(base_dir, *facts, "HEAD", check=False)
+    if result.returncode == 0:
+        lines = result.stdout.decode("utf-8", "surrogateescape").split("\n")
+        if lines[0] == "true" and len(lines) > 4:
+            return RepoInfo(toplevel=Path(lines[2]), prefix=lines[3], shallow=lines[1] == "true", head=lines[4])
+    result = run_git(base_dir, *facts, check=False)  # no commit yet, or not a work tree
     if result.returncode != 0:
         error = result.stderr.decode("utf-8", "replace")
         if "not a git repository" in error:
@@ -318,14 +323,27 @@ class CatFile:
                 self._done.notify_all()
 
 
-def status_paths(base_dir: Path, pathspecs: list[str]) -> list[str]:
-    """Paths (relative to the repository) with uncommitted changes or untracked, under ``pathspecs``."""
-    result = run_git(base_dir, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames",
-                     "--", *pathspecs, check=False)
-    if result.returncode != 0:
-        return []
-    paths = []
-    for entry in result.stdout.split(b"\0"):
-        if len(entry) > 3:
-            paths.append(_text(entry[3:]))
-    return paths
+class StatusReader:
+    """``git status`` started in the background: it runs while the history is being derived."""
+
+    def __init__(self, base_dir: Path, pathspecs: list[str]) -> None:
+        try:
+            self._proc: subprocess.Popen | None = subprocess.Popen(
+                ["git", "-c", "core.quotepath=off", "status", "--porcelain=v1", "-z", "--untracked-files=all",
+                 "--no-renames", "--", *pathspecs], cwd=base_dir, env=git_env(), stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL)
+        except OSError:
+            self._proc = None
+        self._paths: list[str] | None = None
+
+    def paths(self) -> list[str]:
+        """Paths (relative to the repository) with uncommitted changes, or untracked."""
+        if self._paths is None:
+            self._paths = []
+            if self._proc is not None:
+                out, _ = self._proc.communicate()
+                if self._proc.returncode == 0:
+                    self._paths = [_text(entry[3:]) for entry in out.split(b"\0") if len(entry) > 3]
+        return self._paths
+
+
