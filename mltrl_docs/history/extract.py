@@ -23,7 +23,7 @@ from ..loader import Portfolio, Technology
 from .cache import HistoryCache, State
 from .derive import Entry, Replay, Track, build_history, classifier, prior_cards
 from .findings import SHALLOW_HINT, findings, repository_finding
-from .gitio import CatFile, Commit, GitError, RepoInfo, StatusReader, iter_log, repo_info, run_git, tracked
+from .gitio import CatFile, refresh_env, Commit, GitError, RepoInfo, StatusReader, iter_log, repo_info, run_git, tracked
 from .model import Event, LevelSpan, PortfolioHistory, SkippedVersion, TechnologyHistory
 from .summary import SUMMARY_VERSION, Summariser, review_summary
 
@@ -351,18 +351,18 @@ def _current_level(history) -> int | None:
 def _fingerprint(tech: Technology, track: Track | None) -> str:
     """Everything a technology's derived history depends on besides its own git entries.
 
-    That is its folder, its track, the events its card records and its
-    review records as they are now (their text stands for their content).
+    That is its folder, its track, the events its card records and, of its
+    review records as they are now, what history reads from them.
     """
-    digest = hashlib.blake2b(digest_size=12)
-    digest.update(f"{tech.folder}\0{'none' if track is None else f'{track.id}.{track.version}'}\0".encode())
+    parts: list = [tech.folder, None if track is None else (track.id, track.version)]
     if tech.model is not None and tech.model.history:
-        digest.update(repr([(r.date.isoformat(), r.level, r.status, r.switchback, r.author, r.note)
-                            for r in tech.model.history]).encode())
+        parts.append([(r.date.toordinal(), r.level, r.status, r.switchback, r.author, r.note)
+                      for r in tech.model.history])
     for doc in tech.reviews:
-        digest.update(f"\0{doc.path}\0{doc.model is not None}\0".encode())
-        digest.update(doc.parsed.text.encode())
-    return digest.hexdigest()
+        review = doc.model
+        parts.append((doc.path,) if review is None else
+                     (doc.path, review.level, review.date.toordinal(), review.decision, review.target))
+    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=12).hexdigest()
 
 
 _EVENT_FIELDS = [f.name for f in dataclasses.fields(Event)]
@@ -449,6 +449,7 @@ def load_history(portfolio: Portfolio, *, cache_dir: Path | None = None,
     """
     now = now or dt.datetime.now(dt.timezone.utc)
     settings = portfolio.settings
+    refresh_env()
     base_dir = portfolio.base_dir
     try:
         info = repo_info(base_dir)

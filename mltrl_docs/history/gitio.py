@@ -35,11 +35,21 @@ class GitError(Exception):
     """git could not be run or failed; the message says why."""
 
 
+_env: dict[str, str] | None = None
+
+
+def refresh_env() -> None:
+    """Read the environment again for the git processes that follow (once per history run)."""
+    global _env
+    _env = dict(os.environ)
+    _env.update({"LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "GIT_OPTIONAL_LOCKS": "0"})
+
+
 def git_env() -> dict[str, str]:
     """Environment for git: no pager, no prompts, stable messages."""
-    env = dict(os.environ)
-    env.update({"LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "GIT_OPTIONAL_LOCKS": "0"})
-    return env
+    if _env is None:
+        refresh_env()
+    return _env
 
 
 def run_git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
