@@ -75,8 +75,9 @@ class _Reader:
 
 
 def cache_key(info: RepoInfo, roots: list[str]) -> str:
-    """What the cached data depends on besides blob ids: code version, roots and the base folder's place."""
-    raw = "\n".join([__version__, str(SUMMARY_VERSION), info.prefix, *roots])
+    """What the cached data depends on besides blob ids: code version, data types, roots, the base folder's place."""
+    shapes = [",".join(f.name for f in dataclasses.fields(cls)) for cls in (Event, LevelSpan, SkippedVersion)]
+    raw = "\n".join([__version__, str(SUMMARY_VERSION), info.prefix, *shapes, *roots])
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
 
 
@@ -368,6 +369,25 @@ def _fingerprint(tech: Technology, track: Track | None) -> str:
 _EVENT_FIELDS = [f.name for f in dataclasses.fields(Event)]
 
 
+def _builder(cls: type, names: list[str]):
+    """A function making a ``cls`` (a frozen dataclass) from a row of field values, without ``__init__``.
+
+    Rebuilding tens of thousands of cached events is most of a warm run; a
+    frozen dataclass's ``__init__`` pays a guarded ``setattr`` per field,
+    this fills the instance dictionary in one statement (the way
+    :mod:`dataclasses` itself generates code).
+    """
+    targets = ", ".join(f"d[{name!r}]" for name in names)
+    namespace: dict = {"new": object.__new__, "cls": cls}
+    exec(f"def build(row):\n    obj = new(cls)\n    d = obj.__dict__\n    {targets}, = row\n    return obj\n",
+         namespace)
+    return namespace["build"]
+
+
+_new_event = _builder(Event, _EVENT_FIELDS)
+_new_span = _builder(LevelSpan, [f.name for f in dataclasses.fields(LevelSpan)])
+
+
 def derived_record(history: TechnologyHistory, last_at: dict[int, Entry]) -> dict:
     """The cached form of a derived history (commit details stored once per commit)."""
     commits: dict[str, int] = {}
@@ -413,12 +433,9 @@ def history_from_record(slug: str, record: dict) -> tuple[TechnologyHistory, dic
             row[0], row[3], row[4], row[5] = date, sha, author, message
         else:
             row[0] = parse(row[0])
-        # Frozen dataclass: filling __dict__ directly skips a setattr per field, for speed.
-        event = object.__new__(Event)
-        event.__dict__.update(zip(_EVENT_FIELDS, row))
-        events.append(event)
+        events.append(_new_event(row))
     history = TechnologyHistory(slug=slug, folder=record["folder"], events=events)
-    history.spans = [LevelSpan(level, status, parse(start), parse(end) if end else None)
+    history.spans = [_new_span((level, status, parse(start), parse(end) if end else None))
                      for level, status, start, end in record["spans"]]
     history.skipped = [SkippedVersion(commit, parse(date), path, reason)
                        for commit, date, path, reason in record["skipped"]]
