@@ -17,7 +17,7 @@ from typing import Any
 from mkdocs.config import base
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import TableOfContents, get_toc
@@ -147,6 +147,8 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         self.specs: dict[str, PageSpec] = {}
         self.base_dir = Path.cwd()
         self.user_home = False
+        self.search_content: dict[str, str] = {}
+        self.full_content: dict[str, str] = {}
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Keep the plugin across ``mkdocs serve`` rebuilds (its presence is what asks MkDocs to)."""
@@ -258,10 +260,34 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
             else:
                 rendered = self.site.render(spec)
                 page.toc = _toc(rendered.toc)
+                if rendered.search is not None:
+                    self.search_content[page.file.src_uri] = rendered.search
         except Exception as exc:  # noqa: BLE001 - a broken override template must name the page
             raise PluginError(f"mltrl: could not render the {spec.kind} page {spec.src_uri}: "
                               f"{type(exc).__name__}: {exc}") from exc
         return html.replace(PLACEHOLDER, rendered.html, 1)
+
+    @event_priority(100)
+    def _show_search_content(self, context: dict, *, page: Page, config: MkDocsConfig, nav: Any) -> dict:
+        """Before the search plugin indexes a technology page, hand it the page's searchable part."""
+        lean = self.search_content.get(page.file.src_uri)
+        if lean is not None and page.content is not None:
+            self.full_content[page.file.src_uri] = page.content
+            page.content = lean
+        return context
+
+    @event_priority(-100)
+    def _restore_content(self, context: dict, *, page: Page, config: MkDocsConfig, nav: Any) -> dict:
+        """After indexing, put the whole page back for the theme to render."""
+        full = self.full_content.pop(page.file.src_uri, None)
+        if full is not None:
+            page.content = full
+            self.search_content.pop(page.file.src_uri, None)
+        return context
+
+    # A technology page is mostly tables and charts; indexing them would make every rule code and date
+    # match every card, and parsing them made search the slowest part of a large build.
+    on_page_context = CombinedEvent(_show_search_content, _restore_content)
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         """Rebuild when anything under the content roots changes."""

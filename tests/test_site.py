@@ -188,3 +188,20 @@ def test_layout_places_technology_files_beside_their_page():
     assert layout.technology_file("solar-bo", "figures/a.png") == "technologies/solar-bo/figures/a.png"
     assert layout.linker("technologies/solar-bo.md").file("technologies/solar-bo/figures/a.png") == \
         "solar-bo/figures/a.png"
+
+
+@pytest.mark.parametrize("text, plain", [
+    ("Notes.", True), ("\nThe panel met.\n\nIt agreed, with two tasks (see below).\n", True),
+    ("A line\nanother line", True), ("It's \"fine\"\tmostly", True), ("1. list", False), ("- item", False),
+    ("# head", False), ("Text with *em*", False), ("x & y", False), ("trailing  ", False), ("===", False),
+    ("    code", False), ("> quote", False), ("a <b>tag</b>", False), ("[link](https://example.org)", False),
+])
+def test_plain_text_shortcut_renders_exactly_like_markdown(text, plain):
+    import nh3
+
+    from mltrl_docs.site.markdown import _MD, _plain_paragraphs
+
+    fast = _plain_paragraphs(text)
+    assert (fast is not None) == plain
+    if plain:
+        assert fast == nh3.clean(_MD.render(text)) == render_markdown(text).html

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from html import escape
 from dataclasses import dataclass, field
 
 import nh3
@@ -114,6 +115,26 @@ def _heading_tokens(tokens: list[Token], shift: int, drop_title: bool, prefix: s
     return headings
 
 
+_PLAIN_LINE = re.compile(r"[A-Za-z\"'(][^\\`*_\[\]<>#!|~&=+{}$^:]*")
+"""A line that Markdown renders as nothing but its own (escaped) text: no markup character at all, not
+starting like a list, a heading, a quote or code, and no trailing spaces (a hard break)."""
+
+
+def _plain_paragraphs(text: str) -> str | None:
+    """The HTML of ``text`` when it is only paragraphs of plain text (most review notes), else ``None``.
+
+    Markdown would produce exactly ``<p>`` elements around the escaped lines; skipping the parser
+    for such text keeps hundreds of short records cheap.
+    """
+    paragraphs = []
+    for block in re.split(r"\n[ \t]*\n", text.strip("\n")):
+        lines = block.split("\n")
+        if not all(_PLAIN_LINE.fullmatch(line) and not line.endswith(" ") for line in lines):
+            return None
+        paragraphs.append("<p>" + escape("\n".join(lines), quote=False) + "</p>\n")
+    return "".join(paragraphs)
+
+
 def render_markdown(text: str, *, resolve: LinkResolver | None = None, shift: int = 0,
                     drop_title: bool = False, id_prefix: str = "md-") -> Rendered:
     """Render ``text`` and clean the HTML with nh3.
@@ -124,6 +145,9 @@ def render_markdown(text: str, *, resolve: LinkResolver | None = None, shift: in
     so they cannot clash with the page's own anchors. ``resolve`` decides what
     each relative link or image source becomes; without it they are dropped.
     """
+    plain = _plain_paragraphs(text)
+    if plain is not None:
+        return Rendered(plain)
     tokens = _MD.parse(text)
     headings = _heading_tokens(tokens, shift, drop_title, id_prefix)
     tokens = [t for t in tokens if t.type != "mltrl_hidden"]

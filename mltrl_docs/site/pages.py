@@ -25,8 +25,6 @@ from urllib.parse import quote, unquote
 import yaml
 from markupsafe import Markup
 
-from ..frontmatter import parse_document
-from ..history.model import CardVersion
 from ..models import ETHICS_PARTS, LEVEL_NAMES, NotApplicable, answered, phase_of
 from ..rules import level_rules
 from ..schema import all_schemas
@@ -88,6 +86,9 @@ class RenderedPage:
 
     html: str
     toc: list[TocEntry] = field(default_factory=list)
+    search: str | None = None
+    """What a search index should read instead of ``html``, when the page is mostly tables and charts:
+    the title, the facts a reader searches for, and the card's own text."""
 
 
 def toc_of(html: str) -> list[TocEntry]:
@@ -125,6 +126,7 @@ class Site:
         self._folders = {t.tech.folder: t for t in view.technologies}
         self._roots = [r.strip("/") for r in view.settings.roots]
         self._assets = self._find_assets()
+        self._by_slug = view.by_slug
 
     # --- what exists ----------------------------------------------------------------------------
 
@@ -153,7 +155,9 @@ class Site:
 
     def files(self) -> dict[str, str]:
         """Generated non-page files by site path: the export and the JSON Schemas."""
-        out = {Layout.EXPORT: json.dumps(self.export_document(), indent=2, ensure_ascii=False) + "\n"}
+        # Compact JSON: the C encoder only runs without indentation, and the export of a large
+        # portfolio is megabytes.
+        out = {Layout.EXPORT: json.dumps(self.export_document(), ensure_ascii=False, separators=(",", ":")) + "\n"}
         for name, text in all_schemas().items():
             out[self.layout.schema(name)] = text
         return out
@@ -199,8 +203,8 @@ class Site:
         """The HTML of a generated page."""
         link = self.layout.linker(spec.src_uri)
         if spec.kind == "technology":
-            html = self._technology(self.view.by_slug[spec.slug], link)
-        elif spec.kind == "home":
+            return self._technology(self._by_slug[spec.slug], link)
+        if spec.kind == "home":
             html = self._home(link, standalone=True)
         elif spec.kind == "levels":
             html = self._levels(link)
@@ -339,15 +343,20 @@ class Site:
             reviews.append({"model": doc.model, "anchor": review_anchor(doc.path), "body": Markup(rendered.html),
                             "source": self.repo_file_url(doc.path), "path": doc.path})
         reviews.sort(key=lambda r: (r["model"].date, r["model"].level))
-        prior = [self._prior(t, version, link) for version in (t.history.prior_cards if t.history else [])]
+        prior = [{"v": version, "commit": self.commit_url(version.commit),
+                  "source": self.repo_file_url(version.path, version.commit) if version.path else None}
+                 for version in (t.history.prior_cards if t.history else [])]
         system_level, limiting = t.system_level
-        return self.env.get_template("mltrl/technology.html").render(self._context(
+        html = self.env.get_template("mltrl/technology.html").render(self._context(
             link, t=t, body=Markup(body.html), timeline=timeline, time_in_level=self._time_in_level(t),
             events=[{"e": e, "text": describe_event(e), "commit": self.commit_url(e.commit)} for e in t.events],
             requirements=requirements, risk=risk, ethics=self._ethics(t), reviews=reviews, prior=prior,
             system_level=system_level, limiting=limiting, links=self._links(t), anchor=_anchor,
             edit_source=self.repo_file_url(t.tech.card.path), risk_threshold=view.settings.risk_threshold,
-            next_level=t.level + 1 if t.level < 9 else None))
+            next_level=t.level + 1 if t.level < 9 else None, levels_url=link.page(Layout.LEVELS)))
+        search = self.env.get_template("mltrl/technology-search.html").render(
+            self._context(link, t=t, body=Markup(body.html)))
+        return RenderedPage(html, toc_of(html), search)
 
     def _timeline_desc(self, t: TechnologyView) -> str:
         runs = t.runs
@@ -402,18 +411,6 @@ class Site:
                           "total": len(items)})
         return parts
 
-    def _prior(self, t: TechnologyView, version: CardVersion, link: Linker) -> dict:
-        parsed = parse_document(version.text, t.tech.card.path)
-        body = self._render_doc(t, parsed.body, link, t.tech.folder, prefix=f"prior-{version.level}-", shift=2)
-        meta = parsed.meta or {}
-        facts = []
-        for key in ("versions", "owners", "datasets"):
-            value = meta.get(key)
-            if value:
-                facts.append((key, _facts(value)))
-        return {"v": version, "body": Markup(body.html), "facts": facts, "commit": self.commit_url(version.commit),
-                "title": meta.get("title") if isinstance(meta.get("title"), str) else None}
-
     # --- levels and analytics ------------------------------------------------------------------------
 
     def _levels(self, link: Linker) -> str:
@@ -436,15 +433,6 @@ class Site:
 
 def _anchor(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
-
-
-def _facts(value: object) -> str:
-    """A short plain-text rendering of an old front-matter value."""
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {_facts(v)}" for k, v in value.items() if v not in (None, [], {}, ""))
-    if isinstance(value, list):
-        return "; ".join(_facts(v) if not isinstance(v, dict) else str(v.get("name", _facts(v))) for v in value)
-    return str(value)
 
 
 def _analytics_charts(data: dict) -> dict[str, Markup]:

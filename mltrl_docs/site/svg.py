@@ -10,6 +10,7 @@ text is escaped: titles and names come from cards.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -30,7 +31,10 @@ SWITCHBACK_LABELS = {"embedded": "embedded (planned by the process)", "review": 
 
 def _a(value: object) -> str:
     """An attribute value or text node, escaped."""
-    if isinstance(value, float):
+    kind = type(value)
+    if kind is int:
+        return str(value)
+    if kind is float:
         return f"{value:.1f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
     return escape(str(value), quote=True)
 
@@ -408,17 +412,25 @@ class RiskPoint:
     href: str | None = None
 
 
-def risk_matrix_svg(ident: str, points: Sequence[RiskPoint], threshold: float) -> Markup:
-    """Requirements by probability of failure (x) and value (y), shaded by risk = p x value."""
-    width, height, left, top, right, bottom = 460, 360, 48, 14, 446, 310
+_RISK_BOX = (460, 360, 48, 14, 446, 310)
+"""Width, height, and the left, top, right and bottom edges of the risk matrix's plot area."""
+
+
+def _risk_x(p: float) -> float:
+    _, _, left, _, right, _ = _RISK_BOX
+    return round(left + p * (right - left), 1)
+
+
+def _risk_y(v: float) -> float:
+    _, _, _, top, _, bottom = _RISK_BOX
+    return round(bottom - (v - 0.5) * (bottom - top) / 10, 1)
+
+
+@functools.lru_cache(maxsize=8)
+def _risk_background(threshold: float) -> str:
+    """The shaded cells and the threshold curve: the same on every page of a site, so drawn once."""
+    _, _, left, top, right, bottom = _RISK_BOX
     cw, ch = (right - left) / 10, (bottom - top) / 10
-
-    def px(p: float) -> float:
-        return round(left + p * (right - left), 1)
-
-    def py(v: float) -> float:
-        return round(bottom - (v - 0.5) * ch, 1)
-
     cells = []
     for i in range(10):
         for v in range(1, 11):
@@ -433,7 +445,18 @@ def risk_matrix_svg(ident: str, points: Sequence[RiskPoint], threshold: float) -
         v = 0.5 + step * 0.095
         p = threshold / v
         if 0 <= p <= 1:
-            curve.append(f"{'M' if not curve else 'L'}{px(p)} {py(v)}")
+            curve.append(f"{'M' if not curve else 'L'}{_risk_x(p)} {_risk_y(v)}")
+    return "".join(cells) + el("path", {"class": "mltrl-risk-threshold", "d": " ".join(curve), "fill": "none",
+                                        "stroke": "#c62828", "stroke-dasharray": "5 3"},
+                               tooltip(f"risk = {threshold:g}: from here on, critical-scenario tests are due "
+                                       "at level 7"))
+
+
+def risk_matrix_svg(ident: str, points: Sequence[RiskPoint], threshold: float) -> Markup:
+    """Requirements by probability of failure (x) and value (y), shaded by risk = p x value."""
+    width, height, left, top, right, bottom = _RISK_BOX
+    px, py = _risk_x, _risk_y
+
     axes = [el("line", {"x1": left, "x2": right, "y1": bottom, "y2": bottom, "stroke": "currentColor"}),
             el("line", {"x1": left, "x2": left, "y1": top, "y2": bottom, "stroke": "currentColor"})]
     for i in range(0, 11, 2):
@@ -462,11 +485,7 @@ def risk_matrix_svg(ident: str, points: Sequence[RiskPoint], threshold: float) -
                      text(point.label))
                 + tooltip(point.title))
         dots.append(el("a", {"href": point.href}, mark) if point.href else el("g", {}, mark))
-    body = ("".join(cells) + el("path", {"class": "mltrl-risk-threshold", "d": " ".join(curve), "fill": "none",
-                                         "stroke": "#c62828", "stroke-dasharray": "5 3"},
-                                tooltip(f"risk = {threshold:g}: from here on, critical-scenario tests are due "
-                                        "at level 7"))
-            + "".join(axes) + el("g", {"class": "mltrl-risk-points"}, "".join(dots)))
+    body = _risk_background(threshold) + "".join(axes) + el("g", {"class": "mltrl-risk-points"}, "".join(dots))
     desc = (f"{len(points)} requirement(s) placed by probability of failure and value; the dashed curve marks "
             f"risk {threshold:g}. The requirements table lists the same numbers.")
     return svg(width, height, "Risk matrix: p(failure) x value", desc, body, css_class="mltrl-chart mltrl-risk-matrix",

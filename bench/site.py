@@ -1,0 +1,143 @@
+"""Benchmark of the site build against a plain mkdocs-material build of the same cards, in the same run.
+
+Generates a demo repository (``mltrl demo``, 1,000 technologies by default),
+then times, best of ``--repeat`` runs each, interleaved:
+
+- baseline: ``mkdocs build`` with mkdocs-material and search of a docs folder
+  holding every ``card.md`` as an ordinary page (``technologies/<slug>.md``),
+  with the same navigation shape (portfolio, levels and analytics pages in
+  the navigation, technology pages outside it);
+- cold: the same theme and navigation with the ``mltrl`` plugin building the
+  repository itself, history cache removed first;
+- warm: the same again with the history cache the previous run left.
+
+It prints both ratios against the target (at most 2x the baseline) and exits
+1 when the cold build misses it.
+
+    .venv/bin/python bench/site.py [--projects 1000] [--years 3] [--seed 7] [--repeat 3] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from mltrl_docs.history.demo import write_demo
+
+TARGET = 2.0
+
+THEME = """theme:
+  name: material
+  font: false
+  features: [navigation.tabs, navigation.top, search.suggest, search.highlight, content.action.edit, toc.follow]
+markdown_extensions:
+  - tables
+  - admonition
+  - attr_list
+  - toc:
+      permalink: true
+nav:
+  - Portfolio: index.md
+  - Levels: levels.md
+  - Analytics: analytics.md
+"""
+
+PLUGIN_SITE = """site_name: MLTRL demo portfolio
+docs_dir: docs
+plugins:
+  - search
+  - mltrl:
+      rules:
+        HIS001: {severity: warning}  # the demo skips levels on purpose
+""" + THEME
+
+BASELINE_SITE = """site_name: MLTRL demo portfolio
+docs_dir: docs
+not_in_nav: |
+  /technologies/
+plugins:
+  - search
+""" + THEME
+
+
+def make_baseline(repo: Path, target: Path) -> int:
+    """A docs folder with every card as an ordinary page and the three index pages; returns the card count."""
+    docs = target / "docs"
+    (docs / "technologies").mkdir(parents=True)
+    count = 0
+    for card in sorted(repo.glob("projects/*/card.md")):
+        shutil.copyfile(card, docs / "technologies" / f"{card.parent.name}.md")
+        count += 1
+    for name, title in (("index.md", "Portfolio"), ("levels.md", "Levels"), ("analytics.md", "Analytics")):
+        (docs / name).write_text(f"# {title}\n\nThe {title.lower()} page.\n", encoding="utf-8")
+    (target / "mkdocs.yml").write_text(BASELINE_SITE, encoding="utf-8")
+    return count
+
+
+def timed_build(folder: Path) -> float:
+    """Seconds for one ``mkdocs build`` in ``folder`` (a fresh process, like a user or CI runs it)."""
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(folder / "site")],
+                            cwd=folder, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"mkdocs build failed in {folder}:\n{result.stderr[-4000:]}")
+    return elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--projects", type=int, default=1000)
+    parser.add_argument("--years", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--keep", action="store_true", help="keep the generated folders and print where")
+    args = parser.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix="mltrl-bench-site-"))
+    try:
+        repo = work / "demo"
+        started = time.perf_counter()
+        demo = write_demo(repo, projects=args.projects, years=args.years, seed=args.seed)
+        (repo / "mkdocs.yml").write_text(PLUGIN_SITE, encoding="utf-8")
+        (repo / "docs").mkdir(exist_ok=True)
+        baseline_dir = work / "baseline"
+        cards = make_baseline(repo, baseline_dir)
+        print(f"demo repository: {demo.projects} technologies, {demo.commits} commits, {cards} cards "
+              f"(generated in {time.perf_counter() - started:.1f} s)")
+        cache = repo / ".cache"
+        baseline, cold, warm = [], [], []
+        for _ in range(args.repeat):
+            baseline.append(timed_build(baseline_dir))
+            shutil.rmtree(cache, ignore_errors=True)
+            cold.append(timed_build(repo))
+            warm.append(timed_build(repo))
+        base = min(baseline)
+        print(f"baseline (mkdocs-material, cards as pages): {base:.2f} s  (runs: "
+              f"{', '.join(f'{t:.2f}' for t in baseline)})")
+        print(f"mltrl plugin, cold history cache:           {min(cold):.2f} s  (runs: "
+              f"{', '.join(f'{t:.2f}' for t in cold)})")
+        print(f"mltrl plugin, warm history cache:           {min(warm):.2f} s  (runs: "
+              f"{', '.join(f'{t:.2f}' for t in warm)})")
+        cold_ratio, warm_ratio = min(cold) / base, min(warm) / base
+        print(f"ratio cold / baseline: {cold_ratio:.2f}x (target <= {TARGET:.1f}x) "
+              f"{'OK' if cold_ratio <= TARGET else 'MISSED'}")
+        print(f"ratio warm / baseline: {warm_ratio:.2f}x (target <= {TARGET:.1f}x) "
+              f"{'OK' if warm_ratio <= TARGET else 'MISSED'}")
+        if args.keep:
+            print(f"kept: {work}")
+        return 0 if cold_ratio <= TARGET else 1
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
