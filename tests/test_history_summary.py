@@ -68,3 +68,20 @@ def test_unusual_layouts_fall_back_to_a_full_parse():
     assert needed_front_matter("---\nlevel: 3\n") is None  # never closed
     cut = needed_front_matter("---\ntitle: x\nlevel: 3\ndatasets:\n  - a\nowners:\n  research: [b]\n---\nbody\n")
     assert cut == "---\nlevel: 3\nowners:\n  research: [b]\n---\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["owners", "reviewers"]), st.sampled_from(["research", "product"]),
+                          st.sampled_from(['"lead"', '"a (b)", "c"', "", 'plain', '"x\\"y"', '"q", plain',
+                                           "'single'", '"#1"'])), min_size=1, max_size=5))
+def test_role_line_changes_read_by_difference(changes):
+    summariser = Summariser()
+    roles = {("owners", "research"): '"lead"', ("owners", "product"): "", ("reviewers", "research"): "",
+             ("reviewers", "product"): ""}
+    for block, role, names in changes:
+        roles[(block, role)] = names
+        lines = ["---", "id: P01.1", "level: 2"]
+        for part in ("owners", "reviewers"):
+            lines += [f"{part}:"] + [f"  {r}: [{roles[(part, r)]}]" for r in ("research", "product")]
+        data = ("\n".join(lines) + "\n---\nbody\n").encode()
+        assert summariser.card(data, "projects/a/card.md") == card_summary(data, "x")

@@ -32,7 +32,7 @@ FORMAT = 2
 FILES = ("tracks.jsonl", "derived.jsonl", "texts.bin")
 GARBAGE_FACTOR = 4
 """Start over when the files are this many times larger than their live records."""
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_ENCODE = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
 
 
 @dataclass

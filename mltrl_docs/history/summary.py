@@ -170,33 +170,49 @@ class Summariser:
         return summary
 
     def _by_difference(self, lines: list[str], path: str) -> dict | None:
-        """The summary of a version that differs from the last one read only in its level or status line.
+        """The summary of a version that differs from the last one read only in simple lines.
 
-        Most new card versions change one of these single-line scalars; its
-        value is resolved exactly as the parser resolves a plain scalar, so
-        the summary is the one a full parse would give. Anything else
-        returns ``None``.
+        Most new card versions change the level or status line, or one role
+        line of the owners or reviewers (``  product: ["a", "b"]``). When
+        every changed line has one of these exact shapes, its value is read
+        as the parser reads it (plain scalars through the same resolver;
+        double-quoted names without escapes verbatim), so the summary is
+        the one a full parse gives. Anything else returns ``None``.
         """
         last = self._last.get(path)
         if last is None or len(last[0]) != len(lines):
             return None
         summary = dict(last[1])
+        block = None
         for old, new in zip(last[0], lines):
+            if new[:1] not in ("", " ", "\t", "#"):
+                block = new.split(":", 1)[0]
             if old == new:
                 continue
             before, after = _SCALAR_LINE.match(old), _SCALAR_LINE.match(new)
-            if before is None or after is None or before.group(1) != after.group(1):
+            if before is not None and after is not None and before.group(1) == after.group(1):
+                value = resolve_plain_scalar(after.group(2))
+                if after.group(1) == "level":
+                    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 9:
+                        return None  # let the full parse say what is wrong
+                    summary["level"] = value
+                else:
+                    summary["status"] = value if value in STATUSES else None
+                continue
+            before, after = _ROLE_LINE.match(old), _ROLE_LINE.match(new)
+            if before is None or after is None or before.group(1) != after.group(1) or \
+                    block not in ("owners", "reviewers") or summary.get(block) is None:
                 return None
-            value = resolve_plain_scalar(after.group(2))
-            if after.group(1) == "level":
-                if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 9:
-                    return None  # let the full parse say what is wrong
-                summary["level"] = value
-            else:
-                summary["status"] = value if value in STATUSES else None
+            names = _QUOTED.findall(after.group(2))
+            if ", ".join(f'"{name}"' for name in names) != after.group(2):
+                return None
+            summary[block] = {**summary[block], after.group(1): names}
         return summary
 
 
+_ROLE_LINE = re.compile(r"  (research|product): \[(.*)\]$")
+"""A role line of the owners or reviewers, as a flow sequence."""
+_QUOTED = re.compile(r'"([^"\\\n]*)"')
 _SCALAR_LINE = re.compile(r"(level|status):[ \t]+([A-Za-z0-9_][A-Za-z0-9_.+-]*)[ \t]*$")
 """A top-level ``level`` or ``status`` line holding a plain scalar and nothing else."""
 
