@@ -78,7 +78,6 @@ def review_summary(data: bytes, path: str) -> dict:
 
 CARD_KEYS = frozenset({"id", "level", "status", "owners", "reviewers"})
 """Top-level card fields history reads."""
-_TOP_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)[ \t]*:(?:[ \t]|$)")
 
 
 def needed_front_matter(text: str, keys: frozenset[str] = CARD_KEYS) -> str | None:
@@ -97,15 +96,14 @@ def needed_front_matter(text: str, keys: frozenset[str] = CARD_KEYS) -> str | No
     if close is None:
         return None
     front = text[4:close.start() + 1]
-    starts = [(m.start(), m.group(0)) for m in _COLUMN_0.finditer(front)]
+    starts = [(m.start(), m.group(1)) for m in _COLUMN_0.finditer(front)]
     kept = ["---\n"]
     has_level = False
-    for index, (start, line) in enumerate(starts):
-        key = _TOP_KEY.match(line)
+    for index, (start, key) in enumerate(starts):
         if key is None:
-            return None
-        if key.group(1) in keys:
-            has_level = has_level or key.group(1) == "level"
+            return None  # a line at column 0 that is not a simple key
+        if key in keys:
+            has_level = has_level or key == "level"
             end = starts[index + 1][0] if index + 1 < len(starts) else len(front)
             kept.append(front[start:end])
     if not has_level:
@@ -117,7 +115,8 @@ def needed_front_matter(text: str, keys: frozenset[str] = CARD_KEYS) -> str | No
 
 
 _CLOSE_TEXT = re.compile(r"\n(?:---|\.\.\.)[ \t]*(?:\n|$)")
-_COLUMN_0 = re.compile(r"^[^ \t#\n].*", re.M)
+_COLUMN_0 = re.compile(r"^(?=[^ \t#\n])(?:([A-Za-z_][A-Za-z0-9_-]*)[ \t]*:(?=[ \t\n]|$))?", re.M)
+"""Every line starting at column 0 (comments aside), with its key when it is a simple ``key:`` line."""
 
 
 class Summariser:
