@@ -23,7 +23,7 @@ from ..loader import Portfolio, Technology
 from .cache import HistoryCache, State
 from .derive import Entry, Replay, Track, build_history, classifier, prior_cards
 from .findings import SHALLOW_HINT, findings, repository_finding
-from .gitio import CatFile, refresh_env, Commit, GitError, RepoInfo, StatusReader, iter_log, repo_info, run_git, tracked
+from .gitio import CatFile, Commit, GitError, RepoInfo, StatusReader, iter_log, refresh_env, repo_info, tracked
 from .model import Event, LevelSpan, PortfolioHistory, SkippedVersion, TechnologyHistory
 from .summary import SUMMARY_VERSION, Summariser, review_summary
 
@@ -156,46 +156,61 @@ class Extraction:
             self._status.paths()
 
     def read(self) -> None:
-        """Walk the commits after the cached head (all of them without a usable cache) and replay them."""
+        """Walk the commits after the cached head (all of them without a usable cache) and replay them.
+
+        After a cached head, only the new mainline commits are walked (over
+        the whole tree, since they are few); if the oldest of them does not
+        sit on the cached head, history was rewritten (a rebase, an amend,
+        a reset) and the whole history is walked again, keeping what was
+        read from blobs.
+        """
         state = self.state
+        self._known: dict[str, dict] = {}
         since = state.head if state is not None else None
-        if since is not None and since != self.info.head and not _on_mainline(self.base_dir, since):
-            since = None  # history was rewritten: walk it all again, keeping the blob summaries
+        new: list[Commit] = []
+        if since is not None and since != self.info.head:
+            tail: dict[str, str] = {}
+            new = self._walk(since, [], tail)
+            if tail.get("parent") != since:
+                since, new = None, []
         self.fresh = since is None
-        known: dict[str, dict] = {}
         if self.fresh and state is not None:
             for record in self.cache.all_tracks(state):
                 for entry in entries_from_record(record):
                     if entry.kind == "c" and entry.summary is not None:
-                        known[f"c:{entry.blob}"] = entry.summary
-                known.update((f"r:{blob}", summary) for blob, summary in record["reviews_read"].items())
+                        self._known[f"c:{entry.blob}"] = entry.summary
+                self._known.update((f"r:{blob}", summary) for blob, summary in record["reviews_read"].items())
         if self.fresh:
             self.replay = Replay(self.classify, self._card_summary)
+            if self.info.head is not None and self.roots:
+                new = self._walk(None, self.roots)
         else:
             live = {folder: Track(int(v[0]), folder, None, v[1], version=int(v[2]))
                     for folder, v in state.live.items()}
             self.replay = Replay(self.classify, self._card_summary, live, self._load_track, state.next_id)
-        self._known = known
-        new: list[Commit] = []
-        if self.info.head is not None and since != self.info.head and self.roots:
-            for commit in iter_log(self.base_dir, self.roots, since, keep=_maybe_relevant):
-                commit = _relative_commit(commit, self.info.prefix, self.classify)
-                if commit is None:
-                    continue
-                new.append(commit)
-                for change in commit.changes:
-                    where = self.classify(change.path)
-                    # Review records are mostly read from the work tree; see _reviews().
-                    if where is None or where[0] != "card" or change.blob is None or not change.regular:
-                        continue
-                    if f"c:{change.blob}" not in known:
-                        self._request(change.blob, "c", change.path)
-                if self._cat is not None and self._unflushed >= FLUSH_EVERY:
-                    self._cat.flush()
-                    self._unflushed = 0
         self._wait()
         for commit in reversed(new):
             self.replay.apply(commit)
+
+    def _walk(self, since: str | None, pathspecs: list[str], tail: dict | None = None) -> list[Commit]:
+        """Commits with card or review changes, newest first; card blobs not yet known are requested."""
+        new: list[Commit] = []
+        for commit in iter_log(self.base_dir, pathspecs, since, keep=_maybe_relevant, tail=tail):
+            commit = _relative_commit(commit, self.info.prefix, self.classify)
+            if commit is None:
+                continue
+            new.append(commit)
+            for change in commit.changes:
+                where = self.classify(change.path)
+                # Review records are mostly read from the work tree; see histories().
+                if where is None or where[0] != "card" or change.blob is None or not change.regular:
+                    continue
+                if f"c:{change.blob}" not in self._known:
+                    self._request(change.blob, "c", change.path)
+            if self._cat is not None and self._unflushed >= FLUSH_EVERY:
+                self._cat.flush()
+                self._unflushed = 0
+        return new
 
     def _card_summary(self, blob: str) -> dict | None:
         key = f"c:{blob}"
@@ -417,7 +432,7 @@ def derived_record(history: TechnologyHistory, last_at: dict[int, Entry]) -> dic
         "events": events,
         "spans": [[s.level, s.status, text(s.start), text(s.end) if s.end else None] for s in history.spans],
         "skipped": [[k.commit, text(k.date), k.path, k.reason] for k in history.skipped],
-        "last_at": [[level, list(entry[:8])] for level, entry in last_at.items()],
+        "last_at": [[level, entry.sha, entry.date, entry.path, entry.blob] for level, entry in last_at.items()],
         "folder": history.folder,
     }
 
@@ -439,20 +454,9 @@ def history_from_record(slug: str, record: dict) -> tuple[TechnologyHistory, dic
                      for level, status, start, end in record["spans"]]
     history.skipped = [SkippedVersion(commit, parse(date), path, reason)
                        for commit, date, path, reason in record["skipped"]]
-    last_at = {int(level): Entry(*row) for level, row in record["last_at"]}
+    last_at = {int(level): Entry("c", sha, date, "", "", path, blob, True)
+               for level, sha, date, path, blob in record["last_at"]}
     return history, last_at
-
-
-def _on_mainline(base_dir: Path, commit: str) -> bool:
-    """Whether ``commit`` is on the first-parent chain of HEAD (so only later commits are new)."""
-    result = run_git(base_dir, "rev-list", "--first-parent", "--parents", f"{commit}..HEAD", check=False)
-    if result.returncode != 0:
-        return False
-    rows = result.stdout.decode("ascii", "replace").strip().splitlines()
-    if not rows:
-        return False  # HEAD moved back or sideways
-    oldest = rows[-1].split()
-    return len(oldest) > 1 and oldest[1] == commit
 
 
 def load_history(portfolio: Portfolio, *, cache_dir: Path | None = None,

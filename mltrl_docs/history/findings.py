@@ -71,13 +71,13 @@ def technology_findings(tech: Technology, history: TechnologyHistory, portfolio:
                         now: dt.datetime) -> list[Diagnostic]:
     """History findings of one technology, at their default severities."""
     settings = portfolio.settings
-    path, line, column = _where(tech)
     out: list[Diagnostic] = []
 
     def add(severity: Severity, code: str, message: str, hint: str, at: tuple | None = None) -> None:
-        where = at or (path, line, column)
+        where = at or _where(tech)
         out.append(Diagnostic(where[0], where[1], where[2], severity, code, message, hint, tech.slug))
 
+    path = tech.card.path if tech.card else f"{tech.folder}/card.md"
     start = history.start_level
     for event in history.events:
         if event.kind == "skip":

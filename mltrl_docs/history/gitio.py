@@ -161,11 +161,13 @@ def _text(raw: bytes) -> str:
 
 
 def iter_log(cwd: Path, pathspecs: list[str], since: str | None = None, chunk_size: int = 1 << 16,
-             keep: Callable[[bytes], bool] | None = None) -> Iterator[Commit]:
-    """Mainline commits touching ``pathspecs``, newest first, read as git produces them.
+             keep: Callable[[bytes], bool] | None = None, tail: dict | None = None) -> Iterator[Commit]:
+    """Mainline commits touching ``pathspecs`` (all paths when empty), newest first, read as git produces them.
 
     With ``keep``, only changes where ``keep`` accepts the new or old path
     (as raw bytes) are kept, and commits left without changes are skipped.
+    ``tail``, when given, receives the ``sha`` and ``parent`` of the oldest
+    commit walked, kept or not.
     """
     try:
         proc = subprocess.Popen(log_command(pathspecs, since), cwd=cwd, env=git_env(), stdout=subprocess.PIPE,
@@ -201,6 +203,8 @@ def iter_log(cwd: Path, pathspecs: list[str], since: str | None = None, chunk_si
                     if current is not None and (keep is None or current.changes):
                         yield current
                     current = _header(token[1:])
+                    if tail is not None:
+                        tail["sha"], tail["parent"] = current.sha, current.parent
                 elif token.startswith(b":"):
                     pending = [token]
                     # Renames and copies name two paths, other changes one.
