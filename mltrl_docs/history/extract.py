@@ -370,15 +370,15 @@ def _fingerprint(tech: Technology, track: Track | None) -> str:
     That is its folder, its track, the events its card records and, of its
     review records as they are now, what history reads from them.
     """
-    parts: list = [tech.folder, None if track is None else (track.id, track.version)]
+    parts = [tech.folder, "-" if track is None else f"{track.id}.{track.version}"]
     if tech.model is not None and tech.model.history:
-        parts.append([(r.date.toordinal(), r.level, r.status, r.switchback, r.author, r.note)
-                      for r in tech.model.history])
+        parts.append(repr([(r.date.toordinal(), r.level, r.status, r.switchback, r.author, r.note)
+                           for r in tech.model.history]))
     for doc in tech.reviews:
         review = doc.model
-        parts.append((doc.path,) if review is None else
-                     (doc.path, review.level, review.date.toordinal(), review.decision, review.target))
-    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=12).hexdigest()
+        parts.append(doc.path if review is None else
+                     f"{doc.path}|{review.level}|{review.date.toordinal()}|{review.decision}|{review.target}")
+    return hashlib.blake2b("\0".join(parts).encode("utf-8"), digest_size=12).hexdigest()
 
 
 _EVENT_FIELDS = [f.name for f in dataclasses.fields(Event)]
