@@ -250,10 +250,18 @@ class Site:
         swimlane = swimlane_svg("mltrl-swimlane", lanes, view.now) if view.history.available and lanes else None
         rows = [self._row(t, link) for t in view.technologies]
         phases = {p: sum(1 for t in view.technologies if t.phase == p) for p in ("research", "prototype", "product")}
+        changes = sorted(((e, t) for t in view.technologies for e in t.events
+                          if e.kind in ("graduation", "switchback", "skip", "status", "created")
+                          and e.source != "working-tree"), key=lambda pair: pair[0].date, reverse=True)[:8]
+        recent = [{"e": e, "t": t, "text": _change_text(e), "href": link.technology(t.slug, "history"),
+                   "ago": ago_text(e.date, view.now)} for e, t in changes]
+        ready = [r for r in rows if r["ready"]]
+        waiting = sorted((r for r in rows if r["days"] is not None and r["t"].status == "active"),
+                         key=lambda r: -r["days"])[:5]
         statuses = {s: sum(1 for t in view.technologies if t.status == s) for s in ("active", "paused", "stopped")}
         return self.env.get_template("mltrl/portfolio.html").render(
             self._context(link, standalone=standalone, rows=rows, chart=chart, swimlane=swimlane, phases=phases,
-                          statuses=statuses,
+                          statuses=statuses, recent=recent, ready=ready, waiting=waiting,
                           findings=sum(len(t.findings) for t in view.technologies),
                           export_url=link.file(Layout.EXPORT), schema_url=link.file(Layout.SCHEMAS + "/")))
 
@@ -429,6 +437,19 @@ class Site:
         peak = max((n for row in matrix for n in row), default=0)
         return self.env.get_template("mltrl/analytics.html").render(
             self._context(link, data=data, charts=charts, matrix=matrix, peak=peak))
+
+
+def _change_text(event) -> str:
+    """A short phrase for a level or status change, for the portfolio's list of recent changes."""
+    if event.kind == "created":
+        return f"started at level {event.to_level}"
+    if event.kind == "graduation":
+        return f"graduated to level {event.to_level}"
+    if event.kind == "switchback":
+        return f"switched back from level {event.from_level} to {event.to_level} ({event.switchback_kind})"
+    if event.kind == "skip":
+        return f"skipped from level {event.from_level} to {event.to_level}"
+    return f"is now {event.status}"
 
 
 def _anchor(text: str) -> str:

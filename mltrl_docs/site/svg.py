@@ -383,13 +383,17 @@ def level_chart_svg(ident: str, counts: dict[int, dict[str, int]], hrefs: dict[i
                             "font-size": 12, "font-weight": 600, "fill": "currentColor"}, str(total)) if total else ""
         axis = el("text", {"x": round(x + slot * 0.35, 1), "y": bottom + 16, "text-anchor": "middle", "font-size": 12,
                            "fill": "currentColor"}, f"L{level}")
-        phase = el("text", {"x": round(x + slot * 0.35, 1), "y": bottom + 30, "text-anchor": "middle",
-                            "font-size": 9, "fill": "currentColor", "fill-opacity": 0.65},
-                   text(phase_of(level)[:5] + "."))
         group = el("g", {"class": "mltrl-bar", "data-level": level, "data-count": total},
                    tooltip(f"Level {level} · {LEVEL_NAMES[level]}: {total} technolog{'y' if total == 1 else 'ies'}")
-                   + "".join(pieces) + label + axis + phase)
+                   + "".join(pieces) + label + axis)
         bars.append(el("a", {"href": hrefs[level]}, group) if level in hrefs else group)
+    for first, last, name in ((0, 2, "research"), (3, 5, "prototype"), (6, 9, "product")):
+        x1, x2 = left + first * slot + slot * 0.1, left + (last + 1) * slot - slot * 0.1
+        bars.append(el("g", {"class": f"mltrl-phase-{name}"},
+                       el("line", {"x1": round(x1, 1), "x2": round(x2, 1), "y1": bottom + 24, "y2": bottom + 24,
+                                   "stroke": "currentColor", "stroke-opacity": 0.5, "stroke-width": 2})
+                       + el("text", {"x": round((x1 + x2) / 2, 1), "y": bottom + 38, "text-anchor": "middle",
+                                     "font-size": 11, "fill": "currentColor", "fill-opacity": 0.75}, name)))
     baseline = el("line", {"x1": left, "x2": width - 10, "y1": bottom, "y2": bottom, "stroke": "currentColor",
                            "stroke-opacity": 0.4})
     total = sum(sum(c.values()) for c in counts.values())
