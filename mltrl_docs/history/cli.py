@@ -132,7 +132,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"wrote {result.path}: {result.projects} technologies, {result.commits} commits "
           f"(HEAD {result.head[:10]})")
     if result.skips:
-        print("deliberate level skips (HIS001): " + ", ".join(s for s, _, _ in result.skips))
+        shown = ", ".join(s for s, _, _ in result.skips[:5]) + (", ..." if len(result.skips) > 5 else "")
+        print(f"{len(result.skips)} deliberate level skip(s), reported as HIS001 (listed in README.md): {shown}")
     print(f"next: cd {result.path} && mltrl check && mltrl history {next(iter(_slugs(result)), 'SLUG')}")
     return EXIT_OK
 

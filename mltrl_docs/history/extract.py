@@ -13,7 +13,6 @@ import dataclasses
 import datetime as dt
 import gc
 import hashlib
-import sys
 import threading
 from pathlib import Path
 
@@ -27,8 +26,6 @@ from .gitio import CatFile, Commit, GitError, RepoInfo, StatusReader, iter_log, 
 from .model import Event, LevelSpan, PortfolioHistory, SkippedVersion, TechnologyHistory
 from .summary import SUMMARY_VERSION, Summariser, review_summary
 
-SWITCH_INTERVAL = 0.0005
-"""Seconds a thread may hold the interpreter before another may take it, during extraction."""
 FLUSH_EVERY = 32
 """Blob requests sent to ``cat-file`` together (one write per request would cost a system call each)."""
 NOT_A_REPOSITORY = ("not a git repository: history (level changes, switchbacks, time per level) is "
@@ -496,10 +493,6 @@ def load_history(portfolio: Portfolio, *, cache_dir: Path | None = None,
         cache = HistoryCache(folder / "history")
     collecting = gc.isenabled()
     gc.disable()  # tens of thousands of small objects, no cycles: collections would only cost time
-    switch = sys.getswitchinterval()
-    # Blob parsing runs on cat-file's reader thread; a short switch interval lets the thread that
-    # drains git's output take the interpreter back quickly, so git is never left waiting.
-    sys.setswitchinterval(SWITCH_INTERVAL)
     try:
         history = _extract(portfolio, info, cache, now)
     except GitError as exc:
@@ -507,7 +500,6 @@ def load_history(portfolio: Portfolio, *, cache_dir: Path | None = None,
         return PortfolioHistory(False, reason, now=now, diagnostics=[repository_finding(
             "HIS008", Severity.WARNING, reason, "check that the repository is readable")])
     finally:
-        sys.setswitchinterval(switch)
         if collecting:
             gc.enable()
     history.diagnostics = findings(portfolio, history, now) + shallow_note
