@@ -289,6 +289,7 @@ def build_history(slug: str, track: Track | None, tech: Technology | None, revie
     state: dict | None = None
     stay_start: dt.datetime | None = None
     last_at: dict[int, Entry] = {}
+    previous: dict | None = None  # summary of the last card version applied
     for step in steps:
         if not isinstance(step, Entry):
             record = step
@@ -304,12 +305,16 @@ def build_history(slug: str, track: Track | None, tech: Technology | None, revie
                 new["status"] = record.status
             base = {"source": "recorded", "author": record.author, "message": record.note}
             forced = record.switchback
+            previous = None
         else:
             when = times.get(step.sha)
             if when is None:
                 when = times[step.sha] = dt.datetime.fromisoformat(step.date)
             if step.kind == "r":
                 history.events.append(_review_event(step, when, reviews_read, history))
+                continue
+            if step.summary is previous and previous is not None and step.regular:
+                last_at[state["level"]] = step  # same front matter as before (a body edit): nothing changed
                 continue
             base = {"source": "git", "commit": step.sha, "author": step.author, "message": step.subject,
                     "path": step.path}
@@ -327,6 +332,7 @@ def build_history(slug: str, track: Track | None, tech: Technology | None, revie
             new["status"] = new["status"] or "active"
             forced = None
             last_at[new["level"]] = step
+            previous = summary
         if state is None:
             history.events.append(Event(date=when, kind="created", to_level=new["level"], status=new["status"],
                                         **base))
