@@ -28,6 +28,7 @@ from .history.model import PortfolioHistory
 from .loader import Portfolio, load_portfolio
 from .report import format_text
 from .rules import check_portfolio
+from .site.cache import PageCache, load_or_create_key, user_key_file
 from .site.pages import HOME_HIDE, PLACEHOLDER, PageSpec, Site, TocEntry
 from .site.templating import PACKAGE_TEMPLATES
 from .site.urls import Layout
@@ -147,6 +148,8 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         self.specs: dict[str, PageSpec] = {}
         self.base_dir = Path.cwd()
         self.user_home = False
+        self.page_cache: PageCache | None = None
+        """Rendered technology pages, kept across ``mkdocs serve`` rebuilds and on disk between builds."""
         self.search_content: dict[str, str] = {}
         self.full_content: dict[str, str] = {}
 
@@ -191,8 +194,12 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         shown = published_portfolio(portfolio, settings.public_only)
         view = build_view(portfolio, diagnostics, history, settings=settings, repo_url=settings.repo_url,
                           public_only=settings.public_only, analytics=analytics_of(shown, history))
+        if self.page_cache is None:
+            self.page_cache = PageCache(self.base_dir / settings.cache_dir / "pages",
+                                        load_or_create_key(user_key_file()))
         self.site = Site(view, template_dirs=list(config.theme.dirs), use_directory_urls=config.use_directory_urls,
-                         export=export_of(portfolio, history, settings.public_only))
+                         export=export_of(portfolio, history, settings.public_only), cache=self.page_cache)
+        self.page_cache.prune({t.slug for t in view.technologies})
         self.specs = {}
         self.user_home = files.get_file_from_path(Layout.HOME) is not None
         for spec in self.site.pages():

@@ -53,8 +53,9 @@ def build(folder: Path, *, strict: bool = True, config: str = "mkdocs.yml", site
     command = [sys.executable, "-m", "mkdocs", "build", "-f", config, "-d", site_dir]
     if strict:
         command.append("--strict")
+    # The page cache's signing key lives in the user's cache folder: keep it inside the test's folder.
     environment = {**os.environ, "SOURCE_DATE_EPOCH": str(TODAY), "NO_MKDOCS_2_WARNING": "1",
-                   "GIT_CONFIG_NOSYSTEM": "1", **(env or {})}
+                   "GIT_CONFIG_NOSYSTEM": "1", "XDG_CACHE_HOME": str(folder.parent / "user-cache"), **(env or {})}
     return subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=300, env=environment,
                           check=False)
 

@@ -285,7 +285,7 @@ def test_rebuild_after_one_card_edit_reuses_the_history_cache(tmp_path):
         write_level(repo, f"extra-{n}", f"X{n}.1", 2, title=f"Extra technology {n}")
         repo.commit({}, f"2024-08-{n + 1:02d}", f"Add extra technology {n}")
     assert build(repo.path).returncode == 0
-    cache = repo.path / ".cache" / "mltrl"
+    cache = repo.path / ".cache" / "mltrl" / "history"
     before = {p: p.read_bytes() for p in cache.rglob("*") if p.is_file() and p.name != "state.json"}
     assert before and sum(len(b) for b in before.values()) > 0
     write_level(repo, "ranker", "P02.1", 3, title="Candidate ranker, second edition")
@@ -377,3 +377,29 @@ def test_serve_rebuilds_when_a_card_changes(tmp_path):
             process.kill()
             process.wait()
         log.close()
+
+
+def test_unchanged_pages_come_from_the_page_cache_and_planted_entries_are_ignored(tmp_path):
+    repo = make_repo(tmp_path / "repo")
+    small_portfolio(repo)
+    assert build(repo.path).returncode == 0
+    pages = repo.path / ".cache" / "mltrl" / "pages"
+    assert sorted(p.name for p in pages.glob("*.page")) == ["platform.page", "ranker.page", "solar-bo.page"]
+    first = read(repo.path / "site", "technologies/solar-bo/index.html")
+    stamp = (pages / "solar-bo.page").stat().st_mtime_ns
+    # A page planted in the cache (as a pull request could) has no valid signature: it is never published.
+    planted = (pages / "ranker.page").read_bytes()
+    (pages / "ranker.page").write_bytes(b"\0" * 32 + planted[32:].replace(b"Candidate", b"Kandidate"))
+    write_level(repo, "platform", "P20.1", 2, title="Decision platform, renamed", components=["P02.1"],
+                coupled=["P07.1"])
+    repo.commit({}, "2024-07-01", "Rename the platform")
+    result = build(repo.path)
+    assert result.returncode == 0, result.stderr
+    site = repo.path / "site"
+    # solar-bo shows nothing that changed: its page came from the cache, untouched.
+    assert read(site, "technologies/solar-bo/index.html") == first
+    assert (pages / "solar-bo.page").stat().st_mtime_ns == stamp
+    assert "Decision platform, renamed" in read(site, "technologies/platform/index.html")
+    # The ranker lists the platform as its user, so it was rendered again; the planted copy was not used.
+    ranker = read(site, "technologies/ranker/index.html")
+    assert "Candidate ranker" in ranker and "Kandidate" not in ranker and "Decision platform, renamed" in ranker

@@ -13,6 +13,7 @@ therefore never passes through the engine's Markdown or its extensions.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import posixpath
@@ -28,6 +29,7 @@ from markupsafe import Markup
 from ..models import ETHICS_PARTS, LEVEL_NAMES, NotApplicable, answered, phase_of
 from ..rules import level_rules
 from ..schema import all_schemas
+from .cache import PageCache
 from .levels import LEVEL_GUIDE
 from .markdown import IMAGE_SUFFIXES, Rendered, render_markdown
 from .svg import (SWITCHBACK_LABELS, Bar, Lane, RiskPoint, bar_chart_svg, level_chart_svg, risk_matrix_svg,
@@ -35,6 +37,9 @@ from .svg import (SWITCHBACK_LABELS, Bar, Lane, RiskPoint, bar_chart_svg, level_
 from .templating import ago_text, days_text, environment
 from .urls import Layout, Linker, is_relative_reference, safe_url
 from .view import SiteView, TechnologyView, describe_event, natural_key
+
+CACHE_VERSION = 1
+"""Bumped when the rendering changes in a way the inputs of a page do not show."""
 
 PLACEHOLDER = "<!--mltrl:page-->"
 """Stands for the generated HTML in a page's Markdown stub."""
@@ -116,8 +121,9 @@ class Site:
     """The generated part of the wiki for one build."""
 
     def __init__(self, view: SiteView, *, template_dirs: list[str] | None = None, use_directory_urls: bool = True,
-                 export: dict | None = None) -> None:
+                 export: dict | None = None, cache: PageCache | None = None) -> None:
         self.view = view
+        self.cache = cache
         self.layout = Layout(use_directory_urls)
         self.env = environment(template_dirs)
         self.export = export
@@ -127,6 +133,7 @@ class Site:
         self._roots = [r.strip("/") for r in view.settings.roots]
         self._assets = self._find_assets()
         self._by_slug = view.by_slug
+        self._inputs = self._global_inputs() if cache is not None else b""
 
     # --- what exists ----------------------------------------------------------------------------
 
@@ -203,7 +210,17 @@ class Site:
         """The HTML of a generated page."""
         link = self.layout.linker(spec.src_uri)
         if spec.kind == "technology":
-            return self._technology(self._by_slug[spec.slug], link)
+            t = self._by_slug[spec.slug]
+            if self.cache is None:
+                return self._technology(t, link)
+            fingerprint = self.fingerprint(t)
+            stored = self.cache.get(t.slug, fingerprint)
+            if stored is not None:
+                return RenderedPage(stored["html"], [TocEntry(*e) for e in stored["toc"]], stored["search"])
+            page = self._technology(t, link)
+            self.cache.put(t.slug, fingerprint, {"html": page.html, "toc": [[e.rank, e.id, e.title] for e in page.toc],
+                                                 "search": page.search})
+            return page
         if spec.kind == "home":
             html = self._home(link, standalone=True)
         elif spec.kind == "levels":
@@ -216,6 +233,53 @@ class Site:
         """The portfolio, for a hand-written home page that holds the placeholder."""
         html = self._home(self.layout.linker(src_uri), standalone=False)
         return RenderedPage(html, toc_of(html))
+
+    # --- the page cache -------------------------------------------------------------------------
+
+    def _global_inputs(self) -> bytes:
+        """What every technology page depends on: versions, settings, layout, the day, the templates."""
+        import markdown_it
+        import nh3
+
+        from .. import __version__
+
+        view = self.view
+        digest = hashlib.sha256()
+        for part in (CACHE_VERSION, __version__, markdown_it.__version__, getattr(nh3, "__version__", ""),
+                     view.settings.model_dump_json(), self.repo_url or "", str(self.layout.use_directory_urls),
+                     view.now.date().isoformat(), str(view.history.available), view.history.reason or ""):
+            digest.update(str(part).encode("utf-8") + b"\0")
+        for folder in getattr(self.env.loader, "searchpath", []):
+            root = Path(folder) / "mltrl"
+            if root.is_dir():
+                for file in sorted(root.rglob("*")):
+                    if file.is_file():
+                        digest.update(file.relative_to(root).as_posix().encode() + b"\0" + file.read_bytes())
+        return digest.digest()
+
+    def fingerprint(self, t: TechnologyView) -> str:
+        """A hash of everything ``t``'s page shows; equal fingerprints render equal pages (on the same day)."""
+        digest = hashlib.sha256(self._inputs)
+        for doc in t.tech.documents:
+            digest.update(doc.path.encode() + b"\0" + doc.parsed.text.encode("utf-8", "surrogatepass") + b"\0")
+        for diag in t.findings:
+            digest.update(repr(diag).encode() + b"\0")
+        if t.history is not None:
+            for item in (*t.history.events, *t.history.spans, *t.history.prior_cards):
+                digest.update(repr(item).encode("utf-8", "surrogatepass") + b"\0")
+        related = {o.slug: o for o in (*t.components, *t.used_by, *t.coupled)}
+        stack = list(t.components)
+        while stack:  # the system level depends on every component below, however deep
+            current = stack.pop()
+            for o in current.components:
+                if o.slug not in related:
+                    related[o.slug] = o
+                    stack.append(o)
+        for slug in sorted(related):
+            o = related[slug]
+            digest.update(f"{o.slug}\0{o.id}\0{o.card.title}\0{o.level}\0{o.status}\0".encode())
+        digest.update(repr(t.coupled_missing).encode())
+        return digest.hexdigest()
 
     def _context(self, link: Linker, **extra) -> dict:
         view = self.view

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..config import Settings
 from ..diagnostics import Diagnostic, Severity
@@ -66,12 +67,12 @@ class TechnologyView:
         """active, paused or stopped."""
         return self.card.status
 
-    @property
+    @cached_property
     def owners(self) -> list[str]:
         """Owners, research first."""
         return [*self.card.owners.research, *self.card.owners.product]
 
-    @property
+    @cached_property
     def runs(self) -> list[Run]:
         """Stretches at one level, oldest first (statuses merged)."""
         if self.history is None:
@@ -84,7 +85,7 @@ class TechnologyView:
                 runs.append(Run(span.level, span.start, span.end))
         return runs
 
-    @property
+    @cached_property
     def bands(self) -> list[Band]:
         """Paused and stopped stretches, merged when consecutive."""
         if self.history is None:
@@ -99,7 +100,7 @@ class TechnologyView:
                 bands.append(Band(span.status, span.start, span.end))
         return bands
 
-    @property
+    @cached_property
     def since(self) -> dt.datetime | None:
         """When the technology reached its current level (start of the last run)."""
         runs = self.runs
@@ -112,23 +113,23 @@ class TechnologyView:
         since = self.since
         return max((now - since).total_seconds() / 86400, 0.0) if since else None
 
-    @property
+    @cached_property
     def events(self) -> list[Event]:
         """History events, oldest first."""
         return list(self.history.events) if self.history else []
 
-    @property
+    @cached_property
     def last_change(self) -> Event | None:
         """The latest committed or recorded event."""
         committed = [e for e in self.events if e.source != "working-tree"]
         return committed[-1] if committed else None
 
-    @property
+    @cached_property
     def pending(self) -> bool:
         """Whether the working tree holds uncommitted changes to this technology."""
         return any(e.source == "working-tree" for e in self.events)
 
-    @property
+    @cached_property
     def marks(self) -> list[Mark]:
         """Events to draw on the timeline."""
         marks = []
@@ -147,18 +148,18 @@ class TechnologyView:
                               f"{review.decision}{outcome} (panel: {', '.join(review.reviewers)})"))
         return sorted(marks, key=lambda m: m.when)
 
-    @property
+    @cached_property
     def warnings(self) -> list[Diagnostic]:
         """Findings at warning severity."""
         return [d for d in self.findings if d.severity == Severity.WARNING]
 
-    @property
+    @cached_property
     def search_text(self) -> str:
         """Lower-case text the portfolio filter matches against."""
         return " ".join([self.id, self.card.title, self.slug, self.status, self.phase, *self.owners,
                          *self.card.tags]).lower()
 
-    @property
+    @cached_property
     def system_level(self) -> tuple[int, "TechnologyView | None"]:
         """The level of the system: the lowest level among it and all its components, and the one that limits it."""
         lowest, limiting = self.level, None

@@ -1,0 +1,131 @@
+"""Rendered technology pages kept between builds, so a rebuild renders only the technologies that changed.
+
+A page is stored under a fingerprint of everything it shows (its documents,
+findings, history, the technologies it links to, the settings, the templates
+and the day). Pages live in memory, which serves ``mltrl serve`` rebuilds, and
+on disk under the cache folder for the next ``mkdocs build``.
+
+A cached page is published as it is, so the disk copy must not be something a
+pull request can plant: every entry carries an HMAC made with a key that
+lives outside the repository (in the user's cache folder), and entries that
+do not verify are ignored. Without such a key, only the memory cache is used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import zlib
+from pathlib import Path
+
+FORMAT = b"mltrl-page-cache-1"
+MAX_ENTRY = 8 * 1024 * 1024
+"""Largest entry read back, in bytes (compressed)."""
+
+
+def user_key_file() -> Path:
+    """Where the signing key lives: the user's cache folder, never the repository."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "mltrl-docs" / "page-cache.key"
+
+
+def load_or_create_key(path: Path) -> bytes | None:
+    """The signing key at ``path``, created on first use; ``None`` when it cannot be read or written."""
+    try:
+        data = path.read_bytes()
+        if len(data) >= 32:
+            return data[:32]
+    except OSError:
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_bytes(32)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(key)
+        return key
+    except OSError:
+        return None
+
+
+class PageCache:
+    """Rendered pages by slug and fingerprint, in memory and (when a key is available) on disk."""
+
+    def __init__(self, folder: Path | None = None, key: bytes | None = None) -> None:
+        self.folder = folder if key is not None else None
+        self.key = key
+        self.memory: dict[str, tuple[str, dict]] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def _file(self, slug: str) -> Path:
+        return self.folder / f"{slug}.page"
+
+    def _mac(self, slug: str, payload: bytes) -> bytes:
+        return hmac.new(self.key, FORMAT + b"\0" + slug.encode() + b"\0" + payload, hashlib.sha256).digest()
+
+    def get(self, slug: str, fingerprint: str) -> dict | None:
+        """The stored page for ``slug`` if it was rendered from the same inputs, else ``None``."""
+        entry = self.memory.get(slug)
+        if entry is not None and entry[0] == fingerprint:
+            self.hits += 1
+            return entry[1]
+        page = self._read(slug, fingerprint)
+        if page is None:
+            self.misses += 1
+            return None
+        self.memory[slug] = (fingerprint, page)
+        self.hits += 1
+        return page
+
+    def _read(self, slug: str, fingerprint: str) -> dict | None:
+        if self.folder is None:
+            return None
+        try:
+            with self._file(slug).open("rb") as handle:
+                data = handle.read(MAX_ENTRY + 33)
+        except OSError:
+            return None
+        if len(data) <= 32 or len(data) > MAX_ENTRY + 32:
+            return None
+        mac, payload = data[:32], data[32:]
+        if not hmac.compare_digest(mac, self._mac(slug, payload)):
+            return None  # not written by this user's builds: never publish it
+        try:
+            stored = json.loads(zlib.decompress(payload))
+        except (zlib.error, ValueError):
+            return None
+        if not isinstance(stored, dict) or stored.get("fingerprint") != fingerprint:
+            return None
+        return stored.get("page")
+
+    def put(self, slug: str, fingerprint: str, page: dict) -> None:
+        """Keep ``page`` for ``slug``; writing to disk never raises."""
+        self.memory[slug] = (fingerprint, page)
+        if self.folder is None:
+            return
+        payload = zlib.compress(json.dumps({"fingerprint": fingerprint, "page": page},
+                                           separators=(",", ":")).encode("utf-8"), 1)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            temporary = self.folder / f".{slug}.{os.getpid()}.tmp"
+            temporary.write_bytes(self._mac(slug, payload) + payload)
+            os.replace(temporary, self._file(slug))
+        except OSError:
+            pass
+
+    def prune(self, slugs: set[str]) -> None:
+        """Forget pages of technologies that no longer exist."""
+        for slug in [s for s in self.memory if s not in slugs]:
+            del self.memory[slug]
+        if self.folder is None or not self.folder.is_dir():
+            return
+        try:
+            for file in self.folder.glob("*.page"):
+                if file.stem not in slugs:
+                    file.unlink()
+        except OSError:
+            pass
