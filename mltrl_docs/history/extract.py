@@ -53,8 +53,9 @@ class _Reader:
             return True
 
     def on_blob(self, blob: str, data: bytes | None) -> None:
-        with self.lock:
-            kind, path = self.kinds.get(blob, ("", ""))
+        """Summarise one answer (called on the ``cat-file`` reader thread)."""
+        # The request was noted before it was sent, so reading without the lock is safe.
+        kind, path = self.kinds.get(blob, ("", ""))
         self.count += 1
         if kind == "text":
             if data is not None:
@@ -205,7 +206,7 @@ class Extraction:
                 if f"c:{change.blob}" not in self._known:
                     self._request(change.blob, "c", change.path)
             if self._cat is not None and self._unflushed >= FLUSH_EVERY:
-                self._cat.flush()
+                self._cat.flush()  # also handles the answers that arrived meanwhile
                 self._unflushed = 0
         return new
 

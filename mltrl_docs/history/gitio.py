@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import select
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
@@ -256,10 +257,13 @@ def _change(tokens: list[bytes]) -> Change:
 class CatFile:
     """One ``git cat-file --batch`` process for every blob the history needs.
 
-    Requests are written as they are known; a reader thread receives the
-    answers and hands each to ``on_blob(blob_id, data)`` (``data`` is ``None``
-    for a missing object), so the caller's work on one blob overlaps with
-    git's on the next.
+    Requests are queued as they become known and answers handed to
+    ``on_blob(blob_id, data)`` (``data`` is ``None`` for a missing object).
+    Where pipes can be non-blocking (POSIX), everything happens on the
+    caller's thread: :meth:`pump` sends what is queued and handles what has
+    arrived without ever waiting, so the caller interleaves it with reading
+    ``git log`` while both git processes keep working. Elsewhere a reader
+    thread receives the answers.
     """
 
     def __init__(self, cwd: Path, on_blob: Callable[[str, bytes | None], None]) -> None:
@@ -272,43 +276,121 @@ class CatFile:
         self._on_blob = on_blob
         self._sent = 0
         self._received = 0
-        self._done = threading.Condition()
-        self._finished = False
         self._error: BaseException | None = None
-        self._reader = threading.Thread(target=self._read, name="mltrl-cat-file", daemon=True)
-        self._reader.start()
+        self._eof = False
+        self._queue = bytearray()
+        self._buffer = bytearray()
+        self._in = self._proc.stdin.fileno()
+        self._out = self._proc.stdout.fileno()
+        try:
+            os.set_blocking(self._in, False)
+            os.set_blocking(self._out, False)
+            widen_pipe(self._proc.stdout)
+            self._reader: threading.Thread | None = None
+        except (OSError, AttributeError):
+            self._done = threading.Condition()
+            self._reader = threading.Thread(target=self._read_thread, name="mltrl-cat-file", daemon=True)
+            self._reader.start()
 
     def request(self, blob: str) -> None:
         """Ask for ``blob`` (a full object id); the answer arrives through ``on_blob``."""
-        self._proc.stdin.write(blob.encode("ascii") + b"\n")
         self._sent += 1
+        if self._reader is not None:
+            self._proc.stdin.write(blob.encode("ascii") + b"\n")
+        else:
+            self._queue += blob.encode("ascii") + b"\n"
 
     def flush(self) -> None:
-        """Send the requests written so far."""
-        self._proc.stdin.flush()
+        """Send the requests queued so far (and handle answers already there)."""
+        if self._reader is not None:
+            self._proc.stdin.flush()
+        else:
+            self.pump()
+
+    def pump(self) -> bool:
+        """Without waiting: send queued requests, handle the answers that arrived; ``True`` on progress."""
+        progress = False
+        if self._queue:
+            try:
+                written = os.write(self._in, self._queue)
+            except BlockingIOError:
+                written = 0
+            if written:
+                del self._queue[:written]
+                progress = True
+        while not self._eof:
+            try:
+                chunk = os.read(self._out, 1 << 20)
+            except BlockingIOError:
+                break
+            if not chunk:
+                self._eof = True
+                break
+            self._buffer += chunk
+            progress = True
+        if progress:
+            self._dispatch()
+        return progress
+
+    def _dispatch(self) -> None:
+        buffer = self._buffer
+        position = 0
+        while True:
+            end = buffer.find(b"\n", position)
+            if end < 0:
+                break
+            parts = bytes(buffer[position:end]).split()
+            if len(parts) == 3:
+                size = int(parts[2])
+                if len(buffer) < end + 1 + size + 1:
+                    break  # the content has not all arrived yet
+                data = bytes(buffer[end + 1:end + 1 + size])
+                position = end + 1 + size + 1
+                self._on_blob(parts[0].decode("ascii"), data if parts[1] == b"blob" else None)
+            else:
+                position = end + 1
+                self._on_blob(parts[0].decode("ascii", "replace") if parts else "", None)
+            self._received += 1
+        if position:
+            del buffer[:position]
 
     def wait(self) -> None:
         """Send pending requests and wait until every one has been answered."""
-        self.flush()
-        with self._done:
-            self._done.wait_for(lambda: self._received >= self._sent or self._error is not None
-                                or self._finished)
-        if self._error is not None:
-            raise self._error
+        if self._reader is not None:
+            self._proc.stdin.flush()
+            with self._done:
+                self._waiting = True
+                # The reader counts without the lock and notifies only a waiter; the timeout
+                # re-checks the count in case an answer slipped in between.
+                while not (self._received >= self._sent or self._error is not None or self._eof):
+                    self._done.wait(0.05)
+                self._waiting = False
+            if self._error is not None:
+                raise self._error
+            return
+        while self._received < self._sent and not self._eof:
+            if not self.pump():
+                select.select([self._out], [self._in] if self._queue else [], [], 0.5)
 
     def close(self) -> None:
         """Wait for every answer, then end the process; re-raise a failure of the reader."""
+        if self._reader is None:
+            self.wait()
+            os.set_blocking(self._in, True)
         try:
             self._proc.stdin.close()
         except BrokenPipeError:
             pass
-        self._reader.join()
+        if self._reader is not None:
+            self._reader.join()
         self._proc.stdout.close()
         self._proc.wait()
         if self._error is not None:
             raise self._error
 
-    def _read(self) -> None:
+    _waiting = False
+
+    def _read_thread(self) -> None:
         out = self._proc.stdout
         try:
             while True:
@@ -317,15 +399,14 @@ class CatFile:
                     return
                 parts = header.split()
                 if len(parts) == 3:
-                    size = int(parts[2])
-                    data = out.read(size)
-                    out.read(1)  # the newline after the content
+                    data = out.read(int(parts[2]) + 1)[:-1]  # the content and its closing newline
                     self._on_blob(parts[0].decode("ascii"), data if parts[1] == b"blob" else None)
                 else:
                     self._on_blob(parts[0].decode("ascii", "replace") if parts else "", None)
-                with self._done:
-                    self._received += 1
-                    self._done.notify_all()
+                self._received += 1  # only this thread writes it
+                if self._waiting and self._received >= self._sent:
+                    with self._done:
+                        self._done.notify_all()
         except BaseException as exc:  # noqa: BLE001 - surfaced by wait() and close()
             with self._done:
                 self._error = exc
@@ -333,7 +414,7 @@ class CatFile:
             out.read()  # keep git from blocking on a full pipe
         finally:
             with self._done:
-                self._finished = True
+                self._eof = True
                 self._done.notify_all()
 
 
