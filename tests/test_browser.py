@@ -36,7 +36,7 @@ def test_portfolio_to_technology_timeline(site, browser_page):
     rows = page.locator("#mltrl-portfolio-table tbody tr")
     assert rows.count() == 3
     page.screenshot(path=str(ARTIFACTS / "portfolio.png"), full_page=True)
-    page.get_by_role("link", name="Solar array optimisation").first.click()
+    page.locator("#mltrl-portfolio-table").get_by_role("link", name="Solar array optimisation").click()
     page.wait_for_url("**/technologies/solar-bo/")
     timeline = page.locator("svg.mltrl-timeline")
     assert timeline.count() == 1
