@@ -134,7 +134,7 @@ class TimeScale:
         return found[::step]
 
 
-def _axis(scale: TimeScale, top: float, bottom: float) -> str:
+def _axis(scale: TimeScale, top: float, bottom: float, *, labels_on_top: bool = False) -> str:
     parts = []
     for when, label in scale.ticks():
         x = scale.x(when)
@@ -142,8 +142,8 @@ def _axis(scale: TimeScale, top: float, bottom: float) -> str:
             continue  # a label there would run off the chart
         parts.append(el("line", {"class": "mltrl-tick", "x1": x, "x2": x, "y1": top, "y2": bottom,
                                  "stroke": "#9e9e9e", "stroke-opacity": 0.35}))
-        parts.append(el("text", {"class": "mltrl-axis-label", "x": x, "y": bottom + 14, "text-anchor": "middle",
-                                 "font-size": 11, "fill": "currentColor"}, text(label)))
+        parts.append(el("text", {"class": "mltrl-axis-label", "x": x, "y": top - 6 if labels_on_top else bottom + 14,
+                                 "text-anchor": "middle", "font-size": 11, "fill": "currentColor"}, text(label)))
     return el("g", {"class": "mltrl-axis"}, "".join(parts))
 
 
@@ -332,8 +332,8 @@ class Lane:
 def swimlane_svg(ident: str, lanes: Sequence[Lane], now: dt.datetime) -> Markup:
     """All technologies' levels over time: one row each, coloured by level, paused spans shaded."""
     left, right, width = 110, 900, 920
-    row, top = 16, 22
-    height = top + max(len(lanes), 1) * row + 24
+    row, top = 16, 30
+    height = top + max(len(lanes), 1) * row + 8
     scale = TimeScale.covering([r[2] for lane in lanes for r in lane.runs], now, left, right)
     rows = []
     for index, lane in enumerate(lanes):
@@ -348,13 +348,17 @@ def swimlane_svg(ident: str, lanes: Sequence[Lane], now: dt.datetime) -> Markup:
         link = el("a", {"href": lane.href}, el("text", {"x": left - 8, "y": yy + row - 4, "text-anchor": "end",
                                                          "font-size": 11, "fill": "currentColor"}, text(lane.label)))
         rows.append(el("g", {"class": "mltrl-lane"}, tooltip(lane.title) + link + "".join(cells)))
-    body = _axis(scale, top, top + len(lanes) * row) + el("g", {"class": "mltrl-lanes"}, "".join(rows))
+    # Labels above the rows: with hundreds of technologies the bottom of the chart is far away.
+    body = _axis(scale, top, top + len(lanes) * row, labels_on_top=True) + el("g", {"class": "mltrl-lanes"},
+                                                                             "".join(rows))
     body += _today(scale, now, top, top + len(lanes) * row)
     desc = (f"{len(lanes)} technologies, one row each from {scale.start:%Y-%m-%d} to today; the colour of a "
             "row shows the level at each time, pale stretches were paused or stopped. The portfolio table "
             "lists the same technologies with their current level.")
+    # A few rows may stretch to the page width; hundreds keep their height so the page stays usable.
+    fluid = " mltrl-fluid" if len(lanes) <= 40 else ""
     return svg(width, height, "Levels of all technologies over time", desc, body,
-               css_class="mltrl-chart mltrl-swimlane", ident=ident)
+               css_class="mltrl-chart mltrl-swimlane" + fluid, ident=ident)
 
 
 def level_chart_svg(ident: str, counts: dict[int, dict[str, int]], hrefs: dict[int, str]) -> Markup:
