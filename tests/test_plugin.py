@@ -90,7 +90,7 @@ def test_portfolio_lists_every_technology_with_its_state(built):
     assert "8 months" in solar_row and "14/14" in solar_row and "next: 2 open" in solar_row
     chart = re.search(r'<svg[^>]*class="mltrl-chart mltrl-level-chart".*?</svg>', html, re.S).group(0)
     assert re.findall(r'data-level="(\d)" data-count="(\d+)"', chart)[2:5] == [("2", "1"), ("3", "1"), ("4", "1")]
-    swimlane = re.search(r'<svg[^>]*class="mltrl-chart mltrl-swimlane".*?</svg>', html, re.S).group(0)
+    swimlane = re.search(r'<svg[^>]*class="mltrl-chart mltrl-swimlane[^"]*".*?</svg>', html, re.S).group(0)
     assert swimlane.count('class="mltrl-lane"') == 3
     assert 'src="assets/mltrl/mltrl.js"' in html and 'href="assets/mltrl/mltrl.css"' in html
     assert (site / "assets/mltrl/mltrl.js").is_file()
