@@ -24,8 +24,10 @@ from mkdocs.structure.toc import TableOfContents, get_toc
 
 from .config import ConfigError, Settings, settings_from_options
 from .diagnostics import Diagnostic, Severity, sort_diagnostics
-from .history.model import PortfolioHistory
-from .loader import Portfolio, load_portfolio
+from .history import load_history
+from .history.analytics import portfolio_analytics
+from .history.export import export_document
+from .loader import load_portfolio
 from .report import format_text
 from .rules import check_portfolio
 from .site.cache import PageCache, load_or_create_key, user_key_file
@@ -107,37 +109,6 @@ def build_now() -> dt.datetime | None:
         return None
 
 
-def load_history(portfolio: Portfolio) -> PortfolioHistory:
-    """The portfolio's history from git, or an unavailable history saying why."""
-    now = build_now()
-    try:
-        from .history import load_history as load
-    except ImportError:
-        return PortfolioHistory(available=False, reason="history support is not installed",
-                                **({"now": now} if now else {}))
-    return load(portfolio, now=now)  # the cache lives in the configured cache_dir
-
-
-def analytics_of(portfolio: Portfolio, history: PortfolioHistory) -> dict | None:
-    """Portfolio analytics, when history is available."""
-    if not history.available:
-        return None
-    try:
-        from .history.analytics import portfolio_analytics
-    except ImportError:
-        return None
-    return portfolio_analytics(portfolio, history)
-
-
-def export_of(portfolio: Portfolio, history: PortfolioHistory, public_only: bool) -> dict | None:
-    """The ``mltrl.json`` document, when the export is available."""
-    try:
-        from .history.export import export_document
-    except ImportError:
-        return None
-    return export_document(portfolio, history, public_only=public_only)
-
-
 class MltrlPlugin(BasePlugin[MltrlConfig]):
     """Turns the content roots into the maturity wiki: portfolio, technology pages, levels and analytics."""
 
@@ -185,20 +156,22 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         try:
             portfolio = load_portfolio(self.base_dir, settings)
             diagnostics = check_portfolio(portfolio)
-            history = load_history(portfolio)
+            history = load_history(portfolio, now=build_now())  # cached under the configured cache_dir
         except Exception as exc:  # noqa: BLE001 - one clear message instead of a MkDocs traceback
             raise PluginError(f"mltrl: could not read the content under {self.base_dir}: {exc}") from exc
         # The same findings as `mltrl check`, which leaves out the note that there is no repository.
         diagnostics = sort_diagnostics([*diagnostics, *(d for d in history.diagnostics if d.code != "HIS007")])
         self._report(diagnostics)
         shown = published_portfolio(portfolio, settings.public_only)
+        analytics = portfolio_analytics(shown, history) if history.available else None
         view = build_view(portfolio, diagnostics, history, settings=settings, repo_url=settings.repo_url,
-                          public_only=settings.public_only, analytics=analytics_of(shown, history))
+                          public_only=settings.public_only, analytics=analytics)
         if self.page_cache is None:
             self.page_cache = PageCache(self.base_dir / settings.cache_dir / "pages",
                                         load_or_create_key(user_key_file()))
         self.site = Site(view, template_dirs=list(config.theme.dirs), use_directory_urls=config.use_directory_urls,
-                         export=export_of(portfolio, history, settings.public_only), cache=self.page_cache)
+                         export=export_document(portfolio, history, public_only=settings.public_only),
+                         cache=self.page_cache)
         self.page_cache.prune({t.slug for t in view.technologies})
         self.specs = {}
         self.user_home = files.get_file_from_path(Layout.HOME) is not None

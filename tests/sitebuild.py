@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from factories import card_meta, ethics_meta, front_matter, requirements_meta, write_technology
+from factories import card_meta, write_technology
 from gitrepo import GitRepo
 
 REPO_URL = "https://github.com/example-org/wiki"
@@ -117,7 +117,3 @@ def small_portfolio(repo: GitRepo) -> dict[str, str]:
     write_level(repo, "platform", "P20.1", 2, title="Decision platform", components=["P02.1"], coupled=["P07.1"])
     commits["platform"] = repo.commit({}, "2024-06-01", "Add the decision platform at level 2")
     return commits
-
-
-__all__ = ["PALETTE", "REPO_URL", "TODAY", "build", "ethics_meta", "front_matter", "mkdocs_yml", "requirements_meta",
-           "review", "small_portfolio", "solar_history", "write_level"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from factories import card_body, card_meta, front_matter, write_technology
+from factories import card_body, card_meta, write_technology
 from gitrepo import GitRepo
 from mltrl_docs.config import Settings
 from mltrl_docs.models import LEVEL_NAMES

@@ -127,6 +127,7 @@ class Site:
         self.layout = Layout(use_directory_urls)
         self.env = environment(template_dirs)
         self.export = export
+        """The ``mltrl.json`` document (:func:`mltrl_docs.history.export.export_document`)."""
         self.base_dir: Path = view.portfolio.base_dir
         self.repo_url = (view.repo_url or "").rstrip("/") or None
         self._folders = {t.tech.folder: t for t in view.technologies}
@@ -161,10 +162,12 @@ class Site:
                 "reference/configuration.md": configuration_reference_markdown()}
 
     def files(self) -> dict[str, str]:
-        """Generated non-page files by site path: the export and the JSON Schemas."""
-        # Compact JSON: the C encoder only runs without indentation, and the export of a large
-        # portfolio is megabytes.
-        out = {Layout.EXPORT: json.dumps(self.export_document(), ensure_ascii=False, separators=(",", ":")) + "\n"}
+        """Generated non-page files by site path: the export (when given) and the JSON Schemas."""
+        out = {}
+        if self.export is not None:
+            # Compact JSON: the C encoder only runs without indentation, and the export of a large
+            # portfolio is megabytes.
+            out[Layout.EXPORT] = json.dumps(self.export, ensure_ascii=False, separators=(",", ":")) + "\n"
         for name, text in all_schemas().items():
             out[self.layout.schema(name)] = text
         return out
@@ -172,17 +175,6 @@ class Site:
     def assets(self) -> dict[str, Path]:
         """Images published from technology folders: site path -> file in the repository."""
         return dict(self._assets)
-
-    def export_document(self) -> dict:
-        """The ``mltrl.json`` document."""
-        if self.export is not None:
-            return self.export
-        return {"version": 1, "history": {"available": self.view.history.available,
-                                          "reason": self.view.history.reason},
-                "technologies": [{"id": t.id, "slug": t.slug, "title": t.card.title, "level": t.level,
-                                  "status": t.status, "phase": t.phase,
-                                  "readiness": t.readiness.to_dict() if t.readiness else None}
-                                 for t in self.view.technologies]}
 
     def _find_assets(self) -> dict[str, Path]:
         found: dict[str, Path] = {}
