@@ -136,12 +136,18 @@ class HistoryCache:
                 handle.seek(state.sizes[name])
                 handles[name] = handle
             try:
-                for track_id, record in tracks.items():
-                    offset = self._append(handles, state, "tracks.jsonl", (_ENCODE(record) + "\n").encode("utf-8"))
-                    state.tracks[str(track_id)] = [offset, state.sizes["tracks.jsonl"] - offset]
-                for slug, (fingerprint, record) in derived.items():
-                    offset = self._append(handles, state, "derived.jsonl", (_ENCODE(record) + "\n").encode("utf-8"))
-                    state.derived[slug] = [offset, state.sizes["derived.jsonl"] - offset, fingerprint]
+                for name, index, records in (("tracks.jsonl", state.tracks, tracks),
+                                             ("derived.jsonl", state.derived, derived)):
+                    offset = state.sizes[name]
+                    chunks = []
+                    for key, value in records.items():
+                        fingerprint, record = value if name == "derived.jsonl" else (None, value)
+                        data = (_ENCODE(record) + "\n").encode("utf-8")
+                        chunks.append(data)
+                        index[str(key)] = [offset, len(data)] + ([fingerprint] if fingerprint is not None else [])
+                        offset += len(data)
+                    if chunks:
+                        self._append(handles, state, name, b"".join(chunks))
                 offset = state.sizes["texts.bin"]
                 for blob, data in texts.items():
                     state.texts[blob] = [offset, len(data)]

@@ -227,8 +227,7 @@ class Extraction:
         """Every technology's history: reused from the cache when nothing it depends on changed."""
         portfolio = self.portfolio
         live = self.replay.live
-        current_reviews = {doc.path: doc.model for tech in portfolio.technologies.values()
-                           for doc in tech.reviews if doc.model is not None}
+        current_reviews = _CurrentReviews(portfolio)
         plan: list[tuple[str, Technology, Track | None, str]] = []
         for slug, tech in portfolio.technologies.items():
             track = live.get(tech.folder)
@@ -268,7 +267,7 @@ class Extraction:
                         continue
                     review = current_reviews.get(_review_path(track, entry))
                     if review is not None:
-                        reviews_read[entry.blob] = _review_dict(review)
+                        reviews_read[entry.blob] = review
                     elif entry.blob in track.reviews_read:
                         reviews_read[entry.blob] = track.reviews_read[entry.blob]
                     elif f"r:{entry.blob}" in self.summaries or f"r:{entry.blob}" in self._known:
@@ -350,6 +349,25 @@ def entries_from_record(record: dict) -> list[Entry]:
 def _review_path(track: Track, entry: Entry) -> str:
     """Where a review record added at ``entry`` is now, if it is still there."""
     return f"{track.folder}/reviews/{entry.path.rsplit('/', 1)[-1]}"
+
+
+class _CurrentReviews:
+    """Valid review records in the work tree, by path, summarised when first asked for."""
+
+    def __init__(self, portfolio: Portfolio) -> None:
+        self._models = {doc.path: doc.model for tech in portfolio.technologies.values()
+                        for doc in tech.reviews if doc.model is not None}
+        self._summaries: dict[str, dict] = {}
+
+    def __contains__(self, path: str) -> bool:
+        return path in self._models
+
+    def get(self, path: str) -> dict | None:
+        """The summary of the record at ``path``, if it is there and valid."""
+        found = self._summaries.get(path)
+        if found is None and path in self._models:
+            found = self._summaries[path] = _review_dict(self._models[path])
+        return found
 
 
 def _review_dict(review) -> dict:
