@@ -229,7 +229,7 @@ class _Writer:
                 answer = f"Discussed with the {t.team}; answer kept in the team's records." if needed else ""
                 lines.append(f"  {name}: {_q(answer)}")
         if m >= 6 and revisit_day is not None:
-            lines += ["revisits:", f"  - level: 6", f"    date: {revisit_day.isoformat()}",
+            lines += ["revisits:", "  - level: 6", f"    date: {revisit_day.isoformat()}",
                       f"    summary: {_q('Answers reviewed again before application development.')}"]
         else:
             lines.append("revisits: []")

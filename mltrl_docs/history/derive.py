@@ -174,15 +174,6 @@ class Replay:
             track.entries.append(entry)
 
 
-def replay(commits: list[Commit], classify: Callable[[str | None], Where | None],
-           summaries: dict[str, dict]) -> dict[str, Track]:
-    """Follow every technology through ``commits`` (oldest first); return the live ones by folder."""
-    run = Replay(classify, lambda blob: summaries.get(f"c:{blob}"))
-    for commit in commits:
-        run.apply(commit)
-    return run.live
-
-
 def _same_project(deleted: list[Track], summary: dict | None) -> Track | None:
     """A track deleted in this commit whose last card had the same project ID as ``summary``."""
     if not deleted or not summary or not summary.get("id"):

@@ -127,11 +127,6 @@ class Extraction:
         self._status = StatusReader(self.base_dir, self.roots) if self.roots else None
         """Uncommitted changes, read by git while this process works on the history."""
 
-    @property
-    def blobs_read(self) -> int:
-        """Blobs read from git in this run."""
-        return self.reader.count
-
     def _request(self, blob: str, kind: str, path: str) -> None:
         if not self.reader.want(blob, kind, path):
             return
