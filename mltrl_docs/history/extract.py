@@ -2,9 +2,11 @@
 
 One run costs one ``git log`` pass over the content roots (only the commits
 after the cached head when there is a usable cache), one ``git cat-file
---batch`` process for the blobs not yet summarised, and one ``git status``
-for uncommitted changes. See :mod:`mltrl_docs.history.gitio` for how merges
-are read (first parent: the mainline).
+--batch`` process for the blobs not yet summarised, one ``git status`` (run
+in the background) for uncommitted changes, a ``rev-parse`` and an
+``ls-files``. See :mod:`mltrl_docs.history.gitio` for how merges are read
+(first parent: the mainline) and :mod:`mltrl_docs.history.cache` for what is
+kept between runs.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ NOT_A_REPOSITORY = ("not a git repository: history (level changes, switchbacks, 
 
 
 class _Reader:
-    """Collects blob answers from ``cat-file`` (on its reader thread) and summarises them."""
+    """Summarises the blobs ``cat-file`` returns, as they arrive."""
 
     def __init__(self, summaries: dict[str, dict], texts: dict[str, bytes]) -> None:
         self.summaries = summaries
@@ -42,7 +44,6 @@ class _Reader:
         """Blob id -> (kind, path) of every request sent: ``c`` card, ``r`` review, ``text`` text only."""
         self.summariser = Summariser()
         self.lock = threading.Lock()
-        self.count = 0
 
     def want(self, blob: str, kind: str, path: str) -> bool:
         """Note a request; ``False`` when the blob was already asked for."""
@@ -53,10 +54,9 @@ class _Reader:
             return True
 
     def on_blob(self, blob: str, data: bytes | None) -> None:
-        """Summarise one answer (called on the ``cat-file`` reader thread)."""
+        """Summarise one answer (on the caller's thread, or on ``cat-file``'s reader thread)."""
         # The request was noted before it was sent, so reading without the lock is safe.
         kind, path = self.kinds.get(blob, ("", ""))
-        self.count += 1
         if kind == "text":
             if data is not None:
                 self.texts[blob] = data
@@ -115,7 +115,7 @@ class Extraction:
         self.key = cache_key(info, self.roots)
         self.state: State | None = cache.load(self.key) if cache is not None else None
         self.summaries: dict[str, dict] = {}
-        """Blob summaries read in this run (``c:`` cards, ``r:`` reviews), plus cached ones on a full walk."""
+        """Blob summaries read in this run (``c:`` cards, ``r:`` reviews)."""
         self.texts: dict[str, bytes] = {}
         """Card texts read in this run, undecoded."""
         self.reader = _Reader(self.summaries, self.texts)
