@@ -14,7 +14,7 @@ then times, best of ``--repeat`` runs each, interleaved:
 It prints both ratios against the target (at most 2x the baseline) and exits
 1 when the cold build misses it.
 
-    .venv/bin/python bench/site.py [--projects 1000] [--years 3] [--seed 7] [--repeat 3] [--keep]
+    .venv/bin/python bench/site.py [--projects 1000] [--years 3] [--seed 7] [--repeat 3] [--keep] [--breakdown]
 """
 
 from __future__ import annotations
@@ -92,6 +92,56 @@ def timed_build(folder: Path) -> float:
     return elapsed
 
 
+def breakdown(folder: Path) -> list[tuple[str, float]]:
+    """Seconds spent in each stage of one build of ``folder``, measured in this process.
+
+    Wraps the functions the plugin calls (reading, checking, history, export, page rendering) and
+    MkDocs' own page steps with timers; what is left is MkDocs and the theme.
+    """
+    import logging
+
+    from mkdocs.commands import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    import mltrl_docs.plugin as plugin
+    from mltrl_docs.site.pages import Site
+
+    spent: dict[str, float] = {}
+
+    def timed(owner, name: str, label: str) -> None:
+        original = getattr(owner, name)
+
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - start
+
+        setattr(owner, name, wrapper)
+
+    timed(plugin, "load_portfolio", "read documents (loader)")
+    timed(plugin, "check_portfolio", "check rules")
+    timed(plugin, "load_history", "history from git")
+    timed(plugin, "export_document", "export (mltrl.json)")
+    timed(Site, "render", "render generated pages")
+    logging.disable(logging.WARNING)
+    previous = os.getcwd()
+    try:
+        os.chdir(folder)
+        config = load_config("mkdocs.yml", site_dir=str(folder / "site"))
+        start = time.perf_counter()
+        mkdocs_build.build(config)
+        total = time.perf_counter() - start
+    finally:
+        os.chdir(previous)
+        logging.disable(logging.NOTSET)
+    rows = sorted(spent.items(), key=lambda item: -item[1])
+    rows.append(("MkDocs, theme, search and the rest", total - sum(spent.values())))
+    rows.append(("total (in process, without start-up)", total))
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--projects", type=int, default=1000)
@@ -99,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="keep the generated folders and print where")
+    parser.add_argument("--breakdown", action="store_true", help="also time the stages of one warm build")
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="mltrl-bench-site-"))
@@ -131,6 +182,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{'OK' if cold_ratio <= TARGET else 'MISSED'}")
         print(f"ratio warm / baseline: {warm_ratio:.2f}x (target <= {TARGET:.1f}x) "
               f"{'OK' if warm_ratio <= TARGET else 'MISSED'}")
+        if args.breakdown:
+            print("stages of one warm build:")
+            for label, seconds in breakdown(repo):
+                print(f"  {label:40} {seconds:6.2f} s")
         if args.keep:
             print(f"kept: {work}")
         return 0 if cold_ratio <= TARGET else 1

@@ -205,3 +205,24 @@ def test_plain_text_shortcut_renders_exactly_like_markdown(text, plain):
     assert (fast is not None) == plain
     if plain:
         assert fast == nh3.clean(_MD.render(text)) == render_markdown(text).html
+
+
+def test_page_cache_returns_only_what_this_user_signed(tmp_path: Path):
+    from mltrl_docs.site.cache import PageCache, load_or_create_key
+
+    key = load_or_create_key(tmp_path / "user" / "page-cache.key")
+    assert key is not None and load_or_create_key(tmp_path / "user" / "page-cache.key") == key
+    assert (tmp_path / "user" / "page-cache.key").stat().st_mode & 0o077 == 0
+    folder = tmp_path / "pages"
+    page = {"html": "<p>Résumé</p>", "toc": [[2, "card", "TRL card"]], "search": None}
+    PageCache(folder, key).put("solar-bo", "f1", page)
+    assert PageCache(folder, key).get("solar-bo", "f1") == page
+    assert PageCache(folder, key).get("solar-bo", "f2") is None
+    assert PageCache(folder, b"x" * 32).get("solar-bo", "f1") is None
+    data = (folder / "solar-bo.page").read_bytes()
+    (folder / "solar-bo.page").write_bytes(data[:-5])
+    assert PageCache(folder, key).get("solar-bo", "f1") is None
+    assert PageCache(folder, None).folder is None
+    PageCache(folder, key).put("ranker", "f1", page)
+    PageCache(folder, key).prune({"solar-bo"})
+    assert sorted(p.name for p in folder.iterdir()) == ["solar-bo.page"]

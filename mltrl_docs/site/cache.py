@@ -95,20 +95,33 @@ class PageCache:
         if not hmac.compare_digest(mac, self._mac(slug, payload)):
             return None  # not written by this user's builds: never publish it
         try:
-            stored = json.loads(zlib.decompress(payload))
-        except (zlib.error, ValueError):
+            raw = zlib.decompress(payload)
+            head_size = int.from_bytes(raw[:4], "big")
+            head = json.loads(raw[4:4 + head_size])
+            if not isinstance(head, dict) or head.get("fingerprint") != fingerprint:
+                return None
+            page = dict(head["meta"])
+            offset = 4 + head_size
+            for name, size in head["strings"]:
+                page[name] = raw[offset:offset + size].decode("utf-8")
+                offset += size
+        except (zlib.error, ValueError, KeyError, TypeError, UnicodeDecodeError):
             return None
-        if not isinstance(stored, dict) or stored.get("fingerprint") != fingerprint:
-            return None
-        return stored.get("page")
+        return page
 
     def put(self, slug: str, fingerprint: str, page: dict) -> None:
         """Keep ``page`` for ``slug``; writing to disk never raises."""
         self.memory[slug] = (fingerprint, page)
         if self.folder is None:
             return
-        payload = zlib.compress(json.dumps({"fingerprint": fingerprint, "page": page},
-                                           separators=(",", ":")).encode("utf-8"), 1)
+        # Long strings are stored raw after a small JSON head, so reading a page back needs no JSON
+        # parsing of its HTML.
+        strings = [(name, value.encode("utf-8")) for name, value in page.items() if isinstance(value, str)]
+        meta = {name: value for name, value in page.items() if not isinstance(value, str)}
+        head = json.dumps({"fingerprint": fingerprint, "meta": meta,
+                           "strings": [[name, len(data)] for name, data in strings]},
+                          separators=(",", ":")).encode("utf-8")
+        payload = zlib.compress(len(head).to_bytes(4, "big") + head + b"".join(data for _, data in strings), 1)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             temporary = self.folder / f".{slug}.{os.getpid()}.tmp"
