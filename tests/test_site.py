@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from factories import card_meta, write_technology
+from factories import card_body, card_meta, write_technology
 from mltrl_docs.config import Settings
 from mltrl_docs.history.model import Event, LevelSpan, PortfolioHistory, TechnologyHistory
 from mltrl_docs.loader import load_portfolio
@@ -226,3 +226,23 @@ def test_page_cache_returns_only_what_this_user_signed(tmp_path: Path):
     PageCache(folder, key).put("ranker", "f1", page)
     PageCache(folder, key).prune({"solar-bo"})
     assert sorted(p.name for p in folder.iterdir()) == ["solar-bo.page"]
+
+
+def test_links_between_documents_become_links_between_pages(tmp_path: Path):
+    body = card_body("Ranker").replace("Written content for model.", " ".join([
+        "[reqs](requirements.md)", "[ethics](ethics.md#part)", "[review](reviews/2024-01-01-level-1.md)",
+        "[other](../solar-bo/card.md#tl-dr)", "[other folder](../solar-bo/)", "[own](card.md#key-assumptions)",
+        "[readme](../../README.md)", "[hidden](../../cards/secret/card.md)", "[out](../../../etc/passwd)"]))
+    write_technology(tmp_path / "projects", "ranker", "P02.1", 1, body=body)
+    write_technology(tmp_path / "projects", "solar-bo", "P07.1", 1)
+    settings = Settings(repo_url="https://code.example/org/wiki")
+    portfolio = load_portfolio(tmp_path, settings)
+    history = PortfolioHistory(False, "not a git repository", now=day("2024-01-01"))
+    site = Site(build_view(portfolio, [], history, settings=settings, repo_url=settings.repo_url))
+    html = site.render(PageSpecFor(site, "technologies/ranker.md")).html
+    hrefs = dict(re.findall(r'<a href="([^"]*)" rel="noopener noreferrer">([^<]*)</a>', html))
+    assert {text: href for href, text in hrefs.items()} == {
+        "reqs": "#requirements", "ethics": "#ethics", "review": "#review-2024-01-01-level-1",
+        "other": "../solar-bo/#card-tl-dr", "other folder": "../solar-bo/", "own": "#card-key-assumptions",
+        "readme": "https://code.example/org/wiki/blob/HEAD/README.md"}
+    assert ">hidden</a>" in html and ">out</a>" in html  # kept as text, without an address

@@ -31,7 +31,7 @@ from ..rules import level_rules
 from ..schema import all_schemas
 from .cache import PageCache
 from .levels import LEVEL_GUIDE
-from .markdown import IMAGE_SUFFIXES, Rendered, render_markdown
+from .markdown import IMAGE_SUFFIXES, Rendered, render_markdown, slugify
 from .svg import (SWITCHBACK_LABELS, Bar, Lane, RiskPoint, bar_chart_svg, level_chart_svg, risk_matrix_svg,
                   swimlane_svg, timeline_svg)
 from .templating import ago_text, days_text, environment
@@ -108,7 +108,7 @@ def toc_of(html: str) -> list[TocEntry]:
     return entries
 
 
-_DOC_ANCHORS = {"requirements.md": "requirements", "ethics.md": "ethics", "card.md": None}
+_DOC_ANCHORS = {"requirements.md": "requirements", "ethics.md": "ethics"}
 
 
 def review_anchor(path: str) -> str:
@@ -352,12 +352,13 @@ class Site:
                 return self.repo_file_url(target)
             rest = target[len(owner.tech.folder):].lstrip("/")
             anchor = None
-            if rest in _DOC_ANCHORS:
+            if rest in ("", "card.md"):
+                # A heading of the card: its anchor on the page carries the card's prefix.
+                anchor = f"card-{slugify(fragment)}" if fragment else None
+            elif rest in _DOC_ANCHORS:
                 anchor = _DOC_ANCHORS[rest]
             elif rest.startswith("reviews/") and rest.endswith(".md"):
                 anchor = review_anchor(rest)
-            elif rest == "":
-                anchor = None
             elif rest.lower().endswith(IMAGE_SUFFIXES):
                 site_path = self.layout.technology_file(owner.slug, rest)
                 return link.file(site_path) if site_path in self._assets else None
@@ -382,7 +383,7 @@ class Site:
         return render_markdown(text, resolve=self._resolver(t, link, folder), shift=shift, drop_title=drop_title,
                                id_prefix=prefix)
 
-    def _technology(self, t: TechnologyView, link: Linker) -> str:
+    def _technology(self, t: TechnologyView, link: Linker) -> RenderedPage:
         view = self.view
         folder = t.tech.folder
         body = self._render_doc(t, t.tech.card.parsed.body, link, folder, prefix="card-", shift=1)
