@@ -246,3 +246,16 @@ def test_links_between_documents_become_links_between_pages(tmp_path: Path):
         "other": "../solar-bo/#card-tl-dr", "other folder": "../solar-bo/", "own": "#card-key-assumptions",
         "readme": "https://code.example/org/wiki/blob/HEAD/README.md"}
     assert ">hidden</a>" in html and ">out</a>" in html  # kept as text, without an address
+
+
+@pytest.mark.parametrize("title", ["!ENV HOME", "!relative $config_dir", "a: b", "<b>x</b> & 'y'", "--- \n..."])
+def test_page_stub_front_matter_keeps_any_title_as_text(title):
+    from html import escape
+
+    from mkdocs.utils.meta import get_data
+
+    from mltrl_docs.site.pages import PLACEHOLDER, PageSpec
+
+    body, meta = get_data(PageSpec("technologies/x.md", "technology", title).markdown())
+    assert meta["title"] == escape(title, quote=False)
+    assert body.strip() == PLACEHOLDER
