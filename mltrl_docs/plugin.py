@@ -240,8 +240,8 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
             else:
                 rendered = self.site.render(spec)
                 page.toc = _toc(rendered.toc)
-                if rendered.search is not None:
-                    self.search_content[page.file.src_uri] = rendered.search
+            if rendered.search is not None:
+                self.search_content[page.file.src_uri] = html.replace(PLACEHOLDER, rendered.search, 1)
         except Exception as exc:  # noqa: BLE001 - a broken override template must name the page
             raise PluginError(f"mltrl: could not render the {spec.kind} page {spec.src_uri}: "
                               f"{type(exc).__name__}: {exc}") from exc

@@ -214,17 +214,21 @@ class Site:
                                                  "search": page.search})
             return page
         if spec.kind == "home":
-            html = self._home(link, standalone=True)
-        elif spec.kind == "levels":
-            html = self._levels(link)
-        else:
-            html = self._analytics(link)
+            return self.render_home(spec.src_uri, standalone=True)
+        html = self._levels(link) if spec.kind == "levels" else self._analytics(link)
         return RenderedPage(html, toc_of(html))
 
-    def render_home(self, src_uri: str = Layout.HOME) -> RenderedPage:
-        """The portfolio, for a hand-written home page that holds the placeholder."""
-        html = self._home(self.layout.linker(src_uri), standalone=False)
-        return RenderedPage(html, toc_of(html))
+    def render_home(self, src_uri: str = Layout.HOME, *, standalone: bool = False) -> RenderedPage:
+        """The portfolio; ``standalone`` when it is the whole page, not the end of a hand-written home page.
+
+        Search reads only the introduction: every technology has its own page to be found by, and
+        the table and charts of a large portfolio would only slow the index down.
+        """
+        link = self.layout.linker(src_uri)
+        html = self._home(link, standalone=standalone)
+        search = self.env.get_template("mltrl/portfolio-search.html").render(
+            self._context(link, standalone=standalone))
+        return RenderedPage(html, toc_of(html), search)
 
     # --- the page cache -------------------------------------------------------------------------
 
