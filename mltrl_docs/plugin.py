@@ -50,6 +50,7 @@ class _Setting(base.BaseConfigOption):
         self.default = None
 
     def run_validation(self, value: object) -> object:
+        """Accept the value as written; :class:`MltrlConfig` validates all options together."""
         return value
 
 

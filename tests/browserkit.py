@@ -36,7 +36,7 @@ def _unavailable(reason: str) -> None:
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 - the signature is http.server's
-        pass
+        """Keep test output free of one line per request."""
 
 
 class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
