@@ -99,7 +99,7 @@ def main() -> int:
             print("the demo has fewer than 5,000 commits; raise --years")
             return 2
         blob_list = blobs_read_by_history(repo)
-        print(f"blobs read by history: {len(blob_list.splitlines())}")
+        print(f"card and review blobs in the log (read by the floor): {len(blob_list.splitlines())}")
 
         # Floor and cold runs alternate, so that a busy moment on the machine hits both alike.
         floors, colds = [], []

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 from factories import card_body, card_meta, front_matter, write_technology
 from test_cli import mltrl
@@ -78,3 +81,21 @@ def test_export_outside_git(tmp_path):
     assert document["technologies"][0]["history"] is None
     assert document["technologies"][0]["readiness"]["level"] == 2
     assert "not a git repository" in result.stderr
+
+
+def test_concurrent_runs_share_the_cache_safely(git_repo):
+    for level in range(4):
+        git_repo.commit({"projects/alpha/card.md": front_matter(card_meta("P01.1", "Alpha", level),
+                                                                card_body("Alpha"))},
+                        f"2024-0{level + 1}-01", f"Alpha at {level}")
+    env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
+    runs = [subprocess.Popen([sys.executable, "-m", "mltrl_docs", "history", "alpha", "--format", "json"],
+                             cwd=git_repo.path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+            for _ in range(4)]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert all(run.returncode == 0 for run in runs), [err for _, err in outputs]
+    events = [json.loads(out)["events"] for out, _ in outputs]
+    assert all(e == events[0] for e in events)
+    assert [e["kind"] for e in events[0]] == ["created", "graduation", "graduation", "graduation"]
+    after = mltrl("history", "alpha", "--format", "json", cwd=git_repo.path)
+    assert json.loads(after.stdout)["events"] == events[0]

@@ -301,6 +301,20 @@ def test_cache_gives_the_same_history_and_follows_new_commits(lifecycle, tmp_pat
     assert amended.projects["alpha"].events[-1].message == "Restart at level 3"
 
 
+def test_a_damaged_cache_is_started_over(lifecycle, tmp_path):
+    cache = tmp_path / "cache"
+    portfolio = load_portfolio(lifecycle.path, Settings())
+    expected = {s: t.to_dict(NOW) for s, t in load_history(portfolio, cache_dir=cache, now=NOW).projects.items()}
+    derived = cache / "history" / "derived.jsonl"
+    derived.write_bytes(b"x" * 20 + derived.read_bytes()[20:])  # same size, broken records
+    again = load_history(portfolio, cache_dir=cache, now=NOW)
+    assert {s: t.to_dict(NOW) for s, t in again.projects.items()} == expected
+    # The cache was written anew and is usable again.
+    assert {s: t.to_dict(NOW) for s, t in load_history(portfolio, cache_dir=cache, now=NOW).projects.items()} \
+        == expected
+    assert derived.read_bytes()[:1] == b"{"
+
+
 def test_a_committed_cache_is_not_trusted(lifecycle):
     portfolio = load_portfolio(lifecycle.path, Settings())
     load_history(portfolio, now=NOW)

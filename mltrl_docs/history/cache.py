@@ -121,51 +121,102 @@ class HistoryCache:
 
     def save(self, state: State, fresh: bool, tracks: dict[int, dict],
              derived: dict[str, tuple[str, dict]], texts: dict[str, bytes]) -> None:
-        """Append new records (or write them alone when ``fresh``) and replace ``state.json``; never raises."""
+        """Append new records (or write them alone when ``fresh``) and replace ``state.json``; never raises.
+
+        Another process (a ``mkdocs serve`` next to a ``mltrl check``) may
+        save at the same time: saving holds a lock, and an incremental save
+        is dropped when the state on disk is no longer the one it started
+        from, since its offsets would be wrong.
+        """
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            if fresh:
-                state.sizes = {name: 0 for name in FILES}
-                state.tracks, state.derived, state.texts = {}, {}, {}
-            handles = {}
-            for name in FILES:
-                path = self.folder / name
-                handle = path.open("r+b" if path.exists() else "wb")
-                # Bytes past the recorded size come from an interrupted run.
-                handle.truncate(state.sizes[name])
-                handle.seek(state.sizes[name])
-                handles[name] = handle
-            try:
-                for name, index, records in (("tracks.jsonl", state.tracks, tracks),
-                                             ("derived.jsonl", state.derived, derived)):
-                    offset = state.sizes[name]
-                    chunks = []
-                    for key, value in records.items():
-                        fingerprint, record = value if name == "derived.jsonl" else (None, value)
-                        data = (_ENCODE(record) + "\n").encode("utf-8")
-                        chunks.append(data)
-                        index[str(key)] = [offset, len(data)] + ([fingerprint] if fingerprint is not None else [])
-                        offset += len(data)
-                    if chunks:
-                        self._append(handles, state, name, b"".join(chunks))
-                offset = state.sizes["texts.bin"]
-                for blob, data in texts.items():
-                    state.texts[blob] = [offset, len(data)]
-                    offset += len(data)
-                if texts:
-                    self._append(handles, state, "texts.bin", b"".join(texts.values()))
-            finally:
-                for handle in handles.values():
-                    handle.close()
-            temporary = self.folder / f"state.json.{os.getpid()}"
-            temporary.write_text(json.dumps(state.to_json(), separators=(",", ":")), encoding="utf-8")
-            os.replace(temporary, self.folder / "state.json")
+            with _Lock(self.folder / "lock"):
+                if not fresh and self._sizes_on_disk() != state.sizes:
+                    return
+                self._write(state, fresh, tracks, derived, texts)
         except OSError:
             pass  # a read-only checkout still gets its history, only slower next time
 
+    def discard(self) -> None:
+        """Forget the cache (its files are rewritten by the next save)."""
+        try:
+            with _Lock(self.folder / "lock"):
+                (self.folder / "state.json").unlink(missing_ok=True)
+        except OSError:
+            pass
+        self._data.clear()
+
+    def _sizes_on_disk(self) -> dict[str, int] | None:
+        try:
+            return json.loads((self.folder / "state.json").read_text(encoding="utf-8"))["sizes"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _write(self, state: State, fresh: bool, tracks: dict[int, dict],
+               derived: dict[str, tuple[str, dict]], texts: dict[str, bytes]) -> None:
+        """Write the records and the new state (the caller holds the lock)."""
+        if fresh:
+            state.sizes = {name: 0 for name in FILES}
+            state.tracks, state.derived, state.texts = {}, {}, {}
+        handles = {}
+        for name in FILES:
+            path = self.folder / name
+            handle = path.open("r+b" if path.exists() else "wb")
+            # Bytes past the recorded size come from an interrupted run.
+            handle.truncate(state.sizes[name])
+            handle.seek(state.sizes[name])
+            handles[name] = handle
+        try:
+            for name, index, records in (("tracks.jsonl", state.tracks, tracks),
+                                         ("derived.jsonl", state.derived, derived)):
+                offset = state.sizes[name]
+                chunks = []
+                for key, value in records.items():
+                    fingerprint, record = value if name == "derived.jsonl" else (None, value)
+                    data = (_ENCODE(record) + "\n").encode("utf-8")
+                    chunks.append(data)
+                    index[str(key)] = [offset, len(data)] + ([fingerprint] if fingerprint is not None else [])
+                    offset += len(data)
+                if chunks:
+                    self._append(handles, state, name, b"".join(chunks))
+            offset = state.sizes["texts.bin"]
+            for blob, data in texts.items():
+                state.texts[blob] = [offset, len(data)]
+                offset += len(data)
+            if texts:
+                self._append(handles, state, "texts.bin", b"".join(texts.values()))
+        finally:
+            for handle in handles.values():
+                handle.close()
+        temporary = self.folder / f"state.json.{os.getpid()}"
+        temporary.write_text(json.dumps(state.to_json(), separators=(",", ":")), encoding="utf-8")
+        os.replace(temporary, self.folder / "state.json")
+
     @staticmethod
     def _append(handles: dict, state: State, name: str, data: bytes) -> int:
+        """Write ``data`` at the end of file ``name``; return where it starts."""
         offset = state.sizes[name]
         handles[name].write(data)
         state.sizes[name] = offset + len(data)
         return offset
+
+
+class _Lock:
+    """An exclusive lock on a file, where the system has ``fcntl`` (elsewhere saving is unguarded)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._handle = None
+
+    def __enter__(self) -> "_Lock":
+        try:
+            import fcntl
+        except ImportError:
+            return self
+        self._handle = self.path.open("a")
+        fcntl.flock(self._handle.fileno(), fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._handle is not None:
+            self._handle.close()  # closing releases the lock

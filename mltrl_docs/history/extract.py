@@ -508,7 +508,14 @@ def load_history(portfolio: Portfolio, *, cache_dir: Path | None = None,
     collecting = gc.isenabled()
     gc.disable()  # tens of thousands of small objects, no cycles: collections would only cost time
     try:
-        history = _extract(portfolio, info, cache, now)
+        try:
+            history = _extract(portfolio, info, cache, now)
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            if cache is None or isinstance(exc, GitError):
+                raise
+            # A damaged cache (e.g. written by two processes at once): start it over.
+            cache.discard()
+            history = _extract(portfolio, info, cache, now)
     except GitError as exc:
         reason = f"history is unavailable: {exc}"
         return PortfolioHistory(False, reason, now=now, diagnostics=[repository_finding(
