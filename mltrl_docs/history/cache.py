@@ -70,10 +70,13 @@ class HistoryCache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._data: dict[str, bytes] = {}
+        self._stamp: tuple | None = None
+        """Identity of the ``state.json`` this run loaded, to notice another process saving meanwhile."""
 
     def load(self, key: str) -> State | None:
         """The previous run's state for ``key``, or ``None`` when there is none or it cannot be used."""
         try:
+            self._stamp = _stamp(self.folder / "state.json")
             raw = json.loads((self.folder / "state.json").read_text(encoding="utf-8"))
             if raw.get("format") != FORMAT or raw.get("key") != key:
                 return None
@@ -131,7 +134,7 @@ class HistoryCache:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             with _Lock(self.folder / "lock"):
-                if not fresh and self._sizes_on_disk() != state.sizes:
+                if not fresh and _stamp(self.folder / "state.json") != self._stamp:
                     return
                 self._write(state, fresh, tracks, derived, texts)
         except OSError:
@@ -145,12 +148,6 @@ class HistoryCache:
         except OSError:
             pass
         self._data.clear()
-
-    def _sizes_on_disk(self) -> dict[str, int] | None:
-        try:
-            return json.loads((self.folder / "state.json").read_text(encoding="utf-8"))["sizes"]
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
 
     def _write(self, state: State, fresh: bool, tracks: dict[int, dict],
                derived: dict[str, tuple[str, dict]], texts: dict[str, bytes]) -> None:
@@ -199,6 +196,15 @@ class HistoryCache:
         handles[name].write(data)
         state.sizes[name] = offset + len(data)
         return offset
+
+
+def _stamp(path: Path) -> tuple | None:
+    """Modification time, size and inode of a file (``None`` when missing)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size, info.st_ino)
 
 
 class _Lock:
