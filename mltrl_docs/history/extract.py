@@ -222,7 +222,6 @@ class Extraction:
         """Every technology's history: reused from the cache when nothing it depends on changed."""
         portfolio = self.portfolio
         live = self.replay.live
-        current_reviews = _CurrentReviews(portfolio)
         plan: list[tuple[str, Technology, Track | None, str]] = []
         for slug, tech in portfolio.technologies.items():
             track = live.get(tech.folder)
@@ -245,7 +244,9 @@ class Extraction:
                 self._load_track(track)
             rebuild.append((slug, tech, track, fingerprint))
         # Review records of rebuilt technologies: from the work tree, else read from git (one batch).
-        for _, _, track, _ in rebuild:
+        in_work_tree = {slug: _CurrentReviews(tech) for slug, tech, _, _ in rebuild}
+        for slug, _, track, _ in rebuild:
+            current_reviews = in_work_tree[slug]
             for entry in track.entries if track is not None else ():
                 if entry.kind == "r" and entry.regular and entry.blob not in track.reviews_read and \
                         _review_path(track, entry) not in current_reviews:
@@ -256,6 +257,7 @@ class Extraction:
         last_levels: dict[str, tuple[dict[int, Entry], int | None]] = {}
         for slug, tech, track, fingerprint in rebuild:
             reviews_read: dict[str, dict] = {}
+            current_reviews = in_work_tree[slug]
             if track is not None:
                 for entry in track.entries:
                     if entry.kind != "r":
@@ -347,11 +349,10 @@ def _review_path(track: Track, entry: Entry) -> str:
 
 
 class _CurrentReviews:
-    """Valid review records in the work tree, by path, summarised when first asked for."""
+    """Valid review records of a technology in the work tree, by path, summarised when first asked for."""
 
-    def __init__(self, portfolio: Portfolio) -> None:
-        self._models = {doc.path: doc.model for tech in portfolio.technologies.values()
-                        for doc in tech.reviews if doc.model is not None}
+    def __init__(self, tech: Technology) -> None:
+        self._models = {doc.path: doc.model for doc in tech.reviews if doc.model is not None}
         self._summaries: dict[str, dict] = {}
 
     def __contains__(self, path: str) -> bool:
@@ -378,18 +379,17 @@ def _current_level(history) -> int | None:
 def _fingerprint(tech: Technology, track: Track | None) -> str:
     """Everything a technology's derived history depends on besides its own git entries.
 
-    That is its folder, its track, the events its card records and, of its
-    review records as they are now, what history reads from them.
+    That is its folder, its track, the events its card records and its
+    review records as they are now.
     """
     parts = [tech.folder, "-" if track is None else f"{track.id}.{track.version}"]
     if tech.model is not None and tech.model.history:
         parts.append(repr([(r.date.toordinal(), r.level, r.status, r.switchback, r.author, r.note)
                            for r in tech.model.history]))
     for doc in tech.reviews:
-        review = doc.model
-        parts.append(doc.path if review is None else
-                     f"{doc.path}|{review.level}|{review.date.toordinal()}|{review.decision}|{review.target}")
-    return hashlib.blake2b("\0".join(parts).encode("utf-8"), digest_size=12).hexdigest()
+        parts.append(doc.path)
+        parts.append(doc.parsed.text)  # the record's text stands for what is read from it
+    return hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
 _EVENT_FIELDS = [f.name for f in dataclasses.fields(Event)]
