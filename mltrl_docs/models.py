@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, StrictInt, Tag, model_validator
 
+from .links import SAFE_SCHEMES, is_relative_reference, safe_url, scheme_of
+
 LEVEL_NAMES = {
     0: "First principles",
     1: "Goal-oriented research",
@@ -43,12 +45,12 @@ class Strict(BaseModel):
 
 
 def _safe_url(value: str) -> str:
-    scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", value)
-    if scheme and scheme.group(1).lower() not in ("http", "https", "mailto"):
-        raise ValueError(f"links may use http, https or mailto, not '{scheme.group(1)}:'")
-    if value.startswith("//"):
-        raise ValueError("write the full URL with https://")
-    return value
+    if safe_url(value) is not None or is_relative_reference(value):
+        return value
+    scheme = scheme_of(value)
+    if scheme and scheme not in SAFE_SCHEMES:
+        raise ValueError(f"links may use http, https or mailto, not '{scheme}:'")
+    raise ValueError("write a full http(s) URL such as https://example.org/page, or a relative path")
 
 
 Level = Annotated[StrictInt, Field(ge=0, le=9)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -228,3 +230,15 @@ def test_ethics_answer_errors_are_reported_once(item, expected):
 def test_unknown_key_that_is_not_an_identifier():
     doc = parse_and_validate("card", VALID.replace("level: 3", "level: 3\nmy-field: 1"), "c.md")
     assert [(d.line, d.code, d.message) for d in doc.diagnostics] == [(5, "SCH002", "unknown field 'my-field'")]
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [("https://example.org/x", True), ("mailto:team@example.org", True), ("../other/card.md", True),
+     ("docs/index.md", True), ("javascript:alert(1)", False), (" javascript:alert(1)", False),
+     ("java\tscript:alert(1)", False), ("JAVASCRIPT:alert(1)", False), ("data:text/html,<b>", False),
+     ("vbscript:x", False), ("//evil.example/x", False), ("https:evil.example", False)],
+)
+def test_links_are_judged_the_way_a_browser_reads_them(url, ok):
+    doc = card(VALID.replace("level: 3", f"level: 3\nlinks:\n  main: {json.dumps(url)}"))
+    assert [d.code for d in doc.diagnostics] == ([] if ok else ["SCH006"])

@@ -62,7 +62,10 @@ def hostile_card() -> str:
     meta = card_meta("P66.6", "Hostile " + PAYLOAD, 4, visibility="public")
     meta["owners"] = {"research": [PAYLOAD], "product": ["<svg onload=alert('owner')>"]}
     meta["reviewers"] = {"research": [PAYLOAD], "product": []}
-    meta["links"] = {"main": " javascript:alert('link1')", "code": "java\tscript:alert('link2')",
+    # Script addresses in link fields (" javascript:", "java\tscript:") are refused by the checker
+    # (test_frontmatter); these are the ones it accepts, which try to break out of the attribute.
+    meta["links"] = {"main": "https://example.org/\"><script>alert('link1')</script>",
+                     "code": "x\" onmouseover=\"alert('link2')",
                      "docs": "<svg onload=alert('link3')>"}
     meta["tags"] = [PAYLOAD, "javascript:alert('tag')"]
     meta["datasets"][0]["source"] = "<a href=\"javascript:alert('ds')\">source</a>"
