@@ -4,7 +4,9 @@ For every technology: its current state from the card, its readiness (which
 rules of its level are met, what is missing to graduate), its findings and
 its history; plus the portfolio analytics. With ``public_only`` only
 technologies marked ``visibility: public`` are included, and the analytics
-are computed over them alone, so nothing about internal work leaks.
+are computed over them alone, and their history is the one
+:func:`mltrl_docs.public.public_history` allows, so nothing about internal
+work leaks.
 """
 
 from __future__ import annotations
@@ -45,9 +47,12 @@ def _state(tech: Technology) -> dict:
 
 def export_document(portfolio: Portfolio, history: PortfolioHistory, *, public_only: bool = False) -> dict:
     """The export envelope: ``{"version", "generated", "history", "technologies", "analytics"}``."""
+    from ..public import public_history
     from ..rules import check_portfolio, readiness
 
     settings = portfolio.settings
+    if public_only:
+        history = public_history(portfolio, history)  # no subject or old card text naming internal work
     chosen = [tech for tech in portfolio.technologies.values()
               if not public_only or (tech.model is not None and tech.model.visibility == "public")]
     findings = sort_diagnostics(check_portfolio(portfolio) + list(history.diagnostics))

@@ -243,6 +243,10 @@ def build_view(portfolio: Portfolio, diagnostics: list[Diagnostic], history: Por
                analytics: dict | None = None) -> SiteView:
     """Compute the view of ``portfolio`` (all technologies, or the public ones)."""
     shown = published_portfolio(portfolio, public_only)
+    if public_only:
+        from ..public import public_history  # imports this module
+
+        history = public_history(portfolio, history)  # no commit subject or old card naming internal work
     rules = level_rules(settings)
     owner_of = {doc.path: tech.slug for tech in shown.technologies.values() for doc in tech.documents}
     findings: dict[str, list[Diagnostic]] = {}
