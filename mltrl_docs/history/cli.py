@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..cli import EXIT_ERROR, EXIT_OK, UsageError, _workspace
+from ..cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, UsageError, _workspace
 from ..loader import load_portfolio
 from ..models import LEVEL_NAMES
 from .model import PortfolioHistory, TechnologyHistory
@@ -23,9 +23,15 @@ def register(command) -> None:
     p.add_argument("slug", help="folder name of the technology, e.g. solar-bo")
     p.add_argument("--format", choices=("text", "json"), default="text")
 
-    p = command("export", cmd_export, "Write the portfolio, readiness and history as one JSON document.")
+    p = command("export", cmd_export, "Write the portfolio, readiness and history as one JSON document, "
+                "or the public technologies as a folder to publish (--bundle).")
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
     p.add_argument("--public", action="store_true", help="only technologies with 'visibility: public'")
+    p.add_argument("--bundle", metavar="DIR", help="write the public technologies as a folder for an open-source "
+                   "repository: their Markdown files, mltrl.json, the JSON Schemas, a README.md and a mkdocs.yml "
+                   "(always public only)")
+    p.add_argument("--force", action="store_true", help="with --bundle: write into a folder that is not empty, "
+                   "replacing only the files an earlier bundle wrote there")
 
     p = command("demo", cmd_demo, "Write a sample content repository with a backdated git history.")
     p.add_argument("dir", metavar="DIR", help="folder to create (must be missing or empty)")
@@ -98,9 +104,15 @@ def format_history_text(tech_history: TechnologyHistory, history: PortfolioHisto
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Write the export document."""
+    """Write the export document, or the public bundle."""
     from .export import export_document
 
+    if args.bundle:
+        if args.out:
+            raise UsageError("give either --out FILE (the JSON document) or --bundle DIR (the public folder)")
+        return _export_bundle(args)
+    if args.force:
+        raise UsageError("--force only applies to --bundle DIR")
     portfolio, history = _load(args)
     document = export_document(portfolio, history, public_only=args.public)
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -114,6 +126,37 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"wrote {out} ({len(document['technologies'])} technologies)", file=sys.stderr)
     else:
         sys.stdout.write(text)
+    if not history.available:
+        print(f"mltrl: note: {history.reason}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _export_bundle(args: argparse.Namespace) -> int:
+    """Write the public bundle; refuse it while a public technology has an error finding."""
+    from ..bundle import DEFAULT_NAME, BundleError, BundleFindings, write_bundle
+    from ..report import format_text
+    from ..rules import check_portfolio
+
+    portfolio, history = _load(args)
+    workspace = _workspace(args)
+    # The site name of a public configuration suits the bundle; an internal one may not be meant for the open.
+    name = workspace.raw_config.get("site_name") if workspace.settings.public_only else None
+    diagnostics = check_portfolio(portfolio) + [d for d in history.diagnostics if d.code != "HIS007"]
+    out = Path(args.bundle)
+    try:
+        result = write_bundle(portfolio, history, diagnostics, out, force=args.force,
+                              name=name if isinstance(name, str) and name.strip() else DEFAULT_NAME)
+    except BundleFindings as exc:
+        sys.stdout.write(format_text(exc.findings))
+        print("mltrl: the bundle was not written: fix the errors of the public technologies above", file=sys.stderr)
+        return EXIT_FINDINGS
+    except BundleError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot write the bundle into {out}: {exc.strerror or exc}") from None
+    removed = f", removed {len(result.removed)} file(s) of the earlier bundle" if result.removed else ""
+    print(f"wrote {out}: {len(result.technologies)} public technologies, {len(result.files)} files{removed}",
+          file=sys.stderr)
     if not history.available:
         print(f"mltrl: note: {history.reason}", file=sys.stderr)
     return EXIT_OK
