@@ -18,7 +18,7 @@ from pathlib import Path
 from . import __version__
 from .config import ConfigError
 from .diagnostics import Severity, sort_diagnostics
-from .loader import load_portfolio
+from .loader import load_portfolio_cached
 from .report import FORMATS, format_github, format_json, format_text
 from .workspace import Workspace, open_workspace
 
@@ -71,7 +71,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         return run_check_base(args)
     workspace, targets = _resolve_targets(args)
-    portfolio = load_portfolio(workspace.base_dir, workspace.settings)
+    portfolio = load_portfolio_cached(workspace.base_dir, workspace.settings)
     diagnostics = check_portfolio(portfolio) + _history_findings(portfolio)
     if targets is not None:
         diagnostics = [d for d in diagnostics if _in_targets(d.path, workspace.base_dir, targets)]

@@ -53,16 +53,39 @@ class ParsedDocument:
     """Everything after the closing ``---``."""
     body_line: int = 1
     """Line of the file on which the body starts."""
-    values: dict[Path, Position] = field(default_factory=dict)
-    """Position of each value, by its path inside the front matter."""
-    keys: dict[Path, Position] = field(default_factory=dict)
-    """Position of each mapping key, by the path of the value it names."""
-    sources: dict[Path, str] = field(default_factory=dict)
-    """Source text of unquoted scalars, to suggest quoting in hints."""
+    _values: dict[Path, Position] = field(default_factory=dict, repr=False)
+    _keys: dict[Path, Position] = field(default_factory=dict, repr=False)
+    _sources: dict[Path, str] = field(default_factory=dict, repr=False)
+    _positions_pending: bool = field(default=False, repr=False)
+    """True for a document restored from the cache: positions are worked out on first use."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
     """Problems found while reading."""
     front_matter_end: int = 1
     """Line of the closing ``---`` (or 1 when there is none)."""
+
+    def _positions(self) -> None:
+        if self._positions_pending:
+            self._positions_pending = False
+            again = parse_document(self.text, self.path)
+            self._values, self._keys, self._sources = again._values, again._keys, again._sources
+
+    @property
+    def values(self) -> dict[Path, Position]:
+        """Position of each value, by its path inside the front matter."""
+        self._positions()
+        return self._values
+
+    @property
+    def keys(self) -> dict[Path, Position]:
+        """Position of each mapping key, by the path of the value it names."""
+        self._positions()
+        return self._keys
+
+    @property
+    def sources(self) -> dict[Path, str]:
+        """Source text of unquoted scalars, to suggest quoting in hints."""
+        self._positions()
+        return self._sources
 
     @property
     def ok(self) -> bool:
@@ -220,11 +243,11 @@ def _build(doc: ParsedDocument, text: str, line_offset: int) -> Any:
                 key = frame[2]
                 path = parent + (key,)
                 container[key] = value
-                doc.keys[path] = frame[3]
+                doc._keys[path] = frame[3]
                 frame[2] = _NO_KEY
-        doc.values[path] = pos(event.start_mark)
+        doc._values[path] = pos(event.start_mark)
         if source is not None:
-            doc.sources[path] = source
+            doc._sources[path] = source
         return path
 
     try:

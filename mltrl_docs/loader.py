@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .config import Settings
+from .doccache import DocumentCache
 from .diagnostics import Diagnostic, Severity
 from .frontmatter import MAX_BYTES, ParsedDocument, parse_document
 from .models import DOCUMENT_MODELS, Card, EthicsDoc, RequirementsDoc, Review, Strict
@@ -118,13 +119,15 @@ def relative(path: Path, base: Path) -> str:
         return path.as_posix()
 
 
-def read_document(kind: str, file: Path, display: str, base_dir: Path | None = None) -> Document:
+def read_document(kind: str, file: Path, display: str, base_dir: Path | None = None,
+                  cache: DocumentCache | None = None) -> Document:
     """Read and validate one document; problems become diagnostics, never exceptions.
 
     With ``base_dir``, a file that resolves outside it (through a symbolic
     link) is refused rather than read, so a card cannot pull in other files.
+    With ``cache``, an unchanged file is not parsed again.
     """
-    if base_dir is not None and not _inside(file, base_dir):
+    if base_dir is not None and _leaves(file, base_dir):
         return _refused_link(kind, display)
     try:
         with file.open("rb") as handle:
@@ -133,7 +136,7 @@ def read_document(kind: str, file: Path, display: str, base_dir: Path | None = N
         parsed = ParsedDocument(path=display)
         parsed.error("IO001", 1, 1, f"cannot read file: {exc.strerror or exc}", "check the file's permissions")
         return Document(kind, display, parsed)
-    return parse_and_validate(kind, data, display)
+    return parse_and_validate(kind, data, display, cache)
 
 
 def _refused_link(kind: str, display: str) -> Document:
@@ -143,9 +146,13 @@ def _refused_link(kind: str, display: str) -> Document:
     return Document(kind, display, parsed)
 
 
-def parse_and_validate(kind: str, data: bytes | str, display: str) -> Document:
+def parse_and_validate(kind: str, data: bytes | str, display: str, cache: DocumentCache | None = None) -> Document:
     """Parse ``data`` as a document of ``kind`` and validate its front matter."""
-    parsed = parse_document(data, display)
+    parsed = cache.get(display, data) if cache is not None and isinstance(data, bytes) else None
+    if parsed is None:
+        parsed = parse_document(data, display)
+        if cache is not None and isinstance(data, bytes):
+            cache.put(display, data, parsed)  # before validation adds its own findings
     doc = Document(kind, display, parsed)
     if parsed.meta is not None:
         doc.model = validate(DOCUMENT_MODELS[kind], parsed)
@@ -280,11 +287,13 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def load_portfolio(base_dir: Path, settings: Settings, only: list[Path] | None = None) -> Portfolio:
+def load_portfolio(base_dir: Path, settings: Settings, only: list[Path] | None = None, *,
+                   cache: DocumentCache | None = None) -> Portfolio:
     """Read every technology under the configured roots of ``base_dir``.
 
     ``only``, when given, restricts reading to technologies whose folder holds
-    or lies under one of those paths.
+    or lies under one of those paths. ``cache`` keeps parsed documents between
+    runs (the caller saves it).
     """
     portfolio = Portfolio(base_dir=base_dir, settings=settings)
     for root in settings.roots:
@@ -302,7 +311,7 @@ def load_portfolio(base_dir: Path, settings: Settings, only: list[Path] | None =
                 continue
             if only is not None and not any(_related(entry, p) for p in only):
                 continue
-            _add_technology(portfolio, _load_technology(entry, root, base_dir))
+            _add_technology(portfolio, _load_technology(entry, root, base_dir, cache))
     return portfolio
 
 
@@ -379,6 +388,22 @@ def _check_slug(tech: Technology) -> None:
                                "use lower-case letters, digits and hyphens, e.g. 'solar-bo'")
 
 
+def _leaves(path: Path, base: Path) -> bool:
+    """Whether ``path``, read through links, lies outside ``base``.
+
+    Only a link can lead outside, so the costly resolution runs only when the
+    file or a folder between it and ``base`` is one.
+    """
+    if base not in path.parents:
+        return not _inside(path, base)
+    current = path
+    while current != base:
+        if current.is_symlink():
+            return not _inside(path, base)
+        current = current.parent
+    return False
+
+
 def _inside(path: Path, base: Path) -> bool:
     try:
         path.resolve().relative_to(base.resolve())
@@ -392,7 +417,7 @@ def _related(folder: Path, target: Path) -> bool:
     return folder == target or folder in target.parents or target in folder.parents
 
 
-def _load_technology(folder: Path, root: str, base_dir: Path) -> Technology | None:
+def _load_technology(folder: Path, root: str, base_dir: Path, cache: DocumentCache | None = None) -> Technology | None:
     rel = relative(folder, base_dir)
     tech = Technology(slug=folder.name, root=root, folder=rel)
     card = folder / CARD
@@ -401,14 +426,23 @@ def _load_technology(folder: Path, root: str, base_dir: Path) -> Technology | No
         if not markdown and not (folder / REVIEWS).is_dir():
             return None  # not a technology folder (e.g. assets)
         return _missing_card(tech)
-    tech.card = read_document("card", card, f"{rel}/{CARD}", base_dir)
+    tech.card = read_document("card", card, f"{rel}/{CARD}", base_dir, cache)
     _check_slug(tech)
     if (folder / REQUIREMENTS).is_file():
-        tech.requirements = read_document("requirements", folder / REQUIREMENTS, f"{rel}/{REQUIREMENTS}", base_dir)
+        tech.requirements = read_document("requirements", folder / REQUIREMENTS, f"{rel}/{REQUIREMENTS}",
+                                          base_dir, cache)
     if (folder / ETHICS).is_file():
-        tech.ethics = read_document("ethics", folder / ETHICS, f"{rel}/{ETHICS}", base_dir)
+        tech.ethics = read_document("ethics", folder / ETHICS, f"{rel}/{ETHICS}", base_dir, cache)
     reviews_dir = folder / REVIEWS
     if reviews_dir.is_dir():
         for file in sorted(reviews_dir.glob("*.md")):
-            tech.reviews.append(read_document("review", file, f"{rel}/{REVIEWS}/{file.name}", base_dir))
+            tech.reviews.append(read_document("review", file, f"{rel}/{REVIEWS}/{file.name}", base_dir, cache))
     return tech
+
+
+def load_portfolio_cached(base_dir: Path, settings: Settings) -> Portfolio:
+    """:func:`load_portfolio` with parsed documents kept under ``settings.cache_dir`` between runs."""
+    cache = DocumentCache.for_folder(base_dir / settings.cache_dir)
+    portfolio = load_portfolio(base_dir, settings, cache=cache)
+    cache.save()
+    return portfolio

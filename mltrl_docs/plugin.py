@@ -27,7 +27,7 @@ from .diagnostics import Diagnostic, Severity, sort_diagnostics
 from .history import load_history
 from .history.analytics import portfolio_analytics
 from .history.export import export_document
-from .loader import load_portfolio
+from .loader import load_portfolio_cached
 from .report import format_text
 from .rules import check_portfolio
 from .site.cache import PageCache, load_or_create_key, user_key_file
@@ -155,7 +155,7 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         if settings.repo_url is None and config.repo_url:
             settings = settings.model_copy(update={"repo_url": config.repo_url})
         try:
-            portfolio = load_portfolio(self.base_dir, settings)
+            portfolio = load_portfolio_cached(self.base_dir, settings)
             diagnostics = check_portfolio(portfolio)
             history = load_history(portfolio, now=build_now())  # cached under the configured cache_dir
         except Exception as exc:  # noqa: BLE001 - one clear message instead of a MkDocs traceback

@@ -31,7 +31,7 @@ from .diagnostics import Diagnostic, Severity, sort_diagnostics, summarise
 from .history.derive import is_embedded, level_kind
 from .history.gitio import CatFile, GitError, repo_info, run_git
 from .history.model import PortfolioHistory
-from .loader import CARD, REVIEWS, Portfolio, Technology, load_portfolio, load_portfolio_from_files
+from .loader import CARD, REVIEWS, Portfolio, Technology, load_portfolio_cached, load_portfolio_from_files
 from .models import LEVEL_NAMES
 from .report import format_github, format_json, format_text
 from .rules import Readiness, Rule, check_portfolio, readiness
@@ -493,7 +493,7 @@ def compare_with_ref(base_dir: Path, settings: Settings, ref: str, in_scope: Cal
     commit = resolve_commit(base_dir, ref)
     files = read_tree(base_dir, commit, settings.roots)
     before = load_portfolio_from_files(base_dir, settings, files)
-    after = load_portfolio(base_dir, settings)
+    after = load_portfolio_cached(base_dir, settings)
     return compare(before, after, ref, commit, in_scope, history_findings(after, change_commits(base_dir, commit)))
 
 

@@ -603,7 +603,6 @@ def _review_findings(doc: Document) -> list[Diagnostic]:
     if name != expected:
         out.append(_doc_diag(doc, 1, 1, "REV002", f"review file is named '{name}' but records level "
                              f"{review.level} on {review.date.isoformat()}", f"rename it to '{expected}'"))
-    pos = parsed.key_position(("to_level",)) if ("to_level",) in parsed.keys else parsed.key_position(("decision",))
     to, level, decision = review.to_level, review.level, review.decision
     problem = None
     if decision == "graduate" and to is not None and to != level + 1:
@@ -616,6 +615,7 @@ def _review_findings(doc: Document) -> list[Diagnostic]:
     elif decision == "graduate" and level == 9:
         problem = "level 9 is the highest; there is nothing to graduate to", "use 'tasks' or 'switchback'"
     if problem:
+        pos = parsed.key_position(("to_level",)) if ("to_level",) in parsed.keys else parsed.key_position(("decision",))
         out.append(_doc_diag(doc, pos.line, pos.column, "REV001", problem[0], problem[1]))
     if decision == "graduate":
         missing = [k for k, v in review.debrief.model_dump().items() if not v.strip()]
@@ -648,8 +648,9 @@ def _cross_findings(portfolio: Portfolio) -> list[Diagnostic]:
                                  "give each technology its own ID"))
         for field_name in ("components", "coupled"):
             for index, ref in enumerate(getattr(card, field_name)):
-                pos = parsed.position((field_name, index))
                 target = by_id.get(ref)
+                if target is None or card.visibility == "public" and target.model.visibility != "public":
+                    pos = parsed.position((field_name, index))  # only when reporting: it may need a parse
                 if target is None:
                     close = [i for i in by_id if i.lower() == ref.lower()]
                     out.append(_doc_diag(tech.card, pos.line, pos.column, "XR002",
@@ -693,25 +694,63 @@ def _in_cycle(start: str, by_id: dict[str, Technology]) -> bool:
     return False
 
 
-_LINK = re.compile(r"\]\(\s*<?([^)\s>]+)")
+_LINKS = (
+    re.compile(r"\]\(\s*<?([^)\s>]+)"),  # inline links and images: [text](url), ![alt](url)
+    re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?([^\s>]+)"),  # reference definitions: [name]: url
+    re.compile(r"\b(?:href|src)\s*=\s*[\"']?([^\"'\s>]+)", re.IGNORECASE),  # raw HTML
+)
+"""Where a relative address can stand in a document's Markdown body."""
+
+
+def _link_target(folder: str, url: str) -> str | None:
+    """The repository path a relative ``url`` written in ``folder`` points to, read as the site reads it."""
+    from posixpath import join, normpath
+    from urllib.parse import unquote
+
+    path = unquote(url.split("#", 1)[0].split("?", 1)[0]).replace("\\", "/")
+    if not path or path.startswith("/") or re.match(r"[a-z][a-z0-9+.-]*:", path, re.IGNORECASE):
+        return None
+    return normpath(join(folder, path))
 
 
 def _internal_links(tech: Technology, portfolio: Portfolio) -> list[Diagnostic]:
-    """Relative links from a public technology's documents into an internal technology's folder."""
-    from posixpath import normpath, dirname
+    """Relative links from a public technology's documents, and its card's ``links``, into an internal
+    technology's folder: its card, any other file in it, or the folder itself."""
+    from posixpath import dirname
 
-    internal = {t.folder: t for t in portfolio.technologies.values()
-                if t.model is None or t.model.visibility != "public"}
+    internal: dict[str, Technology] | None = None
+
+    def owner(target: str) -> Technology | None:
+        nonlocal internal
+        if internal is None:
+            internal = {t.folder: t for t in portfolio.technologies.values()
+                        if t.model is None or t.model.visibility != "public"}
+        current = target
+        while current and current not in (".", ".."):
+            if current in internal:
+                return internal[current]
+            current = dirname(current)
+        return None
+
     out = []
+    card = tech.model
+    for name in ("main", "code", "docs"):
+        value = getattr(card.links, name) if card is not None else None
+        target = _link_target(tech.folder, value) if value else None
+        other = owner(target) if target else None
+        if other is not None:
+            pos = tech.card.parsed.position(("links", name))
+            out.append(_doc_diag(tech.card, pos.line, pos.column, "XR008",
+                                 f"public card's links.{name} points to internal technology '{other.slug}'",
+                                 "link to something public instead, or make that technology public"))
     for doc in tech.documents:
+        folder = dirname(doc.path)
         for offset, line in enumerate(doc.parsed.body.split("\n")):
-            for match in _LINK.finditer(line):
-                target = match.group(1).split("#")[0]
-                if not target or re.match(r"[a-z][a-z0-9+.-]*:", target, re.I):
-                    continue
-                resolved = normpath(f"{dirname(doc.path)}/{target}")
-                for folder, other in internal.items():
-                    if resolved == folder or resolved.startswith(folder + "/"):
+            for pattern in _LINKS:
+                for match in pattern.finditer(line):
+                    target = _link_target(folder, match.group(1))
+                    other = owner(target) if target else None
+                    if other is not None:
                         out.append(_doc_diag(doc, doc.parsed.body_line + offset, match.start(1) + 1, "XR008",
                                              f"public document links to internal technology '{other.slug}'",
                                              "remove the link, or make that technology public"))

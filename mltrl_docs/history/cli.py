@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from ..cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, UsageError, _workspace
-from ..loader import load_portfolio
+from ..loader import load_portfolio_cached
 from ..models import LEVEL_NAMES
 from .model import PortfolioHistory, TechnologyHistory
 
@@ -44,7 +44,7 @@ def _load(args: argparse.Namespace):
     from . import load_history
 
     workspace = _workspace(args)
-    portfolio = load_portfolio(workspace.base_dir, workspace.settings)
+    portfolio = load_portfolio_cached(workspace.base_dir, workspace.settings)
     return portfolio, load_history(portfolio)
 
 

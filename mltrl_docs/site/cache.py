@@ -17,38 +17,14 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 import zlib
 from pathlib import Path
+
+from ..cachekey import load_or_create_key, user_key_file  # noqa: F401 - part of this module's API
 
 FORMAT = b"mltrl-page-cache-1"
 MAX_ENTRY = 8 * 1024 * 1024
 """Largest entry read back, in bytes (compressed)."""
-
-
-def user_key_file() -> Path:
-    """Where the signing key lives: the user's cache folder, never the repository."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "mltrl-docs" / "page-cache.key"
-
-
-def load_or_create_key(path: Path) -> bytes | None:
-    """The signing key at ``path``, created on first use; ``None`` when it cannot be read or written."""
-    try:
-        data = path.read_bytes()
-        if len(data) >= 32:
-            return data[:32]
-    except OSError:
-        pass
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_bytes(32)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(key)
-        return key
-    except OSError:
-        return None
 
 
 class PageCache:

@@ -1,0 +1,118 @@
+"""Parsed documents kept between runs, so a rebuild re-reads only the files that changed.
+
+Parsing front matter is most of the cost of loading a large portfolio. An
+entry is keyed by the document's path and exact bytes, and holds what the
+parse produced: the front matter, where the body starts and the reading
+findings. Positions of keys and values are not stored: a restored document
+works them out again only if a finding needs one (see
+:class:`~mltrl_docs.frontmatter.ParsedDocument`).
+
+The cache is one file under the configured ``cache_dir``. Since a pull request
+could commit a file there, the whole file is signed with the user's key
+(:mod:`mltrl_docs.cachekey`) and ignored unless it verifies: a planted cache
+could otherwise make a broken card look valid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import zlib
+from pathlib import Path
+
+from .cachekey import load_or_create_key, user_key_file
+from .diagnostics import Diagnostic, Severity
+from .frontmatter import ParsedDocument
+
+FORMAT = b"mltrl-document-cache-2"
+"""Changes whenever the parser's output changes, so old entries are never reused."""
+FILE_NAME = "documents.cache"
+MAX_FILE = 256 * 1024 * 1024
+
+
+def _digest(display: str, data: bytes) -> str:
+    return hashlib.blake2b(display.encode() + b"\0" + data, digest_size=20).hexdigest()
+
+
+class DocumentCache:
+    """Parsed documents by path and content, in one signed file."""
+
+    def __init__(self, file: Path | None, key: bytes | None) -> None:
+        self.file = file if key is not None else None
+        self.key = key
+        self.entries: dict[str, list] = {}
+        self.used: dict[str, list] = {}
+        self.hits = 0
+        self.misses = 0
+        self._load()
+
+    @classmethod
+    def for_folder(cls, folder: Path) -> "DocumentCache":
+        """The cache kept in ``folder`` (created on save), signed with the user's key."""
+        return cls(folder / FILE_NAME, load_or_create_key(user_key_file()))
+
+    def _mac(self, payload: bytes) -> bytes:
+        return hmac.new(self.key, FORMAT + b"\0" + payload, hashlib.sha256).digest()
+
+    def _load(self) -> None:
+        if self.file is None:
+            return
+        try:
+            with self.file.open("rb") as handle:
+                data = handle.read(MAX_FILE + 1)
+            if len(data) <= 32 or len(data) > MAX_FILE:
+                return
+            mac, payload = data[:32], data[32:]
+            if not hmac.compare_digest(mac, self._mac(payload)):
+                return  # not written by this user: never trusted
+            entries = json.loads(zlib.decompress(payload))
+        except (OSError, zlib.error, ValueError):
+            return
+        if isinstance(entries, dict):
+            self.entries = entries
+
+    def get(self, display: str, data: bytes) -> ParsedDocument | None:
+        """The parse of ``data`` as it was stored, or ``None`` when it is not cached."""
+        digest = _digest(display, data)
+        entry = self.entries.get(digest)
+        if entry is None:
+            self.misses += 1
+            return None
+        try:
+            meta, body_line, end, diagnostics = entry
+            text = data.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+            doc = ParsedDocument(path=display, text=text, meta=meta, body_line=body_line, front_matter_end=end,
+                                 _positions_pending=True)
+            doc.body = "\n".join(text.split("\n")[end:])
+            doc.diagnostics = [Diagnostic(display, line, column, Severity(severity), code, message, hint)
+                               for line, column, severity, code, message, hint in diagnostics]
+        except (ValueError, TypeError, UnicodeDecodeError):
+            self.misses += 1
+            return None
+        self.used[digest] = entry
+        self.hits += 1
+        return doc
+
+    def put(self, display: str, data: bytes, doc: ParsedDocument) -> None:
+        """Remember the parse of ``data``; only documents whose front matter was read are kept."""
+        if self.file is None or doc.meta is None:
+            return
+        self.used[_digest(display, data)] = [
+            doc.meta, doc.body_line, doc.front_matter_end,
+            [[d.line, d.column, d.severity.value, d.code, d.message, d.hint] for d in doc.diagnostics],
+        ]
+
+    def save(self) -> None:
+        """Write the entries used in this run (so the file never grows stale); never raises."""
+        if self.file is None or (not self.misses and len(self.used) == len(self.entries)):
+            return
+        try:
+            payload = zlib.compress(json.dumps(self.used, separators=(",", ":")).encode("utf-8"), 1)
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.file.with_name(f".{self.file.name}.{os.getpid()}.tmp")
+            temporary.write_bytes(self._mac(payload) + payload)
+            os.replace(temporary, self.file)
+        except (OSError, ValueError):
+            pass
