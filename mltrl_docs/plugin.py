@@ -171,7 +171,8 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
             self.page_cache = PageCache(self.base_dir / settings.cache_dir / "pages",
                                         load_or_create_key(user_key_file()))
         self.site = Site(view, template_dirs=list(config.theme.dirs), use_directory_urls=config.use_directory_urls,
-                         export=export_document(portfolio, history, public_only=settings.public_only),
+                         export=export_document(portfolio, history, public_only=settings.public_only,
+                                                findings=diagnostics),
                          cache=self.page_cache)
         self.page_cache.prune({t.slug for t in view.technologies})
         self.specs = {}

@@ -45,8 +45,13 @@ def _state(tech: Technology) -> dict:
     }
 
 
-def export_document(portfolio: Portfolio, history: PortfolioHistory, *, public_only: bool = False) -> dict:
-    """The export envelope: ``{"version", "generated", "history", "technologies", "analytics"}``."""
+def export_document(portfolio: Portfolio, history: PortfolioHistory, *, public_only: bool = False,
+                    findings: list | None = None) -> dict:
+    """The export envelope: ``{"version", "generated", "history", "technologies", "analytics"}``.
+
+    ``findings`` are the portfolio's diagnostics when the caller has them already
+    (the site does); otherwise the rules run here.
+    """
     from ..public import public_history
     from ..rules import check_portfolio, readiness
 
@@ -55,7 +60,9 @@ def export_document(portfolio: Portfolio, history: PortfolioHistory, *, public_o
         history = public_history(portfolio, history)  # no subject or old card text naming internal work
     chosen = [tech for tech in portfolio.technologies.values()
               if not public_only or (tech.model is not None and tech.model.visibility == "public")]
-    findings = sort_diagnostics(check_portfolio(portfolio) + list(history.diagnostics))
+    if findings is None:
+        findings = check_portfolio(portfolio) + list(history.diagnostics)
+    findings = sort_diagnostics(findings)
     by_project: dict[str, list] = {}
     for diag in findings:
         if diag.project is not None:
