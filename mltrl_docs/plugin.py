@@ -28,6 +28,7 @@ from .history import load_history
 from .history.analytics import portfolio_analytics
 from .history.export import export_document
 from .loader import load_portfolio_cached
+from .remote import detect as detect_forge
 from .report import format_text
 from .rules import check_portfolio
 from .site.cache import PageCache, load_or_create_key, user_key_file
@@ -138,6 +139,13 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         if not self.settings.enabled:
             return config
         self.base_dir = Path(config.config_file_path or "mkdocs.yml").resolve().parent
+        if not config.repo_url and self.settings.repo_url is None:
+            # Edit and commit links need the repository's address: take it from the clone's origin.
+            forge = detect_forge(self.base_dir, Path(config.docs_dir))
+            if forge is not None:
+                config.repo_url = forge.repo_url
+                if config.edit_uri is None and forge.edit_uri is not None:
+                    config.edit_uri = forge.edit_uri
         package = str(PACKAGE_TEMPLATES)
         if package not in config.theme.dirs:
             config.theme.dirs.append(package)
