@@ -139,8 +139,9 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         if not self.settings.enabled:
             return config
         self.base_dir = Path(config.config_file_path or "mkdocs.yml").resolve().parent
-        if not config.repo_url and self.settings.repo_url is None:
+        if not config.repo_url and self.settings.repo_url is None and not self.settings.public_only:
             # Edit and commit links need the repository's address: take it from the clone's origin.
+            # Never on the public site: the internal repository's address may be private itself.
             forge = detect_forge(self.base_dir, Path(config.docs_dir))
             if forge is not None:
                 config.repo_url = forge.repo_url
