@@ -97,6 +97,7 @@ def leaky(tmp_path_factory):
                    extra="site_url: https://wiki.example.org/\n"), encoding="utf-8")  # the sitemap lists pages
     shutil.copy(REPO / "mkdocs.public.yml", repo.path / "mkdocs.public.yml")
     (repo.path / ".gitignore").write_text("site/\nsite-public/\n.cache/\n", encoding="utf-8")
+    repo.git("remote", "add", "origin", f"{INTERNAL_URL}.git")  # a site may read its address from the clone
     # The ranker starts internal, with a draft that names the internal work: that earlier card stays unpublished.
     repo.commit({"cards/open-ranker/card.md": _ranker(1, visibility="internal",
                                                       extra_body="\nDraft built on the zqxmark detector.\n"),
