@@ -188,7 +188,8 @@ def bundle_files(portfolio: Portfolio, history: PortfolioHistory, diagnostics: l
     files: dict[str, bytes] = {}
     for tech in techs:
         files.update(_technology_files(portfolio, tech))
-    document = export_document(portfolio, public_history(portfolio, history), public_only=True)
+    document = export_document(portfolio, public_history(portfolio, history), public_only=True,
+                               findings=diagnostics)
     files["mltrl.json"] = (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     for schema_name, text in all_schemas().items():
         files[f"schemas/{schema_name}"] = text.encode("utf-8")
