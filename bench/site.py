@@ -120,7 +120,7 @@ def breakdown(folder: Path) -> list[tuple[str, float]]:
 
         setattr(owner, name, wrapper)
 
-    timed(plugin, "load_portfolio", "read documents (loader)")
+    timed(plugin, "load_portfolio_cached", "read documents (loader)")
     timed(plugin, "check_portfolio", "check rules")
     timed(plugin, "load_history", "history from git")
     timed(plugin, "export_document", "export (mltrl.json)")
