@@ -12,7 +12,9 @@ internal work:
   project ID, folder name or title); otherwise the event stays, with its date,
   levels, author and commit, and an empty message;
 - an earlier card version is shown only when that version was itself marked
-  ``visibility: public`` and names no internal technology.
+  ``visibility: public`` and names no internal technology;
+- file paths of events and earlier cards outside the technology's current
+  folder (from before a move) are dropped.
 
 Events recorded on a public card (its ``history:`` list) and review records
 are the public technology's own documents and are kept as they are.
@@ -145,10 +147,23 @@ def public_history(portfolio: Portfolio, history: PortfolioHistory) -> PublicHis
 
     projects: dict[str, TechnologyHistory] = {}
     for slug, tech_history in kept.items():
-        events = [e if e.source != "git" or not e.message or (shown(e.commit or "") and safe(e.message))
-                  else dataclasses.replace(e, message="")
-                  for e in tech_history.events]
-        prior = [v for v in tech_history.prior_cards if _was_public(v.text) and safe(v.text)]
+        folder = portfolio.technologies[slug].folder
+
+        def own(path: str | None) -> str | None:
+            # History follows a technology across moves, and across folders sharing its project ID: a path
+            # elsewhere may be an internal folder's name.
+            return path if path is None or path == folder or path.startswith(folder + "/") else None
+
+        events = []
+        for e in tech_history.events:
+            message = e.message
+            if e.source == "git" and message and not (shown(e.commit or "") and safe(message)):
+                message = ""
+            if (message, own(e.path), own(e.review)) != (e.message, e.path, e.review):
+                e = dataclasses.replace(e, message=message, path=own(e.path), review=own(e.review))
+            events.append(e)
+        prior = [v if not v.path or own(v.path) else dataclasses.replace(v, path="")
+                 for v in tech_history.prior_cards if _was_public(v.text) and safe(v.text)]
         projects[slug] = dataclasses.replace(tech_history, events=events, prior_cards=prior)
     result = PublicHistory(available=history.available, reason=history.reason, projects=projects,
                            diagnostics=list(history.diagnostics), now=history.now)

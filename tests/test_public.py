@@ -98,16 +98,19 @@ def leaky(tmp_path_factory):
     shutil.copy(REPO / "mkdocs.public.yml", repo.path / "mkdocs.public.yml")
     (repo.path / ".gitignore").write_text("site/\nsite-public/\n.cache/\n", encoding="utf-8")
     repo.git("remote", "add", "origin", f"{INTERNAL_URL}.git")  # a site may read its address from the clone
-    # The ranker starts internal, with a draft that names the internal work: that earlier card stays unpublished.
-    repo.commit({"cards/open-ranker/card.md": _ranker(1, visibility="internal",
-                                                      extra_body="\nDraft built on the zqxmark detector.\n"),
-                 "cards/open-ranker/ethics.md": front_matter(ethics_meta(1), "\nEthics.\n")},
+    # The ranker starts internal, in a folder named after the internal work and with a draft that names it:
+    # neither that earlier card nor the old folder's name is published.
+    draft = "projects/zqxmark-ranker-draft"
+    repo.commit({f"{draft}/card.md": _ranker(1, visibility="internal",
+                                             extra_body="\nDraft built on the zqxmark detector.\n"),
+                 f"{draft}/ethics.md": front_matter(ethics_meta(1), "\nEthics.\n")},
                 "2024-01-10", "Start the ranker")
     png = b"\x89PNG\r\n\x1a\n" + b"zqxmark" * 4
     (repo.path / f"projects/{INTERNAL_SLUG}/figures").mkdir(parents=True)
     (repo.path / f"projects/{INTERNAL_SLUG}/figures/zqxmark.png").write_bytes(png)
     repo.commit(_internal_files(1), "2024-02-01", "Add the zqxmark detector")
-    # One commit changes both: its subject names the internal technology and is withheld on the public side.
+    # One commit opens the ranker and changes the internal technology too: its subject is withheld.
+    repo.mv(draft, "cards/open-ranker")
     repo.commit({"cards/open-ranker/card.md": _ranker(2, visibility="public"),
                  "cards/open-ranker/requirements.md": front_matter(requirements_meta(2), "\nRequirements.\n"),
                  "cards/open-ranker/reviews/2024-02-28-level-1.md": _ranker_review(1, "2024-02-28"),
