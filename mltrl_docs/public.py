@@ -83,9 +83,6 @@ class InternalNames:
                 else:
                     self.phrases.append(re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])"))
 
-    def __bool__(self) -> bool:
-        return bool(self.words or self.phrases)
-
     def found_in(self, text: str) -> bool:
         """Whether ``text`` names an internal technology."""
         lowered = text.lower()

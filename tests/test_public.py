@@ -24,6 +24,7 @@ from factories import card_body, card_meta, ethics_meta, front_matter, requireme
 from gitrepo import GitRepo
 from mltrl_docs.config import Settings
 from mltrl_docs.loader import load_portfolio
+from mltrl_docs.public import InternalNames
 from mltrl_docs.rules import check_portfolio
 from sitebuild import build, mkdocs_yml, review
 from test_cli import mltrl
@@ -211,6 +212,17 @@ def test_the_bundle_checks_and_builds_its_own_site(leaky, tmp_path):
     site = _files(repo.path / "site")
     assert "technologies/open-ranker/index.html" in site
     assert _holding(site, MARK) == []
+
+
+def test_internal_names_are_found_as_whole_names(tmp_path):
+    write_technology(tmp_path / "projects", "churn", "P1", 1, title="Customer churn model")
+    write_technology(tmp_path / "cards", "open", "P10", 1, card=card_meta("P10", "Open", 1, visibility="public"))
+    names = InternalNames(load_portfolio(tmp_path, Settings()))
+    for text in ("Graduate P1.", "after the p1 review", "see projects/churn/card.md", "The Customer churn model, "
+                 "retrained", "churn: fewer features"):
+        assert names.found_in(text), text
+    for text in ("Graduate P10", "P1.2 is another one", "churning numbers", "customer-churn dashboards", "XP1"):
+        assert not names.found_in(text), text
 
 
 # --- the bundle command ---------------------------------------------------------------------------------
