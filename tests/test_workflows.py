@@ -72,6 +72,8 @@ def test_pr_check_structure():
     assert "--format" not in check["run"]  # annotations are the default on Actions
     build = next(s for s in run_steps(job) if s["run"].startswith("mkdocs"))
     assert build["run"] == "mkdocs build --strict"
+    public = [s for s in run_steps(job) if s["run"] == "mkdocs build --strict --config-file mkdocs.public.yml"]
+    assert len(public) == 1 and "hashFiles('mkdocs.public.yml')" in public[0]["if"]
     uploads = {s["with"]["name"]: s for s in steps_using(job, "actions/upload-artifact")}
     assert uploads["site"]["with"]["path"] == "site/"
     assert "mltrl-report.md" in uploads["mltrl-report"]["with"]["path"]
