@@ -131,9 +131,14 @@ def pull_request(tmp_path) -> Path:
     (upstream.path / "mkdocs.yml").write_text(
         "site_name: Pull request test\ntheme:\n  name: material\n  font: false\nplugins:\n  - search\n  - mltrl\n",
         encoding="utf-8")
+    (upstream.path / "mkdocs.public.yml").write_text(
+        "INHERIT: mkdocs.yml\nsite_dir: site-public\nplugins:\n  - search\n  - mltrl:\n      public_only: true\n",
+        encoding="utf-8")
     (upstream.path / "docs").mkdir()
     (upstream.path / "docs/index.md").write_text("# Portfolio\n", encoding="utf-8")
     write_technology(upstream.path / "projects", "solar-bo", "P01.1", 2)
+    write_technology(upstream.path / "cards", "open-bo", "O01.1", 1,
+                     card=card_meta("O01.1", "Open BO", 1, visibility="public"))
     upstream.commit({}, "2024-01-10", "Base")
     clone = tmp_path / "checkout"
     git(tmp_path, "clone", "-q", f"file://{upstream.path}", str(clone))
@@ -177,6 +182,8 @@ def test_pr_check_steps_run_on_a_pull_request(pull_request, tmp_path):
     assert summary.read_text(encoding="utf-8") == report
     assert (pull_request / "pr-number").read_text() == "7\n"
     assert (pull_request / "site" / "index.html").is_file()  # what the upload step uploads
+    public = (pull_request / "site-public" / "technologies").iterdir()
+    assert [p.name for p in public] == ["open-bo"]  # the public build ran, with public cards only
 
 
 def test_pr_check_step_fails_on_a_new_error(pull_request):
