@@ -87,6 +87,10 @@ def test_publish_structure():
     assert "permissions" not in build
     assert any("mkdocs build --strict" in s["run"] for s in run_steps(build))
     assert steps_using(build, "actions/upload-pages-artifact")
+    (cache,) = steps_using(build, "actions/cache")
+    assert cache["with"]["path"].split() == [".cache/mltrl", "~/.cache/mltrl-docs"]  # caches and their key
+    names = [s.get("name") for s in build["steps"]]
+    assert names.index(cache["name"]) < names.index("Build the site")
     assert deploy["needs"] == "build"
     assert deploy["permissions"]["pages"] == "write" and deploy["permissions"]["id-token"] == "write"
     assert set(deploy["permissions"].values()) == {"write", "read"} and \
