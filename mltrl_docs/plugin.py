@@ -177,7 +177,10 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         view = build_view(portfolio, diagnostics, history, settings=settings, repo_url=settings.repo_url,
                           public_only=settings.public_only, analytics=analytics)
         if self.page_cache is None:
-            self.page_cache = PageCache(self.base_dir / settings.cache_dir / "pages",
+            # The public and the internal site render different pages: each keeps its own, so building
+            # one does not throw away the other's.
+            folder = "pages-public" if settings.public_only else "pages"
+            self.page_cache = PageCache(self.base_dir / settings.cache_dir / folder,
                                         load_or_create_key(user_key_file()))
         self.site = Site(view, template_dirs=list(config.theme.dirs), use_directory_urls=config.use_directory_urls,
                          export=export_document(portfolio, history, public_only=settings.public_only,

@@ -403,3 +403,22 @@ def test_unchanged_pages_come_from_the_page_cache_and_planted_entries_are_ignore
     # The ranker lists the platform as its user, so it was rendered again; the planted copy was not used.
     ranker = read(site, "technologies/ranker/index.html")
     assert "Candidate ranker" in ranker and "Kandidate" not in ranker and "Decision platform, renamed" in ranker
+
+
+def test_public_and_internal_builds_keep_their_own_page_caches(tmp_path):
+    repo = make_repo(tmp_path / "repo")
+    small_portfolio(repo)
+    write_level(repo, "open-bo", "O01.1", 1, title="Open BO", visibility="public")
+    repo.commit({}, "2024-08-01", "An open technology")
+    (repo.path / "mkdocs.public.yml").write_text(
+        "INHERIT: mkdocs.yml\nsite_dir: site-public\nplugins:\n  - search\n  - mltrl:\n      public_only: true\n")
+    assert build(repo.path).returncode == 0
+    internal = repo.path / ".cache" / "mltrl" / "pages"
+    stamps = {p.name: p.stat().st_mtime_ns for p in internal.glob("*.page")}
+    assert stamps
+    public = build(repo.path, config="mkdocs.public.yml", site_dir="site-public")
+    assert public.returncode == 0, public.stderr
+    assert [p.name for p in (repo.path / ".cache" / "mltrl" / "pages-public").glob("*.page")] == ["open-bo.page"]
+    assert build(repo.path).returncode == 0
+    # The public build left the internal pages alone, so the internal rebuild rendered nothing again.
+    assert {p.name: p.stat().st_mtime_ns for p in internal.glob("*.page")} == stamps
