@@ -421,10 +421,22 @@ def _stamp(when: dt.datetime, offset: str) -> str:
     return f"{int(when.timestamp())} {offset}"
 
 
+def _commit(ref: str, mark: int, who: str, when: dt.datetime, offset: str, message: str,
+            parents: tuple[int, ...] = ()) -> bytes:
+    """A fast-import commit header: ref, mark, author and committer, message and parent marks."""
+    stamp = _stamp(when, offset)
+    head = f"commit {ref}\nmark :{mark}\nauthor {who} {stamp}\ncommitter {who} {stamp}\n".encode()
+    links = "".join(f"{'from' if i == 0 else 'merge'} :{parent}\n" for i, parent in enumerate(parents))
+    return head + _data(message) + links.encode()
+
+
 def _data(text: str | bytes) -> bytes:
     raw = text.encode("utf-8") if isinstance(text, str) else text
     return b"data %d\n" % len(raw) + raw + b"\n"
 
+
+PLATFORM = "platform-team <platform-team@example.org>"
+"""Author of the commits that set up and describe the demo repository."""
 
 MKDOCS_YML = """site_name: MLTRL demo portfolio
 theme:
@@ -485,10 +497,7 @@ def write_demo(target: Path, projects: int = 24, years: int = 3, seed: int = 1) 
     _git(target, "config", "user.email", "maintainers@example.org")
     stream = bytearray()
     first = start - dt.timedelta(days=2)
-    stream += b"commit refs/heads/main\nmark :1\n"
-    stream += f"author platform-team <platform-team@example.org> {_stamp(first, '+0000')}\n".encode()
-    stream += f"committer platform-team <platform-team@example.org> {_stamp(first, '+0000')}\n".encode()
-    stream += _data("Start the MLTRL portfolio")
+    stream += _commit("refs/heads/main", 1, PLATFORM, first, "+0000", "Start the MLTRL portfolio")
     for path, text in (("mkdocs.yml", MKDOCS_YML), (".gitignore", ".cache/\nsite/\n"), ("docs/index.md", DOCS_INDEX)):
         stream += f"M 100644 inline {path}\n".encode() + _data(text)
     mark, main_tip, commits = 1, 1, 1
@@ -502,32 +511,22 @@ def write_demo(target: Path, projects: int = 24, years: int = 3, seed: int = 1) 
         if change.via_branch:
             mark += 1
             branch_time = when - dt.timedelta(hours=20)
-            stream += f"commit refs/heads/proposal\nmark :{mark}\n".encode()
-            stream += f"author {who} {_stamp(branch_time, change.offset)}\n".encode()
-            stream += f"committer {who} {_stamp(branch_time, change.offset)}\n".encode()
-            stream += _data(change.message) + f"from :{main_tip}\n".encode() + ops
+            stream += _commit("refs/heads/proposal", mark, who, branch_time, change.offset, change.message,
+                              (main_tip,)) + ops
             branch = mark
             mark += 1
-            stream += f"commit refs/heads/main\nmark :{mark}\n".encode()
-            stream += f"author {who} {_stamp(when, change.offset)}\n".encode()
-            stream += f"committer {who} {_stamp(when, change.offset)}\n".encode()
-            stream += _data(f"Merge pull request: {change.message}\n\n{change.message}")
-            stream += f"from :{main_tip}\nmerge :{branch}\n".encode() + ops
+            stream += _commit("refs/heads/main", mark, who, when, change.offset,
+                              f"Merge pull request: {change.message}\n\n{change.message}", (main_tip, branch)) + ops
         else:
             mark += 1
-            stream += f"commit refs/heads/main\nmark :{mark}\n".encode()
-            stream += f"author {who} {_stamp(when, change.offset)}\n".encode()
-            stream += f"committer {who} {_stamp(when, change.offset)}\n".encode()
-            stream += _data(change.message) + f"from :{main_tip}\n".encode() + ops
+            stream += _commit("refs/heads/main", mark, who, when, change.offset, change.message, (main_tip,)) + ops
         main_tip = mark
         commits += 1
     readme_time = END
     mark += 1
     result.commits = commits + 1
-    stream += f"commit refs/heads/main\nmark :{mark}\n".encode()
-    stream += f"author platform-team <platform-team@example.org> {_stamp(readme_time, '+0000')}\n".encode()
-    stream += f"committer platform-team <platform-team@example.org> {_stamp(readme_time, '+0000')}\n".encode()
-    stream += _data("Describe the demo portfolio") + f"from :{main_tip}\n".encode()
+    stream += _commit("refs/heads/main", mark, PLATFORM, readme_time, "+0000", "Describe the demo portfolio",
+                      (main_tip,))
     stream += b"M 100644 inline README.md\n" + _data(_readme(result, years, seed))
     stream += b"done\n"
     _git(target, "fast-import", "--quiet", "--done", input=bytes(stream))
