@@ -207,6 +207,24 @@ def test_plain_text_shortcut_renders_exactly_like_markdown(text, plain):
         assert fast == nh3.clean(_MD.render(text)) == render_markdown(text).html
 
 
+
+@pytest.mark.parametrize("text, short", [
+    ("# Level 1 review\n", True), ("# Level 1 review", True), ("\n  \n# Review\n\nThe panel met.\n", True),
+    ("   # Review\nIt agreed.\n\nTwo tasks.", True), ("#\nNotes.", True), ("# Review\n\n", True),
+    ("#Review", False), ("    # code", False), ("\t# code", False), ("## Review\n\nText.", False),
+    ("# Review\n===", False), ("# Review\n\n- item", False), ("# Review\n\n[x]: https://example.org", False),
+])
+def test_title_shortcut_renders_exactly_like_markdown(text, short):
+    from mltrl_docs.site.markdown import _render, _shortcut
+
+    fast = _shortcut(text, drop_title=True)
+    assert (fast is not None) == short
+    full = _render(text, None, 3, True, "rv-")
+    if short:
+        assert fast == full.html and not full.headings
+    assert render_markdown(text, shift=3, drop_title=True, id_prefix="rv-").html == full.html
+    assert _shortcut(text, drop_title=False) is None
+
 def test_page_cache_returns_only_what_this_user_signed(tmp_path: Path):
     from mltrl_docs.site.cache import PageCache, load_or_create_key
 

@@ -135,6 +135,25 @@ def _plain_paragraphs(text: str) -> str | None:
     return "".join(paragraphs)
 
 
+_TITLE = re.compile(r"(?:[ \t]*\n)*[ ]{0,3}#(?:[ \t][^\n]*)?(?:\n|\Z)")
+"""A leading level-1 ATX heading (``# Title``) on a line of its own, after any blank lines."""
+
+
+def _shortcut(text: str, drop_title: bool) -> str | None:
+    """The HTML of ``text`` without running the parser, when it is that simple; else ``None``.
+
+    That is plain paragraphs, optionally after a title heading that ``drop_title`` removes anyway
+    (most review records are a title and a few plain lines, or the title alone).
+    """
+    if drop_title:
+        title = _TITLE.match(text)
+        if title is not None:
+            text = text[title.end():]
+            if not text.strip():
+                return ""
+    return _plain_paragraphs(text)
+
+
 def render_markdown(text: str, *, resolve: LinkResolver | None = None, shift: int = 0,
                     drop_title: bool = False, id_prefix: str = "md-") -> Rendered:
     """Render ``text`` and clean the HTML with nh3.
@@ -145,9 +164,14 @@ def render_markdown(text: str, *, resolve: LinkResolver | None = None, shift: in
     so they cannot clash with the page's own anchors. ``resolve`` decides what
     each relative link or image source becomes; without it they are dropped.
     """
-    plain = _plain_paragraphs(text)
+    plain = _shortcut(text, drop_title)
     if plain is not None:
         return Rendered(plain)
+    return _render(text, resolve, shift, drop_title, id_prefix)
+
+
+def _render(text: str, resolve: LinkResolver | None, shift: int, drop_title: bool, id_prefix: str) -> Rendered:
+    """:func:`render_markdown` through the parser and the sanitiser, for any text."""
     tokens = _MD.parse(text)
     headings = _heading_tokens(tokens, shift, drop_title, id_prefix)
     tokens = [t for t in tokens if t.type != "mltrl_hidden"]
