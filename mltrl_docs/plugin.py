@@ -10,6 +10,7 @@ imports MkDocs.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,8 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         """Rendered technology pages, kept across ``mkdocs serve`` rebuilds and on disk between builds."""
         self.search_content: dict[str, str] = {}
         self.full_content: dict[str, str] = {}
+        self._collecting = False
+        """Whether the cyclic garbage collector ran before this build paused it."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Keep the plugin across ``mkdocs serve`` rebuilds (its presence is what asks MkDocs to)."""
@@ -138,6 +141,12 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         """Search the packaged templates last, so a site's ``overrides/`` wins, and add the assets."""
         if not self.settings.enabled:
             return config
+        # A build makes millions of small objects that live until it ends (documents, positions,
+        # events, pages) and few reference cycles: the collector would scan them again and again for
+        # nothing. It is paused for the build and resumed when the build ends, however it ends.
+        if gc.isenabled():
+            gc.disable()
+            self._collecting = True
         self.base_dir = Path(config.config_file_path or "mkdocs.yml").resolve().parent
         if not config.repo_url and self.settings.repo_url is None and not self.settings.public_only:
             # Edit and commit links need the repository's address: take it from the clone's origin.
@@ -282,6 +291,19 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
     # A technology page is mostly tables and charts; indexing them would make every rule code and date
     # match every card, and parsing them made search the slowest part of a large build.
     on_page_context = CombinedEvent(_show_search_content, _restore_content)
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """Resume the garbage collector paused in :meth:`on_config`."""
+        self._resume_collector()
+
+    def on_build_error(self, *, error: Exception) -> None:
+        """Resume the garbage collector when the build fails."""
+        self._resume_collector()
+
+    def _resume_collector(self) -> None:
+        if self._collecting:
+            self._collecting = False
+            gc.enable()
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         """Rebuild when anything under the content roots changes."""

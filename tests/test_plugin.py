@@ -422,3 +422,48 @@ def test_public_and_internal_builds_keep_their_own_page_caches(tmp_path):
     assert build(repo.path).returncode == 0
     # The public build left the internal pages alone, so the internal rebuild rendered nothing again.
     assert {p.name: p.stat().st_mtime_ns for p in internal.glob("*.page")} == stamps
+
+
+PROBE = '''"""A hook that records whether Python's cyclic garbage collector runs at three points of a build."""
+import gc
+from pathlib import Path
+
+OUT = Path(__file__).with_name("gc-states.txt")
+
+
+def on_files(files, config):
+    OUT.write_text(f"files {gc.isenabled()}\\n")
+
+
+def on_page_content(html, page, config, files):
+    with OUT.open("a") as out:
+        out.write(f"page {gc.isenabled()}\\n")
+
+
+def on_post_build(config):
+    with OUT.open("a") as out:
+        out.write(f"after {gc.isenabled()}\\n")
+
+
+def on_build_error(error):
+    with OUT.open("a") as out:
+        out.write(f"failed {gc.isenabled()}\\n")
+'''
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_the_collector_is_paused_for_the_build_and_resumed_however_it_ends(tmp_path, broken):
+    """The cyclic collector only slows a build down; it is paused while pages are made and always resumed."""
+    repo = make_repo(tmp_path / "repo", mkdocs_yml(extra="hooks:\n  - probe.py\n"))
+    (repo.path / "probe.py").write_text(PROBE, encoding="utf-8")
+    write_level(repo, "ranker", "P02.1", 1, title="Candidate ranker")
+    repo.commit({}, "2024-01-01", "Add the ranker")
+    if broken:  # a page that fails to render, after the content was read
+        (repo.path / "overrides" / "mltrl").mkdir()
+        (repo.path / "overrides" / "mltrl" / "technology.html").write_text("{{ t.no_such_field }}", encoding="utf-8")
+    result = build(repo.path)
+    assert (result.returncode != 0) == broken, result.stderr
+    states = (repo.path / "gc-states.txt").read_text(encoding="utf-8").split("\n")
+    assert states[0] == "files False"
+    assert "page False" in states
+    assert states[-2] == ("failed True" if broken else "after True")
