@@ -70,9 +70,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         from .pr import run_check_base
 
         return run_check_base(args)
+    from .history import start_history
+
     workspace, targets = _resolve_targets(args)
+    started = start_history(workspace.base_dir, workspace.settings)  # git works while the documents are read
     portfolio = load_portfolio_cached(workspace.base_dir, workspace.settings)
-    diagnostics = check_portfolio(portfolio) + _history_findings(portfolio)
+    diagnostics = check_portfolio(portfolio) + _history_findings(portfolio, started)
     if targets is not None:
         diagnostics = [d for d in diagnostics if _in_targets(d.path, workspace.base_dir, targets)]
     diagnostics = sort_diagnostics(diagnostics)
@@ -86,11 +89,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if any(d.severity == Severity.ERROR for d in diagnostics) else EXIT_OK
 
 
-def _history_findings(portfolio) -> list:
+def _history_findings(portfolio, started=None) -> list:
     """Findings from the git history (skips, ungated graduations...); none outside a git repository."""
     from .history import load_history
 
-    history = load_history(portfolio)
+    history = load_history(portfolio, started=started)
     return [d for d in history.diagnostics if d.code != "HIS007"]
 
 

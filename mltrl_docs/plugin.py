@@ -25,7 +25,7 @@ from mkdocs.structure.toc import TableOfContents, get_toc
 
 from .config import ConfigError, Settings, settings_from_options
 from .diagnostics import Diagnostic, Severity, sort_diagnostics
-from .history import load_history
+from .history import load_history, start_history
 from .history.analytics import portfolio_analytics
 from .history.export import export_document
 from .loader import load_portfolio_cached
@@ -173,9 +173,11 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         if settings.repo_url is None and config.repo_url:
             settings = settings.model_copy(update={"repo_url": config.repo_url})
         try:
+            # git reads the commits while the documents are read and checked.
+            started = start_history(self.base_dir, settings)
             portfolio = load_portfolio_cached(self.base_dir, settings)
             diagnostics = check_portfolio(portfolio)
-            history = load_history(portfolio, now=build_now())  # cached under the configured cache_dir
+            history = load_history(portfolio, now=build_now(), started=started)  # cached under cache_dir
         except Exception as exc:  # noqa: BLE001 - one clear message instead of a MkDocs traceback
             raise PluginError(f"mltrl: could not read the content under {self.base_dir}: {exc}") from exc
         # The same findings as `mltrl check`, which leaves out the note that there is no repository.

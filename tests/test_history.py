@@ -9,7 +9,7 @@ import pytest
 from factories import card_body, card_meta, front_matter
 from gitrepo import GitRepo, git
 from mltrl_docs.config import Settings
-from mltrl_docs.history import load_history
+from mltrl_docs.history import load_history, start_history
 from mltrl_docs.history.analytics import portfolio_analytics
 from mltrl_docs.loader import load_portfolio
 
@@ -314,6 +314,42 @@ def test_a_damaged_cache_is_started_over(lifecycle, tmp_path):
         == expected
     assert derived.read_bytes()[:1] == b"{"
 
+
+
+def test_history_started_before_the_documents_are_read_is_the_same(lifecycle, tmp_path):
+    """git may read the commits on a background thread while the documents are read; nothing else changes."""
+    as_json = lambda h: {s: t.to_dict(NOW) for s, t in h.projects.items()}  # noqa: E731
+    settings = Settings()
+    started = start_history(lifecycle.path, settings, cache_dir=tmp_path / "early")
+    portfolio = load_portfolio(lifecycle.path, settings)
+    early = load_history(portfolio, cache_dir=tmp_path / "early", now=NOW, started=started)
+    assert started.run is not None  # the start was used, not thrown away
+    plain = load_history(portfolio, cache_dir=tmp_path / "plain", now=NOW)
+    assert as_json(early) == as_json(plain) and codes(early) == codes(plain)
+    assert [c.text for c in early.projects["alpha"].prior_cards] == [c.text for c in plain.projects["alpha"].prior_cards]
+    # Started from the cache the first run left, and from a damaged one: the same again.
+    warm = load_history(portfolio, cache_dir=tmp_path / "early", now=NOW,
+                        started=start_history(lifecycle.path, settings, cache_dir=tmp_path / "early"))
+    assert as_json(warm) == as_json(plain)
+    derived = tmp_path / "early" / "history" / "derived.jsonl"
+    derived.write_bytes(b"x" * 20 + derived.read_bytes()[20:])
+    repaired = load_history(portfolio, cache_dir=tmp_path / "early", now=NOW,
+                            started=start_history(lifecycle.path, settings, cache_dir=tmp_path / "early"))
+    assert as_json(repaired) == as_json(plain)
+    # A start made for other settings is closed and the history read as usual.
+    other = start_history(lifecycle.path, Settings(roots=["elsewhere"]), cache_dir=tmp_path / "early")
+    again = load_history(portfolio, cache_dir=tmp_path / "early", now=NOW, started=other)
+    assert other.run is None and as_json(again) == as_json(plain)
+
+
+def test_a_started_history_outside_git_reports_the_same_finding(tmp_path):
+    folder = tmp_path / "plain"
+    (folder / "projects" / "alpha").mkdir(parents=True)
+    (folder / "projects" / "alpha" / "card.md").write_text(card(0), encoding="utf-8")
+    started = start_history(folder, Settings())
+    history = load_history(load_portfolio(folder, Settings()), now=NOW, started=started)
+    assert not history.available and history.reason.startswith("not a git repository")
+    assert [(d.code, d.severity.value) for d in history.diagnostics] == [("HIS007", "info")]
 
 def test_a_committed_cache_is_not_trusted(lifecycle):
     portfolio = load_portfolio(lifecycle.path, Settings())

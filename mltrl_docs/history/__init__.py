@@ -5,9 +5,9 @@ its ``diagnostics`` hold the history findings (codes ``HIS001``-``HIS008``),
 which :func:`findings` recomputes for a portfolio and a history.
 """
 
-from .extract import load_history
+from .extract import HistoryStart, load_history, start_history
 from .findings import findings
 from .model import CardVersion, Event, LevelSpan, PortfolioHistory, SkippedVersion, TechnologyHistory
 
-__all__ = ["CardVersion", "Event", "LevelSpan", "PortfolioHistory", "SkippedVersion", "TechnologyHistory",
-           "findings", "load_history"]
+__all__ = ["CardVersion", "Event", "HistoryStart", "LevelSpan", "PortfolioHistory", "SkippedVersion",
+           "TechnologyHistory", "findings", "load_history", "start_history"]

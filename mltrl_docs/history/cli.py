@@ -41,11 +41,12 @@ def register(command) -> None:
 
 
 def _load(args: argparse.Namespace):
-    from . import load_history
+    from . import load_history, start_history
 
     workspace = _workspace(args)
+    started = start_history(workspace.base_dir, workspace.settings)  # git works while the documents are read
     portfolio = load_portfolio_cached(workspace.base_dir, workspace.settings)
-    return portfolio, load_history(portfolio)
+    return portfolio, load_history(portfolio, started=started)
 
 
 def history_document(slug: str, tech_history: TechnologyHistory, history: PortfolioHistory) -> dict:

@@ -19,7 +19,8 @@ import threading
 from pathlib import Path
 
 from .. import __version__
-from ..diagnostics import Severity
+from ..config import Settings
+from ..diagnostics import Diagnostic, Severity
 from ..loader import Portfolio, Technology
 from .cache import HistoryCache, State
 from .derive import Entry, Replay, Track, build_history, classifier, prior_cards
@@ -103,13 +104,12 @@ def _relative_commit(commit: Commit, prefix: str, classify) -> Commit | None:
 class Extraction:
     """One run of history extraction: what git adds to the cache, and the histories derived from it."""
 
-    def __init__(self, portfolio: Portfolio, info: RepoInfo, cache: HistoryCache | None) -> None:
-        self.portfolio = portfolio
-        self.base_dir = portfolio.base_dir
+    def __init__(self, base_dir: Path, roots: list[str], info: RepoInfo, cache: HistoryCache | None) -> None:
+        self.base_dir = base_dir
         self.info = info
         # Roots missing from the work tree hold no current technology; leaving them out of the
         # pathspec spares git a pattern match on every path of every commit.
-        self.roots = [r for r in portfolio.settings.roots if (portfolio.base_dir / r).is_dir()]
+        self.roots = [r for r in roots if (base_dir / r).is_dir()]
         self.cache = cache
         self.classify = classifier(self.roots)
         self.key = cache_key(info, self.roots)
@@ -218,9 +218,8 @@ class Extraction:
         track.entries = entries_from_record(record)
         track.reviews_read = record["reviews_read"]
 
-    def histories(self, now: dt.datetime) -> PortfolioHistory:
+    def histories(self, portfolio: Portfolio, now: dt.datetime) -> PortfolioHistory:
         """Every technology's history: reused from the cache when nothing it depends on changed."""
-        portfolio = self.portfolio
         live = self.replay.live
         plan: list[tuple[str, Technology, Track | None, str]] = []
         for slug, tech in portfolio.technologies.items():
@@ -470,61 +469,151 @@ def history_from_record(slug: str, record: dict) -> tuple[TechnologyHistory, dic
     return history, last_at
 
 
+class HistoryStart:
+    """The git part of :func:`load_history`, which needs only the base folder and the settings.
+
+    :func:`start_history` begins it, optionally on a background thread, so
+    that ``git log`` and ``git cat-file`` run while the documents are read;
+    :meth:`finish` then derives each technology's history from the portfolio.
+    """
+
+    def __init__(self, base_dir: Path, settings: Settings, cache_dir: Path | None) -> None:
+        self.base_dir = base_dir
+        self.settings = settings
+        self.cache_dir = cache_dir
+        self.unavailable: tuple[str, list[Diagnostic]] | None = None
+        """Why there is no history (reason, findings), when that is already known."""
+        self.shallow_note: list[Diagnostic] = []
+        self.info: RepoInfo | None = None
+        self.cache: HistoryCache | None = None
+        self.run: Extraction | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def begin(self, background: bool) -> None:
+        """Find the repository and the cache, and start reading the commits."""
+        refresh_env()
+        settings, base_dir = self.settings, self.base_dir
+        try:
+            info = repo_info(base_dir)
+        except GitError as exc:
+            reason = f"history is unavailable: {exc}"
+            self.unavailable = reason, [repository_finding(
+                "HIS008", Severity.WARNING, reason, "install git, or check that the repository is readable")]
+            return
+        if info is None:
+            self.unavailable = NOT_A_REPOSITORY, [repository_finding(
+                "HIS007", Severity.INFO, NOT_A_REPOSITORY,
+                "run 'git init' and commit the content to follow its history")]
+            return
+        if info.shallow:
+            message = "the repository is a shallow clone: its history is cut off"
+            if not settings.allow_shallow:
+                self.unavailable = f"{message} (fix: {SHALLOW_HINT})", [repository_finding(
+                    "HIS006", Severity.ERROR, message + ", so levels, switchbacks and time per level cannot "
+                    "be derived", SHALLOW_HINT)]
+                return
+            self.shallow_note = [repository_finding("HIS006", Severity.INFO, message + "; history starts at "
+                                                    "the cut (allow_shallow is set)", SHALLOW_HINT)]
+        self.info = info
+        folder = self.cache_dir if self.cache_dir is not None else base_dir / settings.cache_dir
+        if folder is not None and not _committed(base_dir, folder):
+            self.cache = HistoryCache(folder / "history")
+        if background:
+            self._thread = threading.Thread(target=self._read, name="mltrl-history", daemon=True)
+            self._thread.start()
+        else:
+            self._read()
+
+    def _read(self) -> None:
+        try:
+            self.run = Extraction(self.base_dir, list(self.settings.roots), self.info, self.cache)
+            self.run.read()
+        except BaseException as exc:  # noqa: BLE001 - handed to finish(), on the caller's thread
+            self._error = exc
+
+    def abandon(self) -> None:
+        """End what was started without using it (its git processes are closed)."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self.run is not None:
+            self.run.close()
+            self.run = None
+
+    def serves(self, portfolio: Portfolio, cache_dir: Path | None) -> bool:
+        """Whether this start was made for ``portfolio`` (same folder, roots and cache)."""
+        return (self.base_dir.resolve() == portfolio.base_dir.resolve() and self.cache_dir == cache_dir
+                and list(self.settings.roots) == list(portfolio.settings.roots)
+                and self.settings.cache_dir == portfolio.settings.cache_dir
+                and self.settings.allow_shallow == portfolio.settings.allow_shallow)
+
+    def finish(self, portfolio: Portfolio, now: dt.datetime) -> PortfolioHistory:
+        """Wait for the git part, then derive every technology's history."""
+        if self.unavailable is not None:
+            reason, diagnostics = self.unavailable
+            return PortfolioHistory(False, reason, now=now, diagnostics=diagnostics)
+        if self._thread is not None:
+            self._thread.join()
+        collecting = gc.isenabled()
+        gc.disable()  # tens of thousands of small objects, no cycles: collections would only cost time
+        try:
+            try:
+                try:
+                    if self._error is not None:
+                        raise self._error
+                    history = _complete(self.run, portfolio, now)
+                except (ValueError, KeyError, TypeError, IndexError) as exc:
+                    if self.cache is None or isinstance(exc, GitError):
+                        raise
+                    if self.run is not None:
+                        self.run.close()
+                    # A damaged cache (e.g. written by two processes at once): start it over.
+                    self.cache.discard()
+                    run = Extraction(self.base_dir, list(self.settings.roots), self.info, self.cache)
+                    run.read()
+                    history = _complete(run, portfolio, now)
+            finally:
+                self._error = None
+        except GitError as exc:
+            reason = f"history is unavailable: {exc}"
+            return PortfolioHistory(False, reason, now=now, diagnostics=[repository_finding(
+                "HIS008", Severity.WARNING, reason, "check that the repository is readable")])
+        finally:
+            if collecting:
+                gc.enable()
+        history.diagnostics = findings(portfolio, history, now) + self.shallow_note
+        return history
+
+
+def start_history(base_dir: Path, settings: Settings, *, cache_dir: Path | None = None,
+                  background: bool = True) -> HistoryStart:
+    """Begin reading the history of the repository at ``base_dir``; :func:`load_history` takes it from there.
+
+    In the background (the default), git works while the caller reads the
+    documents; the result is the same as without a start.
+    """
+    started = HistoryStart(base_dir, settings, cache_dir)
+    started.begin(background)
+    return started
+
+
 def load_history(portfolio: Portfolio, *, cache_dir: Path | None = None,
-                 now: dt.datetime | None = None) -> PortfolioHistory:
+                 now: dt.datetime | None = None, started: HistoryStart | None = None) -> PortfolioHistory:
     """The history of every technology in ``portfolio``, from git and the cards' recorded events.
 
     Outside a git repository, or in a shallow clone (unless ``allow_shallow``),
     the result has ``available=False``, a ``reason`` and one finding; nothing
     raises. ``cache_dir`` defaults to the configured ``cache_dir`` under the
-    base folder.
+    base folder. ``started`` is what :func:`start_history` began for the same
+    folder and settings, if anything.
     """
     now = now or dt.datetime.now(dt.timezone.utc)
-    settings = portfolio.settings
-    refresh_env()
-    base_dir = portfolio.base_dir
-    try:
-        info = repo_info(base_dir)
-    except GitError as exc:
-        reason = f"history is unavailable: {exc}"
-        return PortfolioHistory(False, reason, now=now, diagnostics=[repository_finding(
-            "HIS008", Severity.WARNING, reason, "install git, or check that the repository is readable")])
-    if info is None:
-        return PortfolioHistory(False, NOT_A_REPOSITORY, now=now, diagnostics=[repository_finding(
-            "HIS007", Severity.INFO, NOT_A_REPOSITORY, "run 'git init' and commit the content to follow its history")])
-    shallow_note = []
-    if info.shallow:
-        message = "the repository is a shallow clone: its history is cut off"
-        if not settings.allow_shallow:
-            return PortfolioHistory(False, f"{message} (fix: {SHALLOW_HINT})", now=now, diagnostics=[
-                repository_finding("HIS006", Severity.ERROR, message + ", so levels, switchbacks and time per "
-                                   "level cannot be derived", SHALLOW_HINT)])
-        shallow_note = [repository_finding("HIS006", Severity.INFO, message + "; history starts at the cut "
-                                           "(allow_shallow is set)", SHALLOW_HINT)]
-    folder = cache_dir if cache_dir is not None else base_dir / settings.cache_dir
-    cache = None
-    if folder is not None and not _committed(base_dir, folder):
-        cache = HistoryCache(folder / "history")
-    collecting = gc.isenabled()
-    gc.disable()  # tens of thousands of small objects, no cycles: collections would only cost time
-    try:
-        try:
-            history = _extract(portfolio, info, cache, now)
-        except (ValueError, KeyError, TypeError, IndexError) as exc:
-            if cache is None or isinstance(exc, GitError):
-                raise
-            # A damaged cache (e.g. written by two processes at once): start it over.
-            cache.discard()
-            history = _extract(portfolio, info, cache, now)
-    except GitError as exc:
-        reason = f"history is unavailable: {exc}"
-        return PortfolioHistory(False, reason, now=now, diagnostics=[repository_finding(
-            "HIS008", Severity.WARNING, reason, "check that the repository is readable")])
-    finally:
-        if collecting:
-            gc.enable()
-    history.diagnostics = findings(portfolio, history, now) + shallow_note
-    return history
+    if started is None or not started.serves(portfolio, cache_dir):
+        if started is not None:
+            started.abandon()
+        started = start_history(portfolio.base_dir, portfolio.settings, cache_dir=cache_dir, background=False)
+    return started.finish(portfolio, now)
 
 
 def _committed(base_dir: Path, folder: Path) -> bool:
@@ -551,11 +640,10 @@ def _pending(status: StatusReader, info: RepoInfo, roots: list[str]) -> dict[str
     return pending
 
 
-def _extract(portfolio: Portfolio, info: RepoInfo, cache: HistoryCache | None, now: dt.datetime) -> PortfolioHistory:
-    run = Extraction(portfolio, info, cache)
+def _complete(run: Extraction, portfolio: Portfolio, now: dt.datetime) -> PortfolioHistory:
+    """Derive the histories from a run whose commits are read, then record the run in the cache."""
     try:
-        run.read()
-        history = run.histories(now)
+        history = run.histories(portfolio, now)
     finally:
         run.close()
     run.save()
