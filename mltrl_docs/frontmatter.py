@@ -27,6 +27,9 @@ MAX_DEPTH = 32
 """Deepest nesting of mappings and sequences accepted in front matter."""
 
 _Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_ScalarEvent, _MappingStartEvent, _SequenceStartEvent = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+_MappingEndEvent, _SequenceEndEvent, _AliasEvent = yaml.MappingEndEvent, yaml.SequenceEndEvent, yaml.AliasEvent
+_DocumentStartEvent, _StreamEndEvent = yaml.DocumentStartEvent, yaml.StreamEndEvent
 
 Path = tuple  # a location inside the front matter: keys and list indices
 
@@ -124,8 +127,14 @@ _INF = re.compile(r"[-+]?\.(inf|Inf|INF)")
 _NAN = re.compile(r"\.(nan|NaN|NAN)")
 
 
+_SPECIAL_START = frozenset("~nNtTfF0123456789+-.")
+"""First characters of every plain scalar that is not a string (null, booleans, numbers)."""
+
+
 def resolve_plain_scalar(text: str) -> Any:
     """Read an unquoted scalar the YAML 1.2 way: only null, booleans and numbers are special."""
+    if text and text[0] not in _SPECIAL_START:
+        return text  # most values: words and sentences
     if text in _NULL:
         return None
     if text in _TRUE:
@@ -213,96 +222,96 @@ class _Abort(Exception):
 
 def _build(doc: ParsedDocument, text: str, line_offset: int) -> Any:
     """Build Python values from YAML events, recording positions; ``_FAILED`` on error."""
-
-    def pos(mark) -> Position:
-        return Position(mark.line + 1 + line_offset, mark.column + 1)
-
-    # Each stack frame: [container, path, pending_key, pending_key_event, seen_keys]
+    # Each stack frame: [container, path, pending_key, pending_key_position, seen_keys]
     stack: list[list] = []
     root: list[Any] = []
+    values, keys, sources = doc._values, doc._keys, doc._sources
 
     def fail(code: str, event, message: str, hint: str) -> None:
-        p = pos(event.start_mark)
-        doc.error(code, p.line, p.column, message, hint)
+        mark = event.start_mark
+        doc.error(code, mark.line + 1 + line_offset, mark.column + 1, message, hint)
         raise _Abort
 
-    def add(value: Any, event, source: str | None = None) -> tuple | None:
-        """Attach ``value`` to the current container; return its path."""
-        if not stack:
-            root.append(value)
-            path: tuple = ()
-        else:
-            frame = stack[-1]
-            container, parent = frame[0], frame[1]
-            if isinstance(container, list):
-                path = parent + (len(container),)
-                container.append(value)
-            else:
-                if frame[2] is _NO_KEY:
-                    raise AssertionError("value without key")  # pragma: no cover
-                key = frame[2]
-                path = parent + (key,)
-                container[key] = value
-                doc._keys[path] = frame[3]
-                frame[2] = _NO_KEY
-        doc._values[path] = pos(event.start_mark)
-        if source is not None:
-            doc._sources[path] = source
-        return path
-
+    loader = None
     try:
-        for event in yaml.parse(text, Loader=_Parser):
-            if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent,
-                                  yaml.DocumentStartEvent, yaml.DocumentEndEvent)):
-                if isinstance(event, yaml.DocumentStartEvent) and root:
-                    fail("FM004", event, "front matter holds more than one YAML document",
-                         "keep a single block of fields between the two '---' lines")
+        loader = _Parser(text)
+        # This loop runs for every key and value of every document: it dispatches on the exact
+        # event class and works each position out once.
+        while True:
+            event = loader.get_event()
+            kind = type(event)
+            if kind is _ScalarEvent or kind is _MappingStartEvent or kind is _SequenceStartEvent:
+                if event.anchor is not None:
+                    fail("FM006", event, f"YAML anchor '&{event.anchor}' is not allowed",
+                         "remove the anchor and write values out in full")
+                tag = event.tag
+                if tag is not None and not (kind is _ScalarEvent and tag == "!"):
+                    fail("FM007", event, f"explicit YAML tag '{tag}' is not allowed",
+                         "remove the tag; quote the value if it must stay text")
+                mark = event.start_mark
+                position = Position(mark.line + 1 + line_offset, mark.column + 1)
+                frame = stack[-1] if stack else None
+                if frame is not None and frame[2] is _NO_KEY and type(frame[0]) is dict:
+                    # A mapping key.
+                    if kind is not _ScalarEvent:
+                        fail("FM013", event, "mapping keys must be plain text", "use a simple word as the key")
+                    key = event.value
+                    if key == "<<" and not event.style:
+                        fail("FM013", event, "YAML merge keys ('<<') are not allowed",
+                             "write the merged fields out in full")
+                    seen = frame[4]
+                    if key in seen:
+                        fail("FM005", event, f"duplicate key '{key}' (first defined on line {seen[key].line})",
+                             "keep one of the two; YAML would silently keep only the last")
+                    seen[key] = position
+                    frame[2] = key
+                    frame[3] = position
+                    continue
+                if kind is _ScalarEvent:
+                    source = None
+                    if not event.style and tag != "!":
+                        source = event.value
+                        value: Any = resolve_plain_scalar(source)
+                    else:
+                        value = event.value
+                else:
+                    source = None
+                    if len(stack) >= MAX_DEPTH:
+                        fail("FM008", event, f"front matter is nested more than {MAX_DEPTH} levels deep",
+                             "flatten the structure")
+                    value = {} if kind is _MappingStartEvent else []
+                # Attach the value to its container and record where it is.
+                if frame is None:
+                    root.append(value)
+                    path: tuple = ()
+                else:
+                    container = frame[0]
+                    if type(container) is list:
+                        path = frame[1] + (len(container),)
+                        container.append(value)
+                    else:
+                        key = frame[2]
+                        path = frame[1] + (key,)
+                        container[key] = value
+                        keys[path] = frame[3]
+                        frame[2] = _NO_KEY
+                values[path] = position
+                if source is not None:
+                    sources[path] = source
+                if kind is not _ScalarEvent:
+                    stack.append([value, path, _NO_KEY, None, {}])
                 continue
-            if isinstance(event, yaml.AliasEvent):
-                fail("FM006", event, f"YAML alias '*{event.anchor}' is not allowed",
-                     "write the value out in full instead of referring to an anchor")
-            anchor = getattr(event, "anchor", None)
-            if anchor is not None:
-                fail("FM006", event, f"YAML anchor '&{anchor}' is not allowed",
-                     "remove the anchor and write values out in full")
-            tag = getattr(event, "tag", None)
-            if tag is not None and not (isinstance(event, yaml.ScalarEvent) and tag == "!"):
-                fail("FM007", event, f"explicit YAML tag '{tag}' is not allowed",
-                     "remove the tag; quote the value if it must stay text")
-            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            if kind is _MappingEndEvent or kind is _SequenceEndEvent:
                 stack.pop()
                 continue
-            # A scalar, mapping or sequence start: either a key or a value.
-            if stack and isinstance(stack[-1][0], dict) and stack[-1][2] is _NO_KEY:
-                frame = stack[-1]
-                if not isinstance(event, yaml.ScalarEvent):
-                    fail("FM013", event, "mapping keys must be plain text",
-                         "use a simple word as the key")
-                key = event.value
-                if key == "<<" and not event.style:
-                    fail("FM013", event, "YAML merge keys ('<<') are not allowed",
-                         "write the merged fields out in full")
-                if key in frame[4]:
-                    first = frame[4][key]
-                    fail("FM005", event,
-                         f"duplicate key '{key}' (first defined on line {first.line})",
-                         "keep one of the two; YAML would silently keep only the last")
-                frame[4][key] = pos(event.start_mark)
-                frame[2] = key
-                frame[3] = pos(event.start_mark)
-                continue
-            if isinstance(event, yaml.ScalarEvent):
-                if not event.style and event.tag != "!":
-                    add(resolve_plain_scalar(event.value), event, event.value)
-                else:
-                    add(event.value, event)
-                continue
-            if len(stack) >= MAX_DEPTH:
-                fail("FM008", event, f"front matter is nested more than {MAX_DEPTH} levels deep",
-                     "flatten the structure")
-            container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
-            path = add(container, event)
-            stack.append([container, path, _NO_KEY, None, {}])
+            if kind is _AliasEvent:
+                fail("FM006", event, f"YAML alias '*{event.anchor}' is not allowed",
+                     "write the value out in full instead of referring to an anchor")
+            if kind is _DocumentStartEvent and root:
+                fail("FM004", event, "front matter holds more than one YAML document",
+                     "keep a single block of fields between the two '---' lines")
+            if kind is _StreamEndEvent or event is None:
+                break
     except _Abort:
         return _FAILED
     except yaml.MarkedYAMLError as exc:
@@ -325,6 +334,9 @@ def _build(doc: ParsedDocument, text: str, line_offset: int) -> Any:
     except yaml.YAMLError as exc:  # e.g. reader errors on control characters
         doc.error("FM004", 2, 1, f"YAML error: {exc}", "remove control characters")
         return _FAILED
+    finally:
+        if loader is not None:
+            loader.dispose()
     return root[0] if root else None
 
 
