@@ -8,6 +8,7 @@ Reading never raises on bad content: every problem becomes a diagnostic.
 from __future__ import annotations
 
 import difflib
+import os
 import posixpath
 import re
 from collections.abc import Mapping
@@ -394,13 +395,13 @@ def _leaves(path: Path, base: Path) -> bool:
     Only a link can lead outside, so the costly resolution runs only when the
     file or a folder between it and ``base`` is one.
     """
-    if base not in path.parents:
-        return not _inside(path, base)
-    current = path
-    while current != base:
-        if current.is_symlink():
+    top, current = os.fspath(base).rstrip(os.sep), os.fspath(path)
+    if not current.startswith(top + os.sep) or os.sep + os.pardir + os.sep in current + os.sep:
+        return not _inside(path, base)  # not plainly below base: decide by resolving
+    while len(current) > max(len(top), 1):  # strings, not paths: this runs for every document
+        if os.path.islink(current):
             return not _inside(path, base)
-        current = current.parent
+        current = os.path.dirname(current)
     return False
 
 

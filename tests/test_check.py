@@ -243,6 +243,21 @@ def test_symlink_outside_the_repository_is_not_read(tmp_path):
     assert "SECRET" not in repr(diagnostics)
 
 
+
+def test_a_linked_folder_leading_outside_is_not_read_and_a_link_inside_is(tmp_path):
+    outside = tmp_path / "outside"
+    write_technology(outside, "tech", "SECRET-TOKEN", 0)
+    repo = tmp_path / "repo"
+    write_technology(repo / "projects", "inside", "P2.0", 0)
+    (repo / "projects" / "tech").symlink_to(outside / "tech", target_is_directory=True)
+    (repo / "projects" / "alias").symlink_to(repo / "projects" / "inside", target_is_directory=True)
+    diagnostics = run(repo)[1]
+    refused = sorted(d.path.rsplit("/", 3)[-3:] for d in diagnostics if d.code == "SEC001")
+    assert refused == [["projects", "tech", "card.md"], ["projects", "tech", "ethics.md"]]
+    assert "SECRET" not in repr(diagnostics)
+    # The link inside the repository is read: the same technology twice, so its ID is reported as reused.
+    assert "XR001" in [d.code for d in diagnostics]
+
 def test_rule_overrides_and_extra_rules(tmp_path):
     write_technology(tmp_path / "projects", "tech", "P1.0", 3)
     settings = settings_from_options({
