@@ -32,6 +32,7 @@ from .loader import load_portfolio_cached
 from .remote import detect as detect_forge
 from .report import format_text
 from .rules import check_portfolio
+from .site.ahead import Helper, render_ahead
 from .site.cache import PageCache, load_or_create_key, user_key_file
 from .site.pages import HOME_HIDE, PLACEHOLDER, PageSpec, Site, TocEntry
 from .site.templating import PACKAGE_TEMPLATES
@@ -128,6 +129,8 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         self.full_content: dict[str, str] = {}
         self._collecting = False
         """Whether the cyclic garbage collector ran before this build paused it."""
+        self.helper: Helper | None = None
+        """A second process rendering technology pages ahead (see :mod:`mltrl_docs.site.ahead`)."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Keep the plugin across ``mkdocs serve`` rebuilds (its presence is what asks MkDocs to)."""
@@ -222,7 +225,13 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
             self._replace(files, File.generated(config, site_path, content=text))
         for site_path, source in self.site.assets().items():
             self._replace(files, File.generated(config, site_path, abs_src_path=str(source)))
+        self.helper = render_ahead(self.site, list(self.specs.values()))
         return files
+
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        """Every page has its content by now: the helper process, if any, is done."""
+        self._end_helper()
+        return env
 
     @staticmethod
     def _replace(files: Files, file: File) -> None:
@@ -296,11 +305,21 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Resume the garbage collector paused in :meth:`on_config`."""
+        self._end_helper(stop=True)
         self._resume_collector()
 
     def on_build_error(self, *, error: Exception) -> None:
-        """Resume the garbage collector when the build fails."""
+        """Stop the helper process and resume the garbage collector when the build fails."""
+        self._end_helper(stop=True)
         self._resume_collector()
+
+    def _end_helper(self, *, stop: bool = False) -> None:
+        if self.helper is not None:
+            self.helper.finish(stop=stop)
+            self.helper = None
+            if self.site is not None and not stop:
+                log.debug(f"mltrl: technology pages rendered by the build: {self.site.rendered}, taken from "
+                          f"the page cache (the helper process and earlier builds): {self.site.reused}")
 
     def _resume_collector(self) -> None:
         if self._collecting:

@@ -48,9 +48,9 @@ def mkdocs_yml(*, repo_url: str | None = REPO_URL, options: dict | None = None, 
 
 
 def build(folder: Path, *, strict: bool = True, config: str = "mkdocs.yml", site_dir: str = "site",
-          env: dict | None = None) -> subprocess.CompletedProcess:
+          env: dict | None = None, extra_args: list[str] | None = None) -> subprocess.CompletedProcess:
     """Run ``mkdocs build`` in ``folder``; return the finished process (check ``returncode``)."""
-    command = [sys.executable, "-m", "mkdocs", "build", "-f", config, "-d", site_dir]
+    command = [sys.executable, "-m", "mkdocs", "build", "-f", config, "-d", site_dir, *(extra_args or [])]
     if strict:
         command.append("--strict")
     # The page cache's signing key lives in the user's cache folder: keep it inside the test's folder.

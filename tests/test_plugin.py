@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -467,3 +468,35 @@ def test_the_collector_is_paused_for_the_build_and_resumed_however_it_ends(tmp_p
     assert states[0] == "files False"
     assert "page False" in states
     assert states[-2] == ("failed True" if broken else "after True")
+
+
+def test_pages_rendered_ahead_by_a_second_process_are_the_same_pages(tmp_path):
+    """A cold build hands half of the technology pages to a helper process; the site does not change."""
+    from mltrl_docs.site.ahead import MIN_PAGES, _free_cores
+
+    repo = make_repo(tmp_path / "repo")
+    count = MIN_PAGES + 8
+    for n in range(count):
+        write_level(repo, f"tech-{n:02d}", f"T{n:02d}.1", n % 5, title=f"Technology {n}")
+    repo.commit({}, "2024-03-01", "Add the technologies")
+    sites = {}
+    for parallel in ("1", "0"):
+        shutil.rmtree(repo.path / ".cache", ignore_errors=True)
+        result = build(repo.path, site_dir=f"site-{parallel}", env={"MLTRL_PARALLEL": parallel},
+                       extra_args=["--verbose"])
+        assert result.returncode == 0, result.stderr
+        [line] = [line for line in result.stderr.splitlines() if "technology pages rendered by the build" in line] \
+            or [""]
+        sites[parallel] = line
+    if sys.platform == "linux" and _free_cores() >= 2:  # where a helper can run, it must have
+        rendered, reused = map(int, re.findall(r"\d+", sites["1"].split("mltrl:", 1)[1]))
+        assert rendered + reused == count and 0 < rendered < count and reused > 0, sites["1"]
+    else:
+        assert sites["1"] == ""
+    assert sites["0"] == ""  # no helper, nothing to report
+    one, two = repo.path / "site-1", repo.path / "site-0"
+    pages = sorted(p.relative_to(one) for p in one.rglob("*.html"))
+    assert len(pages) > count
+    assert pages == sorted(p.relative_to(two) for p in two.rglob("*.html"))
+    for page in pages:
+        assert (one / page).read_bytes() == (two / page).read_bytes(), page

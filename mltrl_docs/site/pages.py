@@ -135,6 +135,11 @@ class Site:
         self._assets = self._find_assets()
         self._by_slug = view.by_slug
         self._inputs = self._global_inputs() if cache is not None else b""
+        self._fingerprints: dict[str, str] = {}
+        self.rendered = 0
+        """Technology pages rendered by this process (the rest came from the page cache)."""
+        self.reused = 0
+        """Technology pages taken from the page cache."""
 
     # --- what exists ----------------------------------------------------------------------------
 
@@ -208,8 +213,10 @@ class Site:
             fingerprint = self.fingerprint(t)
             stored = self.cache.get(t.slug, fingerprint)
             if stored is not None:
+                self.reused += 1
                 return RenderedPage(stored["html"], [TocEntry(*e) for e in stored["toc"]], stored["search"])
             page = self._technology(t, link)
+            self.rendered += 1
             self.cache.put(t.slug, fingerprint, {"html": page.html, "toc": [[e.rank, e.id, e.title] for e in page.toc],
                                                  "search": page.search})
             return page
@@ -217,6 +224,12 @@ class Site:
             return self.render_home(spec.src_uri, standalone=True)
         html = self._levels(link) if spec.kind == "levels" else self._analytics(link)
         return RenderedPage(html, toc_of(html))
+
+    def is_cached(self, spec: PageSpec) -> bool:
+        """Whether a technology page's HTML is in the page cache for its current inputs."""
+        if self.cache is None or spec.kind != "technology":
+            return False
+        return self.cache.get(spec.slug, self.fingerprint(self._by_slug[spec.slug])) is not None
 
     def render_home(self, src_uri: str = Layout.HOME, *, standalone: bool = False) -> RenderedPage:
         """The portfolio; ``standalone`` when it is the whole page, not the end of a hand-written home page.
@@ -255,6 +268,12 @@ class Site:
 
     def fingerprint(self, t: TechnologyView) -> str:
         """A hash of everything ``t``'s page shows; equal fingerprints render equal pages (on the same day)."""
+        found = self._fingerprints.get(t.slug)
+        if found is None:
+            found = self._fingerprints[t.slug] = self._fingerprint(t)
+        return found
+
+    def _fingerprint(self, t: TechnologyView) -> str:
         digest = hashlib.sha256(self._inputs)
         for doc in t.tech.documents:
             digest.update(doc.path.encode() + b"\0" + doc.parsed.text.encode("utf-8", "surrogatepass") + b"\0")
