@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -129,11 +130,28 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         self.full_content: dict[str, str] = {}
         self._collecting = False
         """Whether the cyclic garbage collector ran before this build paused it."""
+        self.command: str | None = None
+        """The ``mkdocs`` command running (``build``, ``serve``, ``gh-deploy``); ``None`` when run from Python."""
         self.helper: Helper | None = None
         """A second process rendering technology pages ahead (see :mod:`mltrl_docs.site.ahead`)."""
+        self.defer = False
+        """Whether technology pages are filled in when the theme needs them (with a helper only)."""
+        self.deferred: dict[str, str] = {}
+        """HTML of deferred pages, with the placeholder, by source URI."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
-        """Keep the plugin across ``mkdocs serve`` rebuilds (its presence is what asks MkDocs to)."""
+        """Note the command; the method's presence also keeps the plugin across ``mkdocs serve`` rebuilds."""
+        self.command = command
+
+    def on_shutdown(self) -> None:
+        """The command is over and the process ends: let Python's last collection skip the build's objects.
+
+        At exit Python collects garbage one last time, over every object still alive: after a large
+        build, millions of them, for seconds. They are frozen instead (:func:`gc.freeze`), and the
+        collector runs again for whatever the process still does.
+        """
+        gc.freeze()
+        self._resume_collector()
 
     @property
     def settings(self) -> Settings:
@@ -175,11 +193,14 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         settings = self.settings
         if settings.repo_url is None and config.repo_url:
             settings = settings.model_copy(update={"repo_url": config.repo_url})
+        clock = time.perf_counter()
         try:
             # git reads the commits while the documents are read and checked.
             started = start_history(self.base_dir, settings)
             portfolio = load_portfolio_cached(self.base_dir, settings)
+            documents = time.perf_counter()
             diagnostics = check_portfolio(portfolio)
+            checked = time.perf_counter()
             history = load_history(portfolio, now=build_now(), started=started)  # cached under cache_dir
         except Exception as exc:  # noqa: BLE001 - one clear message instead of a MkDocs traceback
             raise PluginError(f"mltrl: could not read the content under {self.base_dir}: {exc}") from exc
@@ -197,10 +218,18 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
             self.page_cache = PageCache(self.base_dir / settings.cache_dir / folder,
                                         load_or_create_key(user_key_file()))
         self.site = Site(view, template_dirs=list(config.theme.dirs), use_directory_urls=config.use_directory_urls,
-                         export=export_document(portfolio, history, public_only=settings.public_only,
-                                                findings=diagnostics),
                          cache=self.page_cache)
         self.page_cache.prune({t.slug for t in view.technologies})
+        # The helper starts as soon as pages can be rendered; what follows here it does not need.
+        self.helper = render_ahead(self.site, [spec for spec in self.site.pages() if spec.kind == "technology"
+                                               and files.get_file_from_path(spec.src_uri) is None])
+        self.deferred = {}
+        self.defer = self.helper is not None and self._may_defer(config)
+        self.site.export = export_document(portfolio, history, public_only=settings.public_only, findings=diagnostics)
+        log.debug(f"mltrl: {len(portfolio.technologies)} technologies; documents read in "
+                  f"{documents - clock:.2f} s, checked in {checked - documents:.2f} s, history ready "
+                  f"{time.perf_counter() - checked:.2f} s later with the pages' data and the export"
+                  + ("; a helper process renders pages ahead" if self.helper else ""))
         self.specs = {}
         self.user_home = files.get_file_from_path(Layout.HOME) is not None
         for spec in self.site.pages():
@@ -225,13 +254,18 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
             self._replace(files, File.generated(config, site_path, content=text))
         for site_path, source in self.site.assets().items():
             self._replace(files, File.generated(config, site_path, abs_src_path=str(source)))
-        self.helper = render_ahead(self.site, list(self.specs.values()))
         return files
 
-    def on_env(self, env: Any, *, config: MkDocsConfig, files: Files) -> Any:
-        """Every page has its content by now: the helper process, if any, is done."""
-        self._end_helper()
-        return env
+    def _may_defer(self, config: MkDocsConfig) -> bool:
+        """Whether technology pages may wait for the theme to need them, rather than be made when read.
+
+        Waiting lets this process build the first pages while the helper renders the last ones. It
+        is only done when no other plugin or hook looks at page HTML before this plugin fills it in.
+        """
+        events = config.plugins.events
+        ours = [getattr(method, "__self__", None) is self for method in events.get("page_content", [])]
+        context = events.get("page_context", [])
+        return all(ours) and bool(context) and getattr(context[0], "__self__", None) is self
 
     @staticmethod
     def _replace(files: Files, file: File) -> None:
@@ -267,6 +301,14 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         spec = self.specs.get(page.file.src_uri)
         if self.site is None or spec is None or PLACEHOLDER not in html:
             return html
+        if self.defer and spec.kind == "technology":
+            # Rendered when the theme needs it (see on_page_context), while the helper works from the end.
+            self.deferred[page.file.src_uri] = html
+            return html
+        return self._fill(html, page, spec)
+
+    def _fill(self, html: str, page: Page, spec: PageSpec) -> str:
+        """``html`` with the page's generated HTML in place of the placeholder; sets the page's contents."""
         try:
             if spec.kind == "home" and page.file.generated_by is None:
                 rendered = self.site.render_home(spec.src_uri)
@@ -283,7 +325,10 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
 
     @event_priority(100)
     def _show_search_content(self, context: dict, *, page: Page, config: MkDocsConfig, nav: Any) -> dict:
-        """Before the search plugin indexes a technology page, hand it the page's searchable part."""
+        """Fill a deferred page; then, before the search plugin indexes it, hand it the page's searchable part."""
+        deferred = self.deferred.pop(page.file.src_uri, None)
+        if deferred is not None:
+            page.content = self._fill(deferred, page, self.specs[page.file.src_uri])
         lean = self.search_content.get(page.file.src_uri)
         if lean is not None and page.content is not None:
             self.full_content[page.file.src_uri] = page.content
@@ -304,9 +349,14 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
     on_page_context = CombinedEvent(_show_search_content, _restore_content)
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        """Resume the garbage collector paused in :meth:`on_config`."""
-        self._end_helper(stop=True)
-        self._resume_collector()
+        """Wait for the helper (done by now) and resume the garbage collector paused in :meth:`on_config`.
+
+        Under ``mkdocs build`` and ``gh-deploy`` the collector stays paused until :meth:`on_shutdown`, as
+        the process ends with the command; ``mkdocs serve`` and builds run from Python resume it here.
+        """
+        self._end_helper()
+        if self.command not in ("build", "gh-deploy"):
+            self._resume_collector()
 
     def on_build_error(self, *, error: Exception) -> None:
         """Stop the helper process and resume the garbage collector when the build fails."""

@@ -449,6 +449,11 @@ def on_post_build(config):
 def on_build_error(error):
     with OUT.open("a") as out:
         out.write(f"failed {gc.isenabled()}\\n")
+
+
+def on_shutdown():
+    with OUT.open("a") as out:
+        out.write(f"shutdown {gc.isenabled()} {gc.get_freeze_count() > 0}\\n")
 '''
 
 
@@ -467,7 +472,26 @@ def test_the_collector_is_paused_for_the_build_and_resumed_however_it_ends(tmp_p
     states = (repo.path / "gc-states.txt").read_text(encoding="utf-8").split("\n")
     assert states[0] == "files False"
     assert "page False" in states
-    assert states[-2] == ("failed True" if broken else "after True")
+    # `mkdocs build` ends with the command: the collector resumes at shutdown, over frozen objects.
+    assert states[-3:] == ["failed True" if broken else "after False", "shutdown True True", ""]
+
+
+def test_a_build_run_from_python_resumes_the_collector_when_it_ends(tmp_path, monkeypatch):
+    import gc
+
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    repo = make_repo(tmp_path / "repo")
+    write_level(repo, "ranker", "P02.1", 1, title="Candidate ranker")
+    repo.commit({}, "2024-01-01", "Add the ranker")
+    monkeypatch.chdir(repo.path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    assert gc.isenabled()
+    frozen = gc.get_freeze_count()
+    mkdocs_build(load_config(str(repo.path / "mkdocs.yml"), site_dir=str(tmp_path / "site")))
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+    assert (tmp_path / "site" / "technologies" / "ranker" / "index.html").is_file()
 
 
 def test_pages_rendered_ahead_by_a_second_process_are_the_same_pages(tmp_path):
@@ -479,24 +503,37 @@ def test_pages_rendered_ahead_by_a_second_process_are_the_same_pages(tmp_path):
     for n in range(count):
         write_level(repo, f"tech-{n:02d}", f"T{n:02d}.1", n % 5, title=f"Technology {n}")
     repo.commit({}, "2024-03-01", "Add the technologies")
+    # A hook that reads page HTML: with it, pages must be finished when MkDocs reads them.
+    (repo.path / "looker.py").write_text(
+        "from pathlib import Path\n\n\ndef on_page_content(html, page, config, files):\n"
+        "    if '<!--mltrl:page-->' in html:\n"
+        "        Path(__file__).with_name('unfinished.txt').write_text(page.file.src_uri)\n"
+        "    return html\n", encoding="utf-8")
+    config = (repo.path / "mkdocs.yml").read_text(encoding="utf-8")
+    (repo.path / "mkdocs-hook.yml").write_text(config + "hooks:\n  - looker.py\n", encoding="utf-8")
     sites = {}
-    for parallel in ("1", "0"):
+    for name, parallel, config_file in (("ahead", "1", "mkdocs.yml"), ("serial", "0", "mkdocs.yml"),
+                                        ("hooked", "1", "mkdocs-hook.yml")):
         shutil.rmtree(repo.path / ".cache", ignore_errors=True)
-        result = build(repo.path, site_dir=f"site-{parallel}", env={"MLTRL_PARALLEL": parallel},
+        result = build(repo.path, config=config_file, site_dir=f"site-{name}", env={"MLTRL_PARALLEL": parallel},
                        extra_args=["--verbose"])
         assert result.returncode == 0, result.stderr
         [line] = [line for line in result.stderr.splitlines() if "technology pages rendered by the build" in line] \
             or [""]
-        sites[parallel] = line
+        sites[name] = line
+    assert not (repo.path / "unfinished.txt").exists()
     if sys.platform == "linux" and _free_cores() >= 2:  # where a helper can run, it must have
-        rendered, reused = map(int, re.findall(r"\d+", sites["1"].split("mltrl:", 1)[1]))
-        assert rendered + reused == count and 0 < rendered < count and reused > 0, sites["1"]
+        for name in ("ahead", "hooked"):
+            rendered, reused = map(int, re.findall(r"\d+", sites[name].split("mltrl:", 1)[1]))
+            assert rendered + reused == count and reused > 0, sites[name]
     else:
-        assert sites["1"] == ""
-    assert sites["0"] == ""  # no helper, nothing to report
-    one, two = repo.path / "site-1", repo.path / "site-0"
-    pages = sorted(p.relative_to(one) for p in one.rglob("*.html"))
+        assert sites["ahead"] == sites["hooked"] == ""
+    assert sites["serial"] == ""  # no helper, nothing to report
+    serial = repo.path / "site-serial"
+    pages = sorted(p.relative_to(serial) for p in serial.rglob("*.html"))
     assert len(pages) > count
-    assert pages == sorted(p.relative_to(two) for p in two.rglob("*.html"))
-    for page in pages:
-        assert (one / page).read_bytes() == (two / page).read_bytes(), page
+    for name in ("ahead", "hooked"):
+        other = repo.path / f"site-{name}"
+        assert pages == sorted(p.relative_to(other) for p in other.rglob("*.html"))
+        for page in pages:
+            assert (other / page).read_bytes() == (serial / page).read_bytes(), (name, page)
