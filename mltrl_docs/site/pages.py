@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from html import escape, unescape
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import quote, unquote
 
 import yaml
@@ -94,6 +95,14 @@ class RenderedPage:
     search: str | None = None
     """What a search index should read instead of ``html``, when the page is mostly tables and charts:
     the title, the facts a reader searches for, and the card's own text."""
+
+
+class Row(SimpleNamespace):
+    """A row handed to a template: its fields are attributes (``row.name``; in a template ``row["name"]`` too).
+
+    Templates read fields as attributes; Jinja tries an attribute first, so a plain
+    object spares it a failed lookup, which on dictionaries costs an exception per field.
+    """
 
 
 def toc_of(html: str) -> list[TocEntry]:
@@ -428,16 +437,16 @@ class Site:
                 continue
             rendered = self._render_doc(t, doc.parsed.body, link, posixpath.dirname(doc.path),
                                         prefix=review_anchor(doc.path) + "-", shift=3)
-            reviews.append({"model": doc.model, "anchor": review_anchor(doc.path), "body": Markup(rendered.html),
-                            "source": self.repo_file_url(doc.path), "path": doc.path})
-        reviews.sort(key=lambda r: (r["model"].date, r["model"].level))
-        prior = [{"v": version, "commit": self.commit_url(version.commit),
-                  "source": self.repo_file_url(version.path, version.commit) if version.path else None}
+            reviews.append(Row(model=doc.model, anchor=review_anchor(doc.path), body=Markup(rendered.html),
+                               source=self.repo_file_url(doc.path), path=doc.path))
+        reviews.sort(key=lambda r: (r.model.date, r.model.level))
+        prior = [Row(v=version, commit=self.commit_url(version.commit),
+                     source=self.repo_file_url(version.path, version.commit) if version.path else None)
                  for version in (t.history.prior_cards if t.history else [])]
         system_level, limiting = t.system_level
         html = self.env.get_template("mltrl/technology.html").render(self._context(
             link, t=t, body=Markup(body.html), timeline=timeline, time_in_level=self._time_in_level(t),
-            events=[{"e": e, "text": describe_event(e), "commit": self.commit_url(e.commit)} for e in t.events],
+            events=[Row(e=e, text=describe_event(e), commit=self.commit_url(e.commit)) for e in t.events],
             requirements=requirements, risk=risk, ethics=self._ethics(t), reviews=reviews, prior=prior,
             system_level=system_level, limiting=limiting, links=self._links(t), anchor=_anchor,
             edit_source=self.repo_file_url(t.tech.card.path), risk_threshold=view.settings.risk_threshold,
@@ -476,7 +485,7 @@ class Site:
             out.append((name, href, value))
         return out
 
-    def _ethics(self, t: TechnologyView) -> list[dict] | None:
+    def _ethics(self, t: TechnologyView) -> list[Row] | None:
         ethics = t.tech.ethics_model
         if ethics is None:
             return None
@@ -492,11 +501,11 @@ class Site:
                     state, text = "answered", answer
                 else:
                     state, text = "open", ""
-                items.append({"name": name, "question": info.description or name, "state": state,
-                              "paragraphs": [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]})
-            done = sum(i["state"] != "open" for i in items)
-            parts.append({"key": part, "title": part.replace("_", "-").capitalize(), "items": items, "done": done,
-                          "total": len(items)})
+                items.append(Row(name=name, question=info.description or name, state=state,
+                                 paragraphs=[p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]))
+            done = sum(i.state != "open" for i in items)
+            parts.append(Row(key=part, title=part.replace("_", "-").capitalize(), items=items, done=done,
+                             total=len(items)))
         return parts
 
     # --- levels and analytics ------------------------------------------------------------------------

@@ -41,12 +41,12 @@ def _a(value: object) -> str:
 
 def el(tag: str, attrs: dict[str, object] | None = None, content: str = "", *, close: bool = True) -> str:
     """One SVG element; ``content`` must already be markup (use :func:`text` for text)."""
-    parts = [tag]
-    for key, value in (attrs or {}).items():
-        if value is None or value is False:
-            continue
-        parts.append(f'{key}="{_a(value)}"')
-    head = " ".join(parts)
+    # A page holds hundreds of elements: attributes are written in one pass, without a call for
+    # each value that needs no escaping.
+    head = tag
+    if attrs:
+        head += "".join(f' {key}="{value if type(value) is int else _a(value)}"' for key, value in attrs.items()
+                        if value is not None and value is not False)
     if not content and close:
         return f"<{head}/>"
     return f"<{head}>{content}</{tag}>"
@@ -226,6 +226,25 @@ def _marker(kind: str, x: float, y: float, switchback_kind: str | None, label: s
     return el("g", {"class": f"mltrl-mark mltrl-mark-{kind}", **attrs_common}, shape + tooltip(label))
 
 
+@functools.lru_cache(maxsize=4)
+def _timeline_grid(left: int, right: int, top: int, row: int) -> str:
+    """The level rows and phase lines of a timeline, the same on every page."""
+    grid = []
+    for level in range(10):
+        yy = top + (9 - level) * row + row / 2
+        phase = phase_of(level)
+        grid.append(el("rect", {"class": f"mltrl-band-{phase}", "x": left, "y": yy - row / 2, "width": right - left,
+                                "height": row, "fill": "#9e9e9e", "fill-opacity": 0.04 if level % 2 else 0.08}))
+        grid.append(el("text", {"class": "mltrl-level-label", "x": left - 8, "y": yy + 4, "text-anchor": "end",
+                                "font-size": 11, "fill": "currentColor"},
+                       text(f"{level} · {LEVEL_NAMES[level]}")))
+    for boundary, name in ((2.5, "research"), (5.5, "prototype")):
+        yy = top + (9 - boundary) * row + row / 2
+        grid.append(el("line", {"class": "mltrl-phase-line", "x1": left, "x2": right, "y1": yy, "y2": yy,
+                                "stroke": "#9e9e9e", "stroke-dasharray": "2 4"}, tooltip(f"end of {name} levels")))
+    return el("g", {"class": "mltrl-grid"}, "".join(grid))
+
+
 def timeline_svg(ident: str, title: str, runs: Sequence[Run], marks: Sequence[Mark], bands: Sequence[Band],
                  now: dt.datetime, desc: str) -> Markup:
     """The maturity timeline of one technology: level over time as a step line.
@@ -250,20 +269,7 @@ def timeline_svg(ident: str, title: str, runs: Sequence[Run], marks: Sequence[Ma
                                 el("rect", {"width": 6, "height": 6, "fill": "#9e9e9e", "fill-opacity": 0.12})
                                 + el("line", {"x1": 0, "y1": 0, "x2": 0, "y2": 6, "stroke": "#9e9e9e",
                                               "stroke-width": 2, "stroke-opacity": 0.45})))]
-    grid = []
-    for level in range(10):
-        yy = y(level)
-        phase = phase_of(level)
-        grid.append(el("rect", {"class": f"mltrl-band-{phase}", "x": left, "y": yy - row / 2, "width": right - left,
-                                "height": row, "fill": "#9e9e9e", "fill-opacity": 0.04 if level % 2 else 0.08}))
-        grid.append(el("text", {"class": "mltrl-level-label", "x": left - 8, "y": yy + 4, "text-anchor": "end",
-                                "font-size": 11, "fill": "currentColor"},
-                       text(f"{level} · {LEVEL_NAMES[level]}")))
-    for boundary, name in ((2.5, "research"), (5.5, "prototype")):
-        yy = top + (9 - boundary) * row + row / 2
-        grid.append(el("line", {"class": "mltrl-phase-line", "x1": left, "x2": right, "y1": yy, "y2": yy,
-                                "stroke": "#9e9e9e", "stroke-dasharray": "2 4"}, tooltip(f"end of {name} levels")))
-    parts.append(el("g", {"class": "mltrl-grid"}, "".join(grid)))
+    parts.append(_timeline_grid(left, right, top, row))
     parts.append(_axis(scale, top, bottom))
     shades = []
     for band in bands:
