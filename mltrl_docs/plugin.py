@@ -228,7 +228,8 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         self.site.export = export_document(portfolio, history, public_only=settings.public_only, findings=diagnostics)
         log.debug(f"mltrl: {len(portfolio.technologies)} technologies; documents read in "
                   f"{documents - clock:.2f} s, checked in {checked - documents:.2f} s, history ready "
-                  f"{time.perf_counter() - checked:.2f} s later with the pages' data and the export"
+                  f"{time.perf_counter() - checked:.2f} s later with the pages' data and the export; "
+                  f"commits read {_WHERE[started.mode]}"
                   + ("; a helper process renders pages ahead" if self.helper else ""))
         self.specs = {}
         self.user_home = files.get_file_from_path(Layout.HOME) is not None
@@ -384,6 +385,9 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
                 if folder.is_dir():
                     server.watch(str(folder))
         return server
+
+
+_WHERE = {"process": "in a second process", "thread": "on a second thread", "here": "in this process"}
 
 
 def _toc(entries: list[TocEntry]) -> TableOfContents:

@@ -316,14 +316,20 @@ def test_a_damaged_cache_is_started_over(lifecycle, tmp_path):
 
 
 
-def test_history_started_before_the_documents_are_read_is_the_same(lifecycle, tmp_path):
-    """git may read the commits on a background thread while the documents are read; nothing else changes."""
+@pytest.mark.parametrize("parallel", ["1", "0"])
+def test_history_started_before_the_documents_are_read_is_the_same(lifecycle, tmp_path, monkeypatch, parallel):
+    """The commits may be read in a second process or on a thread while the documents are read; nothing changes."""
+    from mltrl_docs.parallel import available
+
+    monkeypatch.setenv("MLTRL_PARALLEL", parallel)
     as_json = lambda h: {s: t.to_dict(NOW) for s, t in h.projects.items()}  # noqa: E731
     settings = Settings()
+    expected = "process" if available() else "thread"
     started = start_history(lifecycle.path, settings, cache_dir=tmp_path / "early")
+    assert started.mode == expected
     portfolio = load_portfolio(lifecycle.path, settings)
     early = load_history(portfolio, cache_dir=tmp_path / "early", now=NOW, started=started)
-    assert started.run is not None  # the start was used, not thrown away
+    assert started.run is not None and started.mode != "here"  # the start was used, and did the reading
     plain = load_history(portfolio, cache_dir=tmp_path / "plain", now=NOW)
     assert as_json(early) == as_json(plain) and codes(early) == codes(plain)
     assert [c.text for c in early.projects["alpha"].prior_cards] == [c.text for c in plain.projects["alpha"].prior_cards]

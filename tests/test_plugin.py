@@ -496,7 +496,8 @@ def test_a_build_run_from_python_resumes_the_collector_when_it_ends(tmp_path, mo
 
 def test_pages_rendered_ahead_by_a_second_process_are_the_same_pages(tmp_path):
     """A cold build hands half of the technology pages to a helper process; the site does not change."""
-    from mltrl_docs.site.ahead import MIN_PAGES, _free_cores
+    from mltrl_docs.parallel import free_cores
+    from mltrl_docs.site.ahead import MIN_PAGES
 
     repo = make_repo(tmp_path / "repo")
     count = MIN_PAGES + 8
@@ -522,7 +523,7 @@ def test_pages_rendered_ahead_by_a_second_process_are_the_same_pages(tmp_path):
             or [""]
         sites[name] = line
     assert not (repo.path / "unfinished.txt").exists()
-    if sys.platform == "linux" and _free_cores() >= 2:  # where a helper can run, it must have
+    if sys.platform == "linux" and free_cores() >= 2:  # where a helper can run, it must have
         for name in ("ahead", "hooked"):
             rendered, reused = map(int, re.findall(r"\d+", sites[name].split("mltrl:", 1)[1]))
             assert rendered + reused == count and reused > 0, sites[name]

@@ -18,7 +18,7 @@ import hashlib
 import threading
 from pathlib import Path
 
-from .. import __version__
+from .. import __version__, parallel
 from ..config import Settings
 from ..diagnostics import Diagnostic, Severity
 from ..loader import Portfolio, Technology
@@ -104,7 +104,8 @@ def _relative_commit(commit: Commit, prefix: str, classify) -> Commit | None:
 class Extraction:
     """One run of history extraction: what git adds to the cache, and the histories derived from it."""
 
-    def __init__(self, base_dir: Path, roots: list[str], info: RepoInfo, cache: HistoryCache | None) -> None:
+    def __init__(self, base_dir: Path, roots: list[str], info: RepoInfo, cache: HistoryCache | None, *,
+                 status: bool = True) -> None:
         self.base_dir = base_dir
         self.info = info
         # Roots missing from the work tree hold no current technology; leaving them out of the
@@ -124,7 +125,7 @@ class Extraction:
         self.fresh = True
         """Whether the whole history is walked (no usable cache, or history rewritten)."""
         self.replay: Replay | None = None
-        self._status = StatusReader(self.base_dir, self.roots) if self.roots else None
+        self._status = StatusReader(self.base_dir, self.roots) if self.roots and status else None
         """Uncommitted changes, read by git while this process works on the history."""
 
     def _request(self, blob: str, kind: str, path: str) -> None:
@@ -184,6 +185,19 @@ class Extraction:
         self._wait()
         for commit in reversed(new):
             self.replay.apply(commit)
+
+    def commits_read(self) -> dict:
+        """What :meth:`read` found, to hand to :meth:`restore` in another process (picklable)."""
+        return {"live": self.replay.live, "next_id": self.replay.next_id, "fresh": self.fresh,
+                "summaries": self.summaries, "texts": self.texts, "known": self._known}
+
+    def restore(self, read: dict) -> None:
+        """Take over what :meth:`read` found in another process, as if it had run here."""
+        self.fresh = read["fresh"]
+        self.summaries.update(read["summaries"])
+        self.texts.update(read["texts"])
+        self._known = read["known"]
+        self.replay = Replay(self.classify, self._card_summary, read["live"], self._load_track, read["next_id"])
 
     def _walk(self, since: str | None, pathspecs: list[str], tail: dict | None = None) -> list[Commit]:
         """Commits with card or review changes, newest first; card blobs not yet known are requested."""
@@ -488,6 +502,9 @@ class HistoryStart:
         self.cache: HistoryCache | None = None
         self.run: Extraction | None = None
         self._thread: threading.Thread | None = None
+        self._forked: parallel.Forked | None = None
+        self.mode = "here"
+        """Where the commits are read: ``here`` (when asked for), on a ``thread``, or in a second ``process``."""
         self._error: BaseException | None = None
 
     def begin(self, background: bool) -> None:
@@ -519,7 +536,18 @@ class HistoryStart:
         folder = self.cache_dir if self.cache_dir is not None else base_dir / settings.cache_dir
         if folder is not None and not _committed(base_dir, folder):
             self.cache = HistoryCache(folder / "history")
-        if background:
+        if background and parallel.available():
+            # A second process reads the commits: git and the parsing of its output use another core.
+            # This process prepares to take the result over (and has git status run meanwhile).
+            try:
+                self.run = Extraction(self.base_dir, list(self.settings.roots), self.info, self.cache)
+            except BaseException as exc:  # noqa: BLE001 - handed to finish()
+                self._error = exc
+                return
+            self.mode = "process"
+            self._forked = parallel.Forked(self._read_elsewhere)
+        elif background:
+            self.mode = "thread"
             self._thread = threading.Thread(target=self._read, name="mltrl-history", daemon=True)
             self._thread.start()
         else:
@@ -532,14 +560,44 @@ class HistoryStart:
         except BaseException as exc:  # noqa: BLE001 - handed to finish(), on the caller's thread
             self._error = exc
 
+    def _read_elsewhere(self) -> dict:
+        """In the second process: read the commits and return what was found."""
+        run = Extraction(self.base_dir, list(self.settings.roots), self.info, self.cache, status=False)
+        try:
+            run.read()
+        finally:
+            run.close()
+        return run.commits_read()
+
+    def _collect(self) -> None:
+        """Take the second process's result, or read the commits here when it has none."""
+        forked, self._forked = self._forked, None
+        try:
+            read = forked.result()
+        except parallel.Failed:
+            read = None
+        try:
+            if read is None:
+                self.mode = "here"
+                self.run.read()  # the same work, with its errors reported the usual way
+            else:
+                self.run.restore(read)
+        except BaseException as exc:  # noqa: BLE001 - handed to finish()
+            self._error = exc
+
     def abandon(self) -> None:
         """End what was started without using it (its git processes are closed)."""
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        self._wait()
         if self.run is not None:
             self.run.close()
             self.run = None
+
+    def _wait(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._forked is not None:
+            self._collect()
 
     def serves(self, portfolio: Portfolio, cache_dir: Path | None) -> bool:
         """Whether this start was made for ``portfolio`` (same folder, roots and cache)."""
@@ -553,8 +611,7 @@ class HistoryStart:
         if self.unavailable is not None:
             reason, diagnostics = self.unavailable
             return PortfolioHistory(False, reason, now=now, diagnostics=diagnostics)
-        if self._thread is not None:
-            self._thread.join()
+        self._wait()
         collecting = gc.isenabled()
         gc.disable()  # tens of thousands of small objects, no cycles: collections would only cost time
         try:

@@ -12,34 +12,20 @@ byte for byte those a single process renders.
 
 Nothing else changes: the helper writes only cache entries (each written to a
 temporary file and renamed), never logs, and leaves without running any exit
-handler. Setting ``MLTRL_PARALLEL=0`` in the environment turns it off.
+handler. When a helper is used at all is decided by :func:`mltrl_docs.parallel.available`.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import sys
-import threading
 from collections.abc import Sequence
 
+from ..parallel import available
 from .pages import PageSpec, Site
 
 MIN_PAGES = 16
 """Fewer pages to render than this are not worth a second process."""
-
-
-def _free_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
-def available() -> bool:
-    """Whether a helper process can be used here: Linux, two cores, one thread, and not turned off."""
-    return (sys.platform == "linux" and hasattr(os, "fork") and os.environ.get("MLTRL_PARALLEL", "1") != "0"
-            and _free_cores() >= 2 and threading.active_count() == 1)
 
 
 class Helper:
