@@ -303,7 +303,7 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         if self.site is None or spec is None or PLACEHOLDER not in html:
             return html
         if self.defer and spec.kind == "technology":
-            # Rendered when the theme needs it (see on_page_context), while the helper works from the end.
+            # Rendered when the theme needs it (see on_page_context): the helper is likely done with it.
             self.deferred[page.file.src_uri] = html
             return html
         return self._fill(html, page, spec)
@@ -315,6 +315,8 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
                 rendered = self.site.render_home(spec.src_uri)
                 page.toc = TableOfContents(list(page.toc) + list(_toc(rendered.toc)))
             else:
+                if self.helper is not None and spec.kind == "technology":
+                    self.helper.wait_for(spec.slug, lambda: self.site.is_cached(spec))
                 rendered = self.site.render(spec)
                 page.toc = _toc(rendered.toc)
             if rendered.search is not None:

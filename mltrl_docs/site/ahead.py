@@ -1,25 +1,32 @@
-"""Technology pages rendered ahead by a second process, while the site engine works through the first ones.
+"""Technology pages rendered ahead by a second process, while the site engine lays out the ones before.
 
 A cold build of a large portfolio spends much of its time rendering
-technology pages, one after the other, on one core. Where the system can
-fork and a second core is free, :func:`render_ahead` starts a copy of the
-build process that renders the pages from the last one backwards into the
-signed page cache (:class:`~mltrl_docs.site.cache.PageCache`). The build
-process renders from the first one forwards, as the engine asks for them,
-and takes every page it finds in the cache; the two meet in the middle. The
-helper stops at the first page it finds already done, and the pages are
-byte for byte those a single process renders.
+technology pages and then laying each out in the theme, one after the other,
+on one core. Where a second process can be used
+(:func:`mltrl_docs.parallel.available`), :func:`render_ahead` starts a copy
+of the build process that renders the pages, in the order the engine will ask
+for them, into the signed page cache (:class:`~mltrl_docs.site.cache.PageCache`).
+The build process takes each page from the cache when it gets there, and
+renders it itself when the helper has not got there yet; the helper skips the
+pages it finds done, and the build process waits for the page the helper is
+rendering rather than render it twice (the helper's position is shared
+memory). While the build process lays out one page in the theme, the helper
+renders the next ones. The pages are byte for byte those a single
+process renders.
 
 Nothing else changes: the helper writes only cache entries (each written to a
 temporary file and renamed), never logs, and leaves without running any exit
-handler. When a helper is used at all is decided by :func:`mltrl_docs.parallel.available`.
+handler.
 """
 
 from __future__ import annotations
 
+import mmap
 import os
 import signal
-from collections.abc import Sequence
+import struct
+import time
+from collections.abc import Callable, Sequence
 
 from ..parallel import available
 from .pages import PageSpec, Site
@@ -29,13 +36,27 @@ MIN_PAGES = 16
 
 
 class Helper:
-    """A running helper process; :meth:`finish` waits for it (it stops within one page)."""
+    """A running helper process, and which page it is rendering now."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, position: mmap.mmap, todo: list[PageSpec]) -> None:
         self.pid = pid
+        self._position = position
+        """Shared with the helper: the index (in ``todo``) of the page it is rendering, or -1."""
+        self._order = {spec.slug: index for index, spec in enumerate(todo)}
+
+    def rendering(self, slug: str) -> bool:
+        """Whether the helper is rendering ``slug``'s page at this moment."""
+        index = self._order.get(slug)
+        return index is not None and self.pid != 0 and _POSITION.unpack_from(self._position)[0] == index
+
+    def wait_for(self, slug: str, done: Callable[[], bool], limit: float = 5.0) -> None:
+        """While the helper renders ``slug``'s page, wait for it: rendering it a second time costs more."""
+        deadline = time.monotonic() + limit
+        while self.rendering(slug) and not done() and time.monotonic() < deadline:
+            time.sleep(0.0005)
 
     def finish(self, *, stop: bool = False) -> None:
-        """Wait for the helper to end; ``stop`` ends it first (the build failed or is over)."""
+        """Wait for the helper to end; ``stop`` ends it first (the build failed)."""
         if self.pid == 0:
             return
         try:
@@ -47,8 +68,11 @@ class Helper:
         self.pid = 0
 
 
+_POSITION = struct.Struct("q")
+
+
 def render_ahead(site: Site, specs: Sequence[PageSpec]) -> Helper | None:
-    """Start a helper rendering the technology pages among ``specs`` from the last, or ``None`` when not worth it."""
+    """Start a helper rendering the technology pages among ``specs``, in order, or ``None`` when not worth it."""
     cache = site.cache
     if cache is None or cache.folder is None or not available():
         return None
@@ -58,20 +82,23 @@ def render_ahead(site: Site, specs: Sequence[PageSpec]) -> Helper | None:
         return None
     try:
         cache.folder.mkdir(parents=True, exist_ok=True)
+        position = mmap.mmap(-1, _POSITION.size)  # anonymous and shared with the forked helper
+        _POSITION.pack_into(position, 0, -1)
         pid = os.fork()
     except OSError:
         return None
     if pid != 0:
-        return Helper(pid)
-    # The helper: render from the end until a page is found done, then leave without cleanup handlers
-    # (they belong to the build process) and without flushing buffers it shares with it.
+        return Helper(pid, position, todo)
+    # The helper: render every page not done yet, then leave without cleanup handlers (they belong to
+    # the build process) and without flushing buffers it shares with it.
     code = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
-        for spec in reversed(todo):
-            if site.is_cached(spec):
-                break  # the build process got here: the rest is done
-            site.render(spec)
+        for index, spec in enumerate(todo):
+            if not site.is_cached(spec):  # else the build process got there first
+                _POSITION.pack_into(position, 0, index)
+                site.render(spec)
+        _POSITION.pack_into(position, 0, -1)
     except BaseException:  # noqa: BLE001 - the build process renders whatever the helper could not
         code = 1
     finally:
