@@ -395,8 +395,11 @@ def _leaves(path: Path, base: Path) -> bool:
     Only a link can lead outside, so the costly resolution runs only when the
     file or a folder between it and ``base`` is one.
     """
-    top, current = os.fspath(base).rstrip(os.sep), os.fspath(path)
-    if not current.startswith(top + os.sep) or os.sep + os.pardir + os.sep in current + os.sep:
+    raw = os.fspath(path)
+    if f"{os.sep}{os.pardir}{os.sep}" in f"{os.sep}{raw}{os.sep}":
+        return not _inside(path, base)  # '..' is only resolved correctly through the links: resolve
+    top, current = os.path.abspath(base).rstrip(os.sep), os.path.abspath(raw)
+    if not current.startswith(top + os.sep):
         return not _inside(path, base)  # not plainly below base: decide by resolving
     while len(current) > max(len(top), 1):  # strings, not paths: this runs for every document
         if os.path.islink(current):
@@ -422,9 +425,8 @@ def _load_technology(folder: Path, root: str, base_dir: Path, cache: DocumentCac
     rel = relative(folder, base_dir)
     tech = Technology(slug=folder.name, root=root, folder=rel)
     card = folder / CARD
-    markdown = list(folder.glob("*.md"))
     if not card.is_file():
-        if not markdown and not (folder / REVIEWS).is_dir():
+        if not any(folder.glob("*.md")) and not (folder / REVIEWS).is_dir():
             return None  # not a technology folder (e.g. assets)
         return _missing_card(tech)
     tech.card = read_document("card", card, f"{rel}/{CARD}", base_dir, cache)

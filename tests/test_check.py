@@ -244,13 +244,17 @@ def test_symlink_outside_the_repository_is_not_read(tmp_path):
 
 
 
-def test_a_linked_folder_leading_outside_is_not_read_and_a_link_inside_is(tmp_path):
+@pytest.mark.parametrize("relative", [False, True])
+def test_a_linked_folder_leading_outside_is_not_read_and_a_link_inside_is(tmp_path, monkeypatch, relative):
     outside = tmp_path / "outside"
     write_technology(outside, "tech", "SECRET-TOKEN", 0)
     repo = tmp_path / "repo"
     write_technology(repo / "projects", "inside", "P2.0", 0)
     (repo / "projects" / "tech").symlink_to(outside / "tech", target_is_directory=True)
     (repo / "projects" / "alias").symlink_to(repo / "projects" / "inside", target_is_directory=True)
+    if relative:  # the base folder as a user may give it: relative to where the command runs
+        monkeypatch.chdir(tmp_path)
+        repo = Path("repo")
     diagnostics = run(repo)[1]
     refused = sorted(d.path.rsplit("/", 3)[-3:] for d in diagnostics if d.code == "SEC001")
     assert refused == [["projects", "tech", "card.md"], ["projects", "tech", "ethics.md"]]
