@@ -266,7 +266,9 @@ def test_links_between_documents_become_links_between_pages(tmp_path: Path):
     assert ">hidden</a>" in html and ">out</a>" in html  # kept as text, without an address
 
 
-@pytest.mark.parametrize("title", ["!ENV HOME", "!relative $config_dir", "a: b", "<b>x</b> & 'y'", "--- \n..."])
+@pytest.mark.parametrize("title", ["!ENV HOME", "!relative $config_dir", "a: b", "<b>x</b> & 'y'", "--- \n...",
+                                   'P1 · "quoted" \\ back', "Résumé 😀 \u2028 end", "tab\tand\x7fdel\x85", "\ufeffbom",
+                                   "# not a comment", "- not a list", "{not: a map}", "null", "true", "1.10"])
 def test_page_stub_front_matter_keeps_any_title_as_text(title):
     from html import escape
 
@@ -274,6 +276,8 @@ def test_page_stub_front_matter_keeps_any_title_as_text(title):
 
     from mltrl_docs.site.pages import PLACEHOLDER, PageSpec
 
-    body, meta = get_data(PageSpec("technologies/x.md", "technology", title).markdown())
-    assert meta["title"] == escape(title, quote=False)
-    assert body.strip() == PLACEHOLDER
+    for hide in ((), ("navigation",), ("navigation", "toc")):
+        body, meta = get_data(PageSpec("technologies/x.md", "technology", title, hide=hide).markdown())
+        assert meta["title"] == escape(title, quote=False)
+        assert meta.get("hide", []) == list(hide)
+        assert body.strip() == PLACEHOLDER

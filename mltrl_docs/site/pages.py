@@ -48,6 +48,9 @@ PLACEHOLDER = "<!--mltrl:page-->"
 HOME_HIDE = ("navigation", "toc")
 """Theme parts the portfolio hides: the table needs the width."""
 
+_PLAIN_TITLE = re.compile(r"[^\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]*")
+"""Titles YAML reads back unchanged inside double quotes as JSON writes them: no control characters,
+no line or paragraph separators (YAML folds them), no byte order mark."""
 _HEADING = re.compile(r"<h([23])\s[^>]*?\bid=\"([^\"]+)\"[^>]*>(.*?)</h\1>", re.S)
 _TAG = re.compile(r"<[^>]+>")
 
@@ -70,10 +73,19 @@ class PageSpec:
 
     def markdown(self) -> str:
         """The stub the site engine reads: front matter and the placeholder."""
-        meta: dict = {"title": escape(self.title, quote=False)}
-        if self.hide:
-            meta["hide"] = list(self.hide)
-        return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n\n" + PLACEHOLDER + "\n"
+        title = escape(self.title, quote=False)
+        if _PLAIN_TITLE.fullmatch(title):
+            # A JSON string is a YAML double-quoted scalar; written directly for the thousand stubs of a
+            # large site, since the YAML emitter costs far more than the page.
+            front = "title: " + json.dumps(title, ensure_ascii=False) + "\n"
+            if self.hide:
+                front += "hide:\n" + "".join(f"- {part}\n" for part in self.hide)
+        else:
+            meta: dict = {"title": title}
+            if self.hide:
+                meta["hide"] = list(self.hide)
+            front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
+        return "---\n" + front + "---\n\n" + PLACEHOLDER + "\n"
 
 
 @dataclass(frozen=True)
