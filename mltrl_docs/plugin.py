@@ -194,6 +194,7 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         if settings.repo_url is None and config.repo_url:
             settings = settings.model_copy(update={"repo_url": config.repo_url})
         clock = time.perf_counter()
+        started = None
         try:
             # git reads the commits while the documents are read and checked.
             started = start_history(self.base_dir, settings)
@@ -203,6 +204,8 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
             checked = time.perf_counter()
             history = load_history(portfolio, now=build_now(), started=started)  # cached under cache_dir
         except Exception as exc:  # noqa: BLE001 - one clear message instead of a MkDocs traceback
+            if started is not None:
+                started.abandon()  # its second process, if any, is waited for
             raise PluginError(f"mltrl: could not read the content under {self.base_dir}: {exc}") from exc
         # The same findings as `mltrl check`, which leaves out the note that there is no repository.
         diagnostics = sort_diagnostics([*diagnostics, *(d for d in history.diagnostics if d.code != "HIS007")])

@@ -586,7 +586,13 @@ class HistoryStart:
             self._error = exc
 
     def abandon(self) -> None:
-        """End what was started without using it (its git processes are closed)."""
+        """End what was started without using it (its git processes are closed, its second process reaped)."""
+        if self._forked is not None:
+            forked, self._forked = self._forked, None
+            try:
+                forked.result()
+            except parallel.Failed:
+                pass
         self._wait()
         if self.run is not None:
             self.run.close()
