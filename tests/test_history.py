@@ -348,6 +348,26 @@ def test_history_started_before_the_documents_are_read_is_the_same(lifecycle, tm
     assert other.run is None and as_json(again) == as_json(plain)
 
 
+
+def test_when_the_second_process_dies_the_history_is_read_here(lifecycle, tmp_path, monkeypatch):
+    import os
+    import signal
+
+    from mltrl_docs.parallel import available
+
+    monkeypatch.setenv("MLTRL_PARALLEL", "1")
+    if not available():
+        pytest.skip("no second process on this system (Linux with two cores)")
+    started = start_history(lifecycle.path, Settings(), cache_dir=tmp_path / "cache")
+    assert started.mode == "process"
+    os.kill(started._forked.pid, signal.SIGKILL)  # killed long before git has answered
+    portfolio = load_portfolio(lifecycle.path, Settings())
+    history = load_history(portfolio, cache_dir=tmp_path / "cache", now=NOW, started=started)
+    assert started.mode == "here"
+    plain = load_history(portfolio, cache_dir=tmp_path / "plain", now=NOW)
+    assert {s: t.to_dict(NOW) for s, t in history.projects.items()} == \
+        {s: t.to_dict(NOW) for s, t in plain.projects.items()}
+
 def test_a_started_history_outside_git_reports_the_same_finding(tmp_path):
     folder = tmp_path / "plain"
     (folder / "projects" / "alpha").mkdir(parents=True)
