@@ -236,6 +236,13 @@ def test_page_cache_returns_only_what_this_user_signed(tmp_path: Path):
     PageCache(folder, key).put("solar-bo", "f1", page)
     assert PageCache(folder, key).get("solar-bo", "f1") == page
     assert PageCache(folder, key).get("solar-bo", "f2") is None
+    # An entry written during a build carries its token: taken by that token only, fingerprint and all.
+    assert PageCache(folder, key).take("solar-bo", "build-1") is None
+    PageCache(folder, key).put("ranker", "f3", page, "build-1")
+    assert PageCache(folder, key).take("ranker", "build-1") == ("f3", page)
+    assert PageCache(folder, key).take("ranker", "build-2") is None
+    assert PageCache(folder, key).get("ranker", "f3") == page
+    assert PageCache(folder, key).exists("ranker") and not PageCache(folder, key).exists("other")
     assert PageCache(folder, b"x" * 32).get("solar-bo", "f1") is None
     data = (folder / "solar-bo.page").read_bytes()
     (folder / "solar-bo.page").write_bytes(data[:-5])

@@ -80,12 +80,15 @@ def render_ahead(site: Site, specs: Sequence[PageSpec]) -> Helper | None:
     todo = [spec for spec in pages if not site.is_cached(spec)]
     if len(todo) < MIN_PAGES:
         return None
+    site.token = os.urandom(16).hex()  # what the helper writes in this build needs no fingerprint check
+    site.ahead = {spec.slug for spec in todo}
     try:
         cache.folder.mkdir(parents=True, exist_ok=True)
         position = mmap.mmap(-1, _POSITION.size)  # anonymous and shared with the forked helper
         _POSITION.pack_into(position, 0, -1)
         pid = os.fork()
     except OSError:
+        site.token, site.ahead = None, set()
         return None
     if pid != 0:
         return Helper(pid, position, todo)

@@ -49,15 +49,34 @@ class PageCache:
         if entry is not None and entry[0] == fingerprint:
             self.hits += 1
             return entry[1]
-        page = self._read(slug, fingerprint)
-        if page is None:
+        found = self._read(slug)
+        if found is None or found[0] != fingerprint:
             self.misses += 1
             return None
-        self.memory[slug] = (fingerprint, page)
+        self.memory[slug] = (fingerprint, found[1])
         self.hits += 1
-        return page
+        return found[1]
 
-    def _read(self, slug: str, fingerprint: str) -> dict | None:
+    def exists(self, slug: str) -> bool:
+        """Whether anything is stored for ``slug`` (in memory or on disk), whatever its fingerprint."""
+        return slug in self.memory or (self.folder is not None and self._file(slug).is_file())
+
+    def take(self, slug: str, token: str) -> tuple[str, dict] | None:
+        """``(fingerprint, page)`` of the entry for ``slug`` if it was written in this build, else ``None``.
+
+        Entries written during a build carry its ``token``. A helper process forked from the build
+        renders from the same inputs, so what it wrote under the token needs no fingerprint of
+        the inputs to be trusted (the entry is signed all the same).
+        """
+        found = self._read(slug, token)
+        if found is None:
+            return None
+        self.memory[slug] = found
+        self.hits += 1
+        return found
+
+    def _read(self, slug: str, token: str | None = None) -> tuple[str, dict] | None:
+        """``(fingerprint, page)`` stored on disk for ``slug``; with ``token``, only an entry marked with it."""
         if self.folder is None:
             return None
         try:
@@ -74,7 +93,8 @@ class PageCache:
             raw = zlib.decompress(payload)
             head_size = int.from_bytes(raw[:4], "big")
             head = json.loads(raw[4:4 + head_size])
-            if not isinstance(head, dict) or head.get("fingerprint") != fingerprint:
+            fingerprint = head["fingerprint"]
+            if not isinstance(fingerprint, str) or (token is not None and head.get("token") != token):
                 return None
             page = dict(head["meta"])
             offset = 4 + head_size
@@ -83,10 +103,10 @@ class PageCache:
                 offset += size
         except (zlib.error, ValueError, KeyError, TypeError, UnicodeDecodeError):
             return None
-        return page
+        return fingerprint, page
 
-    def put(self, slug: str, fingerprint: str, page: dict) -> None:
-        """Keep ``page`` for ``slug``; writing to disk never raises."""
+    def put(self, slug: str, fingerprint: str, page: dict, token: str | None = None) -> None:
+        """Keep ``page`` for ``slug`` (marked with this build's ``token``, if any); writing to disk never raises."""
         self.memory[slug] = (fingerprint, page)
         if self.folder is None:
             return
@@ -94,7 +114,7 @@ class PageCache:
         # parsing of its HTML.
         strings = [(name, value.encode("utf-8")) for name, value in page.items() if isinstance(value, str)]
         meta = {name: value for name, value in page.items() if not isinstance(value, str)}
-        head = json.dumps({"fingerprint": fingerprint, "meta": meta,
+        head = json.dumps({"fingerprint": fingerprint, "token": token, "meta": meta,
                            "strings": [[name, len(data)] for name, data in strings]},
                           separators=(",", ":")).encode("utf-8")
         payload = zlib.compress(len(head).to_bytes(4, "big") + head + b"".join(data for _, data in strings), 1)

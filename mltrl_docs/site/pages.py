@@ -157,6 +157,10 @@ class Site:
         self._by_slug = view.by_slug
         self._inputs = self._global_inputs() if cache is not None else b""
         self._fingerprints: dict[str, str] = {}
+        self.token: str | None = None
+        """Marks the page cache entries written during this build, when a helper process renders pages."""
+        self.ahead: set[str] = set()
+        """Slugs of the pages handed to the helper process."""
         self.rendered = 0
         """Technology pages rendered by this process (the rest came from the page cache)."""
         self.reused = 0
@@ -231,6 +235,12 @@ class Site:
             t = self._by_slug[spec.slug]
             if self.cache is None:
                 return self._technology(t, link)
+            if self.token is not None and t.slug in self.ahead:  # rendered by this build's helper process?
+                taken = self.cache.take(t.slug, self.token)
+                if taken is not None:
+                    self._fingerprints[t.slug], stored = taken
+                    self.reused += 1
+                    return RenderedPage(stored["html"], [TocEntry(*e) for e in stored["toc"]], stored["search"])
             fingerprint = self.fingerprint(t)
             stored = self.cache.get(t.slug, fingerprint)
             if stored is not None:
@@ -239,7 +249,7 @@ class Site:
             page = self._technology(t, link)
             self.rendered += 1
             self.cache.put(t.slug, fingerprint, {"html": page.html, "toc": [[e.rank, e.id, e.title] for e in page.toc],
-                                                 "search": page.search})
+                                                 "search": page.search}, self.token)
             return page
         if spec.kind == "home":
             return self.render_home(spec.src_uri, standalone=True)
@@ -248,8 +258,10 @@ class Site:
 
     def is_cached(self, spec: PageSpec) -> bool:
         """Whether a technology page's HTML is in the page cache for its current inputs."""
-        if self.cache is None or spec.kind != "technology":
+        if self.cache is None or spec.kind != "technology" or not self.cache.exists(spec.slug):
             return False
+        if self.token is not None and spec.slug in self.ahead and self.cache.take(spec.slug, self.token) is not None:
+            return True
         return self.cache.get(spec.slug, self.fingerprint(self._by_slug[spec.slug])) is not None
 
     def render_home(self, src_uri: str = Layout.HOME, *, standalone: bool = False) -> RenderedPage:
