@@ -536,15 +536,30 @@ def _strings(value: object, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
             yield from _strings(item, path + (index,))
 
 
+def _string_values(value: object) -> list[str]:
+    """Every string inside ``value`` (the front matter), without their paths: the quick look."""
+    out: list[str] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str:
+            out.append(item)
+        elif kind is dict:
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+    return out
+
+
 def placeholder_findings(doc: Document) -> list[Diagnostic]:
     """Placeholder text in the front matter's strings and in the body."""
     parsed = doc.parsed
     found = []
-    strings = list(_strings(parsed.meta)) if parsed.meta is not None else []
     # One search over all the strings first: most documents hold no placeholder at all. A match
     # inside one string is a match in the joined text, so nothing is missed.
-    if PLACEHOLDER.search("\n".join(text for _, text in strings)):
-        for path, text in strings:
+    if parsed.meta is not None and PLACEHOLDER.search("\n".join(_string_values(parsed.meta))):
+        for path, text in _strings(parsed.meta):
             for _, _, match in find_placeholders(text):
                 pos = parsed.position(path)
                 found.append(_doc_diag(doc, pos.line, pos.column, "PH001",
