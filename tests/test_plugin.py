@@ -538,3 +538,28 @@ def test_pages_rendered_ahead_by_a_second_process_are_the_same_pages(tmp_path):
         assert pages == sorted(p.relative_to(other) for p in other.rglob("*.html"))
         for page in pages:
             assert (other / page).read_bytes() == (serial / page).read_bytes(), (name, page)
+
+
+def test_a_broken_page_template_stops_a_build_with_a_helper_cleanly(tmp_path):
+    """The helper cannot render either: the build names the page, as without a helper, and leaves no process."""
+    from mltrl_docs.site.ahead import MIN_PAGES
+
+    repo = make_repo(tmp_path / "repo")
+    for n in range(MIN_PAGES + 4):
+        write_level(repo, f"tech-{n:02d}", f"T{n:02d}.1", 1, title=f"Technology {n}")
+    repo.commit({}, "2024-03-01", "Add the technologies")
+    (repo.path / "overrides" / "mltrl").mkdir()
+    (repo.path / "overrides" / "mltrl" / "technology.html").write_text("{{ t.no_such_field }}", encoding="utf-8")
+    result = build(repo.path)
+    assert result.returncode != 0
+    assert "mltrl: could not render the technology page technologies/tech-00.md: UndefinedError" in result.stderr
+    assert "Traceback" not in result.stderr
+    if sys.platform == "linux":  # a helper left running would still be working in the repository
+        leftover = []
+        for proc in Path("/proc").iterdir():
+            try:
+                if proc.name.isdigit() and Path(os.readlink(proc / "cwd")) == repo.path:
+                    leftover.append(proc.name)
+            except OSError:
+                continue
+        assert leftover == []
