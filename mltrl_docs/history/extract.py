@@ -188,11 +188,16 @@ class Extraction:
 
     def commits_read(self) -> dict:
         """What :meth:`read` found, to hand to :meth:`restore` in another process (picklable)."""
-        return {"live": self.replay.live, "next_id": self.replay.next_id, "fresh": self.fresh,
+        return {"state": self.state, "live": self.replay.live, "next_id": self.replay.next_id, "fresh": self.fresh,
                 "summaries": self.summaries, "texts": self.texts, "known": self._known}
 
     def restore(self, read: dict) -> None:
-        """Take over what :meth:`read` found in another process, as if it had run here."""
+        """Take over what :meth:`read` found in another process, as if it had run here.
+
+        The cache index comes along: another run may have rewritten the cache since this process
+        loaded it, and what was read must be completed against the index it was read with.
+        """
+        self.state = read["state"]
         self.fresh = read["fresh"]
         self.summaries.update(read["summaries"])
         self.texts.update(read["texts"])
