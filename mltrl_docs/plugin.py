@@ -263,8 +263,9 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
     def _may_defer(self, config: MkDocsConfig) -> bool:
         """Whether technology pages may wait for the theme to need them, rather than be made when read.
 
-        Waiting lets this process build the first pages while the helper renders the last ones. It
-        is only done when no other plugin or hook looks at page HTML before this plugin fills it in.
+        Waiting lets this process lay out a page in the theme while the helper renders the next
+        ones. It is only done when no other plugin or hook looks at page HTML before this plugin
+        fills it in.
         """
         events = config.plugins.events
         ours = [getattr(method, "__self__", None) is self for method in events.get("page_content", [])]

@@ -34,6 +34,8 @@ class PageCache:
         self.folder = folder if key is not None else None
         self.key = key
         self.memory: dict[str, tuple[str, dict]] = {}
+        self._tokens: dict[str, str | None] = {}
+        """The build token of each page in ``memory`` (``None`` when it was not written in a build with one)."""
         self.hits = 0
         self.misses = 0
 
@@ -54,6 +56,7 @@ class PageCache:
             self.misses += 1
             return None
         self.memory[slug] = (fingerprint, found[1])
+        self._tokens[slug] = None
         self.hits += 1
         return found[1]
 
@@ -68,10 +71,14 @@ class PageCache:
         renders from the same inputs, so what it wrote under the token needs no fingerprint of
         the inputs to be trusted (the entry is signed all the same).
         """
+        if self._tokens.get(slug) == token:
+            self.hits += 1
+            return self.memory[slug]
         found = self._read(slug, token)
         if found is None:
             return None
         self.memory[slug] = found
+        self._tokens[slug] = token
         self.hits += 1
         return found
 
@@ -108,6 +115,7 @@ class PageCache:
     def put(self, slug: str, fingerprint: str, page: dict, token: str | None = None) -> None:
         """Keep ``page`` for ``slug`` (marked with this build's ``token``, if any); writing to disk never raises."""
         self.memory[slug] = (fingerprint, page)
+        self._tokens[slug] = token
         if self.folder is None:
             return
         # Long strings are stored raw after a small JSON head, so reading a page back needs no JSON
@@ -130,6 +138,7 @@ class PageCache:
         """Forget pages of technologies that no longer exist."""
         for slug in [s for s in self.memory if s not in slugs]:
             del self.memory[slug]
+            self._tokens.pop(slug, None)
         if self.folder is None or not self.folder.is_dir():
             return
         try:
