@@ -491,9 +491,11 @@ def history_from_record(slug: str, record: dict) -> tuple[TechnologyHistory, dic
 class HistoryStart:
     """The git part of :func:`load_history`, which needs only the base folder and the settings.
 
-    :func:`start_history` begins it, optionally on a background thread, so
-    that ``git log`` and ``git cat-file`` run while the documents are read;
-    :meth:`finish` then derives each technology's history from the portfolio.
+    :func:`start_history` begins it in the background (a second process
+    where :func:`mltrl_docs.parallel.available` allows, else a thread), so that
+    ``git log``, ``git cat-file`` and the reading of their output run while the
+    documents are read; :meth:`finish` then derives each technology's history
+    from the portfolio.
     """
 
     def __init__(self, base_dir: Path, settings: Settings, cache_dir: Path | None) -> None:
