@@ -245,7 +245,7 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
                 log.warning(f"{existing.src_uri} in the docs folder replaces the generated {spec.kind} page")
                 continue
             inclusion = InclusionLevel.NOT_IN_NAV if spec.kind == "technology" else InclusionLevel.UNDEFINED
-            file = File.generated(config, spec.src_uri, content=spec.markdown(), inclusion=inclusion)
+            file = File.generated(config, spec.src_uri, content=spec.markdown(front_matter=False), inclusion=inclusion)
             if spec.source is not None:
                 source = (self.base_dir / spec.source).resolve()
                 file.edit_uri = Path(os.path.relpath(source, Path(config.docs_dir).resolve())).as_posix()
@@ -292,7 +292,11 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
                 log.info(line)
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
-        """Give a hand-written home page the portfolio below its own text."""
+        """Give a generated page its title; give a hand-written home page the portfolio below its own text."""
+        spec = self.specs.get(page.file.src_uri)
+        if spec is not None and page.file.generated_by is not None:
+            page.meta = spec.meta()  # set here rather than parsed from YAML front matter, a thousand times
+            return markdown
         if self.site is not None and self.user_home and page.file.src_uri == Layout.HOME \
                 and page.file.generated_by is None:
             page.meta.setdefault("hide", list(HOME_HIDE))

@@ -284,7 +284,10 @@ def test_page_stub_front_matter_keeps_any_title_as_text(title):
     from mltrl_docs.site.pages import PLACEHOLDER, PageSpec
 
     for hide in ((), ("navigation",), ("navigation", "toc")):
-        body, meta = get_data(PageSpec("technologies/x.md", "technology", title, hide=hide).markdown())
-        assert meta["title"] == escape(title, quote=False)
+        spec = PageSpec("technologies/x.md", "technology", title, hide=hide)
+        body, meta = get_data(spec.markdown())
+        assert meta == spec.meta() and meta["title"] == escape(title, quote=False)
         assert meta.get("hide", []) == list(hide)
         assert body.strip() == PLACEHOLDER
+        # Without front matter (the plugin sets the metadata itself), the engine finds none to read.
+        assert get_data(spec.markdown(front_matter=False)) == (PLACEHOLDER + "\n", {})

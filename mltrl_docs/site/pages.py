@@ -5,9 +5,10 @@ levels, analytics) and the files served beside them (``mltrl.json``, the JSON
 Schemas, images from technology folders). It renders a page's HTML on demand,
 so a site engine only pays for the pages it builds.
 
-Each page's source for the engine is a tiny Markdown stub: a front-matter
-``title`` (escaped) and one placeholder comment. The engine turns it into a
-page, then the HTML rendered here replaces the placeholder. Card text
+Each page's source for the engine is a tiny Markdown stub: one placeholder
+comment, with the page's metadata (its escaped ``title``) given to the engine
+directly or as front matter. The engine turns it into a page, then the HTML
+rendered here replaces the placeholder. Card text
 therefore never passes through the engine's Markdown or its extensions.
 """
 
@@ -48,9 +49,6 @@ PLACEHOLDER = "<!--mltrl:page-->"
 HOME_HIDE = ("navigation", "toc")
 """Theme parts the portfolio hides: the table needs the width."""
 
-_PLAIN_TITLE = re.compile(r"[^\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]*")
-"""Titles YAML reads back unchanged inside double quotes as JSON writes them: no control characters,
-no line or paragraph separators (YAML folds them), no byte order mark."""
 _HEADING = re.compile(r"<h([23])\s[^>]*?\bid=\"([^\"]+)\"[^>]*>(.*?)</h\1>", re.S)
 _TAG = re.compile(r"<[^>]+>")
 
@@ -71,20 +69,22 @@ class PageSpec:
     hide: tuple[str, ...] = ()
     """Theme parts to hide on the page (``toc``, ``navigation``)."""
 
-    def markdown(self) -> str:
-        """The stub the site engine reads: front matter and the placeholder."""
-        title = escape(self.title, quote=False)
-        if _PLAIN_TITLE.fullmatch(title):
-            # A JSON string is a YAML double-quoted scalar; written directly for the thousand stubs of a
-            # large site, since the YAML emitter costs far more than the page.
-            front = "title: " + json.dumps(title, ensure_ascii=False) + "\n"
-            if self.hide:
-                front += "hide:\n" + "".join(f"- {part}\n" for part in self.hide)
-        else:
-            meta: dict = {"title": title}
-            if self.hide:
-                meta["hide"] = list(self.hide)
-            front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False)
+    def meta(self) -> dict:
+        """The page's metadata for the site engine: its ``title`` (escaped) and the theme parts to ``hide``."""
+        meta: dict = {"title": escape(self.title, quote=False)}
+        if self.hide:
+            meta["hide"] = list(self.hide)
+        return meta
+
+    def markdown(self, front_matter: bool = True) -> str:
+        """The stub the site engine reads: the placeholder, after :meth:`meta` as front matter if asked for.
+
+        An engine that can take the metadata directly (the MkDocs plugin sets ``page.meta``) asks
+        for none: there is then no YAML to write, or for the engine to read, per page.
+        """
+        if not front_matter:
+            return PLACEHOLDER + "\n"
+        front = yaml.safe_dump(self.meta(), allow_unicode=True, sort_keys=False)
         return "---\n" + front + "---\n\n" + PLACEHOLDER + "\n"
 
 
