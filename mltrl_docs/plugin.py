@@ -324,7 +324,7 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
                 page.toc = TableOfContents(list(page.toc) + list(_toc(rendered.toc)))
             else:
                 if self.helper is not None and spec.kind == "technology":
-                    self.helper.wait_for(spec.slug, lambda: self.site.is_cached(spec))
+                    self.helper.wait_for(spec.slug, lambda: self.site.is_cached(spec), self._spare)
                 rendered = self.site.render(spec)
                 page.toc = _toc(rendered.toc)
             if rendered.search is not None:
@@ -333,6 +333,11 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
             raise PluginError(f"mltrl: could not render the {spec.kind} page {spec.src_uri}: "
                               f"{type(exc).__name__}: {exc}") from exc
         return html.replace(PLACEHOLDER, rendered.html, 1)
+
+    def _spare(self, spec: PageSpec) -> None:
+        """Render a page into the page cache unless it is there (time this process would spend waiting)."""
+        if self.site is not None and not self.site.is_cached(spec):
+            self.site.render(spec)
 
     @event_priority(100)
     def _show_search_content(self, context: dict, *, page: Page, config: MkDocsConfig, nav: Any) -> dict:
@@ -379,8 +384,9 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
             self.helper.finish(stop=stop)
             self.helper = None
             if self.site is not None and not stop:
+                pages = sum(1 for spec in self.specs.values() if spec.kind == "technology")
                 log.debug(f"mltrl: technology pages rendered by the build: {self.site.rendered}, taken from "
-                          f"the page cache (the helper process and earlier builds): {self.site.reused}")
+                          f"the page cache (the helper process and earlier builds): {pages - self.site.rendered}")
 
     def _resume_collector(self) -> None:
         if self._collecting:

@@ -43,16 +43,32 @@ class Helper:
         self._position = position
         """Shared with the helper: the index (in ``todo``) of the page it is rendering, or -1."""
         self._order = {spec.slug: index for index, spec in enumerate(todo)}
+        self._todo = todo
+        self._tail = len(todo) - 1
+        """The next page from the end this process renders instead of waiting."""
 
     def rendering(self, slug: str) -> bool:
         """Whether the helper is rendering ``slug``'s page at this moment."""
         index = self._order.get(slug)
         return index is not None and self.pid != 0 and _POSITION.unpack_from(self._position)[0] == index
 
-    def wait_for(self, slug: str, done: Callable[[], bool], limit: float = 5.0) -> None:
-        """While the helper renders ``slug``'s page, wait for it: rendering it a second time costs more."""
+    def wait_for(self, slug: str, done: Callable[[], bool], spare: Callable[[PageSpec], None] | None = None,
+                 limit: float = 10.0) -> None:
+        """While the helper renders ``slug``'s page, use the time: render pages from the end of the list.
+
+        Rendering ``slug``'s page a second time would waste the helper's work, and idling would
+        hold this process to the helper's pace. ``spare(spec)`` renders a page into the cache
+        unless it is there; the helper skips such pages when it gets to them. Taken from the end,
+        far from where the helper works, no page is rendered twice until the two meet.
+        """
+        index = self._order.get(slug)
         deadline = time.monotonic() + limit
         while self.rendering(slug) and not done() and time.monotonic() < deadline:
+            if spare is not None and index is not None and self._tail > index + 1:
+                spec = self._todo[self._tail]
+                self._tail -= 1
+                spare(spec)
+                continue
             time.sleep(0.0005)
 
     def finish(self, *, stop: bool = False) -> None:

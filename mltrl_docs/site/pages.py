@@ -161,10 +161,8 @@ class Site:
         """Marks the page cache entries written during this build, when a helper process renders pages."""
         self.ahead: set[str] = set()
         """Slugs of the pages handed to the helper process."""
-        self.rendered = 0
-        """Technology pages rendered by this process (the rest came from the page cache)."""
-        self.reused = 0
-        """Technology pages taken from the page cache."""
+        self._mine: set[str] = set()
+        """Slugs of the technology pages this process rendered."""
 
     # --- what exists ----------------------------------------------------------------------------
 
@@ -239,15 +237,13 @@ class Site:
                 taken = self.cache.take(t.slug, self.token)
                 if taken is not None:
                     self._fingerprints[t.slug], stored = taken
-                    self.reused += 1
                     return RenderedPage(stored["html"], [TocEntry(*e) for e in stored["toc"]], stored["search"])
             fingerprint = self.fingerprint(t)
             stored = self.cache.get(t.slug, fingerprint)
             if stored is not None:
-                self.reused += 1
                 return RenderedPage(stored["html"], [TocEntry(*e) for e in stored["toc"]], stored["search"])
             page = self._technology(t, link)
-            self.rendered += 1
+            self._mine.add(t.slug)
             self.cache.put(t.slug, fingerprint, {"html": page.html, "toc": [[e.rank, e.id, e.title] for e in page.toc],
                                                  "search": page.search}, self.token)
             return page
@@ -255,6 +251,11 @@ class Site:
             return self.render_home(spec.src_uri, standalone=True)
         html = self._levels(link) if spec.kind == "levels" else self._analytics(link)
         return RenderedPage(html, toc_of(html))
+
+    @property
+    def rendered(self) -> int:
+        """How many technology pages this process rendered (the others came from the page cache)."""
+        return len(self._mine)
 
     def is_cached(self, spec: PageSpec) -> bool:
         """Whether a technology page's HTML is in the page cache for its current inputs."""
