@@ -233,18 +233,12 @@ class Site:
             t = self._by_slug[spec.slug]
             if self.cache is None:
                 return self._technology(t, link)
-            if self.token is not None and t.slug in self.ahead:  # rendered by this build's helper process?
-                taken = self.cache.take(t.slug, self.token)
-                if taken is not None:
-                    self._fingerprints[t.slug], stored = taken
-                    return RenderedPage(stored["html"], [TocEntry(*e) for e in stored["toc"]], stored["search"])
-            fingerprint = self.fingerprint(t)
-            stored = self.cache.get(t.slug, fingerprint)
+            stored = self._stored(t.slug)
             if stored is not None:
                 return RenderedPage(stored["html"], [TocEntry(*e) for e in stored["toc"]], stored["search"])
             page = self._technology(t, link)
             self._mine.add(t.slug)
-            self.cache.put(t.slug, fingerprint, {"html": page.html, "toc": [[e.rank, e.id, e.title] for e in page.toc],
+            self.cache.put(t.slug, self.fingerprint(t), {"html": page.html, "toc": [[e.rank, e.id, e.title] for e in page.toc],
                                                  "search": page.search}, self.token)
             return page
         if spec.kind == "home":
@@ -261,9 +255,16 @@ class Site:
         """Whether a technology page's HTML is in the page cache for its current inputs."""
         if self.cache is None or spec.kind != "technology" or not self.cache.exists(spec.slug):
             return False
-        if self.token is not None and spec.slug in self.ahead and self.cache.take(spec.slug, self.token) is not None:
-            return True
-        return self.cache.get(spec.slug, self.fingerprint(self._by_slug[spec.slug])) is not None
+        return self._stored(spec.slug) is not None
+
+    def _stored(self, slug: str) -> dict | None:
+        """A technology's page from the cache: written by this build's helper, or rendered from the same inputs."""
+        if self.token is not None and slug in self.ahead:
+            taken = self.cache.take(slug, self.token)
+            if taken is not None:
+                self._fingerprints[slug], stored = taken
+                return stored
+        return self.cache.get(slug, self.fingerprint(self._by_slug[slug]))
 
     def render_home(self, src_uri: str = Layout.HOME, *, standalone: bool = False) -> RenderedPage:
         """The portfolio; ``standalone`` when it is the whole page, not the end of a hand-written home page.
