@@ -547,7 +547,7 @@ class HistoryStart:
             # A second process reads the commits: git and the parsing of its output use another core.
             # This process prepares to take the result over (and has git status run meanwhile).
             try:
-                self.run = Extraction(self.base_dir, list(self.settings.roots), self.info, self.cache)
+                self.run = self._extraction()
             except BaseException as exc:  # noqa: BLE001 - handed to finish()
                 self._error = exc
                 return
@@ -560,16 +560,19 @@ class HistoryStart:
         else:
             self._read()
 
+    def _extraction(self, *, status: bool = True) -> Extraction:
+        return Extraction(self.base_dir, list(self.settings.roots), self.info, self.cache, status=status)
+
     def _read(self) -> None:
         try:
-            self.run = Extraction(self.base_dir, list(self.settings.roots), self.info, self.cache)
+            self.run = self._extraction()
             self.run.read()
         except BaseException as exc:  # noqa: BLE001 - handed to finish(), on the caller's thread
             self._error = exc
 
     def _read_elsewhere(self) -> dict:
         """In the second process: read the commits and return what was found."""
-        run = Extraction(self.base_dir, list(self.settings.roots), self.info, self.cache, status=False)
+        run = self._extraction(status=False)
         try:
             run.read()
         finally:
@@ -640,7 +643,7 @@ class HistoryStart:
                         self.run.close()
                     # A damaged cache (e.g. written by two processes at once): start it over.
                     self.cache.discard()
-                    run = Extraction(self.base_dir, list(self.settings.roots), self.info, self.cache)
+                    run = self._extraction()
                     run.read()
                     history = _complete(run, portfolio, now)
             finally:
