@@ -286,7 +286,7 @@ def test_page_stub_front_matter_keeps_any_title_as_text(title):
     for hide in ((), ("navigation",), ("navigation", "toc")):
         spec = PageSpec("technologies/x.md", "technology", title, hide=hide)
         body, meta = get_data(spec.markdown())
-        assert meta == spec.meta() and meta["title"] == escape(title, quote=False)
+        assert meta == spec.meta() and meta["title"] == escape(title)
         assert meta.get("hide", []) == list(hide)
         assert body.strip() == PLACEHOLDER
         # Without front matter (the plugin sets the metadata itself), the engine finds none to read.

@@ -46,6 +46,22 @@ _ATTRIBUTES: dict[str, set[str]] = {
 }
 _SCHEMES = {"http", "https", "mailto"}
 
+SAFE_ID = re.compile(r"[A-Za-z0-9_-]+")
+"""The alphabet of every ``id`` on a generated page. Themes print table-of-contents anchors raw
+(``href="#{{ id }}"``), so an id must never hold a quote, a space or an entity."""
+
+
+def safe_id(value: str) -> str | None:
+    """``value`` reduced to :data:`SAFE_ID`'s alphabet (runs of other characters become one ``-``)."""
+    if SAFE_ID.fullmatch(value):
+        return value
+    return "-".join(SAFE_ID.findall(value.replace("-", " "))) or None
+
+
+def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    """Keep raw-HTML heading ids (already prefixed by nh3) only in the safe alphabet."""
+    return safe_id(value) if attribute == "id" else value
+
 
 @dataclass
 class Heading:
@@ -180,13 +196,14 @@ def _render(text: str, resolve: LinkResolver | None, shift: int, drop_title: boo
 
     def relative(url: str) -> str | None:
         if url.startswith("#"):
-            return f"#{id_prefix}{url[1:]}" if len(url) > 1 else None
+            anchor = safe_id(id_prefix + url[1:]) if len(url) > 1 else None
+            return f"#{anchor}" if anchor else None
         if not is_relative_reference(url) or resolve is None:
             return None
         target = resolve(url)
         return target
 
     rendered.html = nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes=_SCHEMES,
-                              url_relative=relative, id_prefix=id_prefix,
+                              url_relative=relative, id_prefix=id_prefix, attribute_filter=_attribute_filter,
                               filter_style_properties={"text-align"}, strip_comments=True)
     return rendered

@@ -33,7 +33,7 @@ from ..rules import level_rules
 from ..schema import all_schemas
 from .cache import PageCache
 from .levels import LEVEL_GUIDE
-from .markdown import IMAGE_SUFFIXES, Rendered, render_markdown, slugify
+from .markdown import IMAGE_SUFFIXES, SAFE_ID, Rendered, render_markdown, slugify
 from .svg import (SWITCHBACK_LABELS, Bar, Lane, RiskPoint, bar_chart_svg, level_chart_svg, risk_matrix_svg,
                   swimlane_svg, timeline_svg)
 from .templating import ago_text, days_text, environment
@@ -71,7 +71,7 @@ class PageSpec:
 
     def meta(self) -> dict:
         """The page's metadata for the site engine: its ``title`` (escaped) and the theme parts to ``hide``."""
-        meta: dict = {"title": escape(self.title, quote=False)}
+        meta: dict = {"title": escape(self.title)}
         if self.hide:
             meta["hide"] = list(self.hide)
         return meta
@@ -95,7 +95,7 @@ class TocEntry:
     rank: int
     id: str
     title: str
-    """Title as HTML-escaped text."""
+    """Title as HTML-escaped text (quotes too: a theme may print it inside an attribute)."""
 
 
 @dataclass
@@ -123,9 +123,12 @@ def toc_of(html: str) -> list[TocEntry]:
     for match in _HEADING.finditer(html):
         if "mltrl-no-toc" in match.group(0)[:match.group(0).index(">")]:
             continue
+        anchor = match.group(2)
+        if not SAFE_ID.fullmatch(anchor):
+            continue  # themes print anchors raw: only ids of the safe alphabet reach them (see SAFE_ID)
         inner = re.sub(r"<a [^>]*class=\"headerlink\"[^>]*>.*?</a>", "", match.group(3), flags=re.S)
-        title = escape(unescape(_TAG.sub("", inner)).strip(), quote=False)
-        entries.append(TocEntry(int(match.group(1)), unescape(match.group(2)), title))
+        title = escape(unescape(_TAG.sub("", inner)).strip())
+        entries.append(TocEntry(int(match.group(1)), anchor, title))
     return entries
 
 

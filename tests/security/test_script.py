@@ -55,6 +55,17 @@ MARKDOWN = [
 ]
 """Markdown that would make script or read files if it were trusted."""
 
+HEADINGS = [
+    "<h2 id='t\" onfocus=\"alert(1)\" autofocus tabindex=\"1\" data-x=\"'>Raw heading</h2>",
+    "<h2 id=\"t&quot; onfocus=&quot;alert('id2')&quot; autofocus tabindex=&quot;1\">Entity heading</h2>",
+    "<h3 id='u&#34; onmouseover=&#34;alert(`id3`)'>Decimal entity heading</h3>",
+    "<h2 id=\"v' onfocus='alert(4)' autofocus tabindex='1' x='\">Single-quote heading</h2>",
+    "<h2 id=\"w&#x22;&#x3E;&#x3C;img src=x onerror=alert(5)&#x3E;\">Hex entity heading</h2>",
+    "<h3 id=\"a b\tc\nd\" title=\"&lt;/title&gt;&lt;script&gt;alert(6)&lt;/script&gt;\">Spaced id</h3>",
+    "## Markdown &quot; onfocus=&quot;alert(7) \"quoted\" <b onmouseover=alert(8)>bold</b>",
+]
+"""Headings whose ``id`` or text tries to break out of the attribute a theme prints it into raw."""
+
 PAYLOAD = "<img src=x onerror=alert('fm')>\"'><script>alert('fm2')</script>"
 
 
@@ -71,9 +82,19 @@ def hostile_card() -> str:
     meta["datasets"][0]["source"] = "<a href=\"javascript:alert('ds')\">source</a>"
     meta["datasets"][1]["name"] = "field " + PAYLOAD
     meta["history"] = [{"date": "2022-01-01", "level": 3, "author": PAYLOAD, "note": PAYLOAD}]
-    body = card_body("Hostile").replace("Written content for tldr.", "\n\n".join(SCRIPTS + MARKDOWN))
+    body = card_body("Hostile").replace("Written content for tldr.", "\n\n".join(SCRIPTS + MARKDOWN + HEADINGS))
     body += "\n## Notes <script>alert('heading')</script> <img src=x onerror=alert('h2')>\n\nMore.\n"
     return front_matter(meta, body)
+
+
+PUBLIC_YML = """INHERIT: mkdocs.yml
+repo_url: null
+edit_uri: null
+plugins:
+  - search
+  - mltrl:
+      public_only: true
+"""
 
 
 def hostile_repo(folder: Path) -> GitRepo:
@@ -99,12 +120,13 @@ def hostile_repo(folder: Path) -> GitRepo:
     rev["reviewers"] = [PAYLOAD]
     rev["debrief"]["learned"] = PAYLOAD
     rev["tasks"] = []
-    (tech / "reviews" / "2023-05-01-level-3.md").write_text(front_matter(rev, "\n" + "\n\n".join(SCRIPTS) + "\n"),
+    (tech / "reviews" / "2023-05-01-level-3.md").write_text(front_matter(rev, "\n" + "\n\n".join(SCRIPTS + HEADINGS) + "\n"),
                                                             encoding="utf-8")
     (tech / "figures" / "evil.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg' onload=\"alert('file')\"/>",
                                                encoding="utf-8")
     (tech / "figures" / "evil.html").write_text("<script>alert('file')</script>", encoding="utf-8")
     os.symlink("/etc/passwd", tech / "figures" / "leak.png")
+    (repo.path / "mkdocs.public.yml").write_text(PUBLIC_YML, encoding="utf-8")
     repo.commit({}, "2023-05-02", "Level 4 <script>alert('commit')</script> <img src=x onerror=alert('c2')>")
     return repo
 
@@ -155,11 +177,22 @@ class Audit(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def hostile_site(tmp_path_factory):
-    repo = hostile_repo(tmp_path_factory.mktemp("hostile") / "repo")
-    result = build(repo.path)
+def hostile_repository(tmp_path_factory) -> GitRepo:
+    return hostile_repo(tmp_path_factory.mktemp("hostile") / "repo")
+
+
+@pytest.fixture(scope="module", params=["internal", "public"])
+def hostile_site(request, hostile_repository: GitRepo) -> Path:
+    """The hostile repository built as the internal site and as the public site (the card is public)."""
+    repo = hostile_repository
+    if request.param == "internal":
+        result = build(repo.path)
+        site = repo.path / "site"
+    else:
+        result = build(repo.path, config="mkdocs.public.yml", site_dir="site-public")
+        site = repo.path / "site-public"
     assert result.returncode == 0, result.stderr
-    return repo.path / "site"
+    return site
 
 
 def test_no_live_script_in_any_file_of_the_site(hostile_site: Path):
@@ -179,6 +212,39 @@ def test_no_live_script_in_any_file_of_the_site(hostile_site: Path):
             assert target.startswith("http://site.invalid/assets/"), f"{url}: script from {src}"
             assert (site / target.removeprefix("http://site.invalid/")).is_file(), src
     assert problems == []
+
+
+class Attributes(HTMLParser):
+    """Every attribute name used in a page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.names: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        self.names.update(name for name, _ in attrs)
+
+
+_ANCHOR = re.compile(r'<a\s+href="#([^"]*)"')
+
+
+def test_every_table_of_contents_anchor_is_a_plain_slug(hostile_site: Path):
+    """Themes print TOC anchors and titles raw; what reaches them is a slug and escaped text."""
+    html = (hostile_site / "technologies" / "hostile" / "index.html").read_text(encoding="utf-8")
+    nav = html[html.index('data-md-component="toc"'):]
+    nav = nav[:nav.index("</nav>\n    </div>") if "</nav>\n    </div>" in nav else len(nav)]
+    anchors = _ANCHOR.findall(html)
+    assert anchors, "the page has a table of contents"
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]*", a) for a in anchors), [a for a in anchors
+                                                                       if not re.fullmatch(r"[A-Za-z0-9_-]*", a)]
+    for text in ("Raw heading", "Entity heading", "Decimal entity heading", "Single-quote heading",
+                 "Hex entity heading", "Spaced id"):
+        assert text in nav, text  # each raw heading is still in the contents, under a safe id
+    attributes = Attributes()
+    attributes.feed(html)
+    assert not attributes.names & {"autofocus", "onfocus", "onmouseover", "data-x"}, attributes.names
+    title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+    assert "<" not in title and '"' not in title
 
 
 def test_the_hostile_text_is_shown_as_text(hostile_site: Path):
