@@ -10,28 +10,70 @@
 - ``schemas/``, the JSON Schemas of the documents;
 - ``README.md``, ``mkdocs.yml`` and ``docs/index.md``, so the bundle checks
   with ``mltrl check`` and builds its own site with ``mkdocs build --strict``;
-- ``.mltrl-bundle.json``, the list of files written, so that the next export
-  can replace exactly those files and nothing else.
+- ``.mltrl-bundle.json``, the manifest: every file written, with the SHA-256 of what was written.
 
 Nothing of an internal technology is written, and a bundle is refused while
 a public technology has an error finding (a link to an internal technology,
-``XR008``, is one). A folder that is not empty is written into only when the
-caller asks (``force``), and then only files an earlier bundle wrote are
-replaced or removed.
+``XR008``, is one).
+
+Writing into a folder that is not empty
+---------------------------------------
+
+A folder that is not empty is written into only when the caller asks (``force``): to refresh an
+earlier bundle, typically in a clone of the open-source repository. The earlier bundle's manifest
+says what it wrote::
+
+    {"version": 2, "files": {".mltrl-bundle.json": null,
+                             "cards/solar-bo/card.md": "sha256:9f86d081884c7d65...", ...}}
+
+The manifest's own entry has no hash: it is rewritten each time. The manifest lies in the folder
+it describes, so anyone who can change the folder or send changes to its repository can edit it:
+it is read as a claim to check, never as a list of files to delete. With ``force``:
+
+- a file the new bundle writes is replaced only when the manifest lists it and it still holds
+  what the manifest says was written (a listed file that already holds what the bundle writes now
+  is left as it is); a file there that the manifest does not list is never replaced;
+- a file the manifest lists and the new bundle no longer has is removed only when it still holds
+  what was written and its path is one a bundle writes (a technology's card, requirements, ethics
+  checklist, review record or image under a content root, a schema, or one of the bundle's fixed
+  files); otherwise it is left in place and reported in :attr:`BundleResult.kept`;
+- a listed file that no longer holds what was written (edited by hand, replaced by a folder or a
+  link, or the manifest was edited) is neither replaced nor removed: the bundle stops and names it,
+  to be moved away;
+- a manifest entry that no bundle can have written stops the bundle too, as an edited manifest:
+  anything but a plain relative path inside the folder (absolute, with ``..``, ``.`` or empty
+  parts, backslashes, ``:``, control characters), anything in a ``.git`` folder (in any letter
+  case, and the spellings that file systems fold to ``.git``), and any path through a symbolic link.
+
+The bundle's own paths are held to the same rules: it never writes through a symbolic link.
+
+Manifests of version 1, written before the hashes were recorded, list names only and prove nothing
+about what a file holds now. A file a version-1 manifest lists is replaced only when it already holds
+what the new bundle writes there, byte for byte (for ``mltrl.json``: everything but the time of the
+export), so replacing it loses nothing; one that differs stops the bundle, naming it, to be moved
+away. Files a version-1 manifest lists that the new bundle no longer has are never removed: they are
+left in place and reported in :attr:`BundleResult.kept`. The bundle then writes a version-2 manifest.
+
+Every check is made before the first file is written: a refused bundle leaves the folder as it was.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-from dataclasses import dataclass
+import posixpath
+import re
+import stat
+import unicodedata
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from .diagnostics import Diagnostic, Severity, sort_diagnostics
 from .history.model import PortfolioHistory
-from .loader import Portfolio, Technology
+from .loader import CARD, ETHICS, REQUIREMENTS, REVIEWS, SLUG, Portfolio, Technology
 from .models import LEVEL_NAMES
 from .public import public_history
 from .schema import all_schemas
@@ -39,8 +81,12 @@ from .site.markdown import IMAGE_SUFFIXES
 from .site.view import natural_key, published_portfolio
 
 MANIFEST = ".mltrl-bundle.json"
-"""File of the bundle listing every file it wrote."""
-MANIFEST_VERSION = 1
+"""File of the bundle listing every file it wrote, with the SHA-256 of each."""
+MANIFEST_VERSION = 2
+FIXED_FILES = ("mltrl.json", "README.md", "mkdocs.yml", "docs/index.md")
+"""Files every bundle writes besides the technologies, the schemas and the manifest."""
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+_LINKED = "a symbolic link on the way"
 DEFAULT_NAME = "Open MLTRL technologies"
 """Site name of a bundle made with a configuration that is not a public one."""
 
@@ -67,9 +113,12 @@ class BundleResult:
     technologies: list[str]
     """Folder names of the technologies in it."""
     files: list[str]
-    """Every file written, relative to ``path``."""
+    """Every file of the bundle, relative to ``path`` (one that already held its content is left untouched)."""
     removed: list[str]
-    """Files of an earlier bundle that the new one no longer has."""
+    """Files of an earlier bundle that the new one no longer has, removed."""
+    kept: list[str] = field(default_factory=list)
+    """Files the earlier manifest lists that the new bundle no longer has, left in place because
+    nothing shows the bundle wrote them: listed by a version-1 manifest, or at a path no bundle writes."""
 
 
 def _technology_files(portfolio: Portfolio, tech: Technology) -> dict[str, bytes]:
@@ -92,7 +141,7 @@ def _technology_files(portfolio: Portfolio, tech: Technology) -> dict[str, bytes
                 real = path.resolve(strict=True)
                 if real.is_relative_to(folder) and real.is_file():
                     out[rel] = real.read_bytes()
-            except OSError:
+            except (OSError, RuntimeError):  # missing, or a link that loops
                 continue
     return out
 
@@ -196,73 +245,296 @@ def bundle_files(portfolio: Portfolio, history: PortfolioHistory, diagnostics: l
     files["README.md"] = _readme(name, techs, roots).encode("utf-8")
     files["mkdocs.yml"] = _mkdocs_yml(name, roots or ["cards"]).encode("utf-8")
     files["docs/index.md"] = _home(name).encode("utf-8")
-    manifest = {"version": MANIFEST_VERSION, "files": sorted([*files, MANIFEST])}
+    hashes: dict[str, str | None] = {rel: _digest(data) for rel, data in files.items()}
+    hashes[MANIFEST] = None  # rewritten each time
+    manifest = {"version": MANIFEST_VERSION, "files": dict(sorted(hashes.items()))}
     files[MANIFEST] = (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
     return files, [t.slug for t in techs]
 
 
-def _earlier_files(out: Path) -> set[str]:
-    """Files an earlier bundle in ``out`` wrote, from its manifest (none without one)."""
+def _digest(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def _show(rel: str) -> str:
+    """``rel`` for a message: as it is when printable, else escaped, so that no control character reaches a terminal."""
+    return rel if rel and rel.isprintable() and rel.strip() == rel else ascii(rel)
+
+
+def _shown(names: list[str], limit: int = 5) -> str:
+    names = sorted(names)
+    return ", ".join(_show(n) for n in names[:limit]) + (f", ... ({len(names)} in all)" if len(names) > limit else "")
+
+
+def _is_git(part: str) -> bool:
+    """Whether a path component names a ``.git`` folder on some file system.
+
+    Letter case is folded (macOS, Windows), the characters HFS+ ignores are dropped, trailing dots and
+    spaces are stripped (Windows), and ``git~1`` is the short name Windows may give ``.git``.
+    """
+    folded = "".join(c for c in part if unicodedata.category(c) != "Cf").rstrip(". ").casefold()
+    return folded in (".git", "git~1")
+
+
+def _name_problem(rel: object) -> str | None:
+    """Why ``rel`` is not a path a bundle may write, relative to its folder; ``None`` when it is one."""
+    if not isinstance(rel, str) or not rel:
+        return "not a file name"
+    if any(unicodedata.category(c) == "Cc" for c in rel):
+        return "a control character"
+    if "\\" in rel:
+        return "a backslash"
+    if ":" in rel:
+        return "a drive letter or a colon"
+    if rel.startswith("/"):
+        return "an absolute path"
+    parts = rel.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return "an empty, '.' or '..' part"
+    if any(_is_git(part) for part in parts):
+        return "inside a .git folder"
+    return None
+
+
+def _earlier_files(out: Path) -> tuple[int, dict[str, str | None]]:
+    """The version of the manifest an earlier bundle left in ``out``, and the files it lists.
+
+    Each file comes with the hash of what was written (``None`` in a version-1 manifest); the
+    manifest's own entry is left out. ``(0, {})`` without a manifest. Raises :class:`BundleError`
+    for a manifest that cannot be read, or that lists a path no bundle writes.
+    """
     manifest = out / MANIFEST
-    if not manifest.is_file() or manifest.is_symlink():
-        return set()
     try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise BundleError(f"cannot read {manifest}: {exc}; remove it to write the bundle anyway") from None
+        mode = os.lstat(manifest).st_mode
+    except FileNotFoundError:
+        return 0, {}
+    if not stat.S_ISREG(mode):
+        raise BundleError(f"{manifest} is not a file (a link or a folder); move it away to write the bundle")
+    try:
+        data = json.loads(manifest.read_bytes())
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BundleError(f"cannot read {manifest}: {exc}; move it away to write the bundle anyway "
+                          "(the files already in the folder are then replaced by none)") from None
+    version = data.get("version") if isinstance(data, dict) else None
     files = data.get("files") if isinstance(data, dict) else None
-    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-        raise BundleError(f"{manifest} is not a bundle manifest; remove it to write the bundle anyway")
-    return set(files)
+    listed: dict[str, str | None] | None = None
+    if version == 1 and isinstance(files, list) and all(isinstance(f, str) for f in files):
+        listed = dict.fromkeys(files)
+    elif version == 2 and isinstance(files, dict) and all(
+            isinstance(h, str) and _DIGEST.fullmatch(h) or (rel == MANIFEST and h is None)
+            for rel, h in files.items()):
+        listed = files
+    if listed is None:
+        raise BundleError(f"{manifest} is not a bundle manifest this version of mltrl-docs reads; move it away "
+                          "to write the bundle anyway (the files already in the folder are then replaced by none)")
+    listed.pop(MANIFEST, None)
+    unsafe = {rel: problem for rel in listed if (problem := _name_problem(rel))}
+    linked = {rel: _LINKED for rel in listed if rel not in unsafe and _where(out, rel)[1] == "link"}
+    if unsafe or linked:
+        shown = [f"{_show(rel)} ({problem})" for rel, problem in sorted({**unsafe, **linked}.items())]
+        raise BundleError(f"{manifest} lists paths no bundle writes: " + ", ".join(shown[:20])
+                          + (f", ... ({len(shown)} in all)" if len(shown) > 20 else "")
+                          + "; the manifest was edited, or was not written by mltrl-docs: remove those entries"
+                          + (" (or the links)" if linked else "") + " and run the export again; nothing was written")
+    return version, listed
+
+
+def _where(out: Path, rel: str) -> tuple[Path, str]:
+    """``out / rel`` and what is there, without following any link.
+
+    ``missing``; ``file``, a regular file; ``link``, the path ends in or goes through a symbolic link;
+    ``blocked``, a part of it before the last is not a folder; ``other``, a folder or a special file.
+    """
+    parts = rel.split("/")
+    target = out.joinpath(*parts)
+    current = out
+    for i, part in enumerate(parts):
+        current = current / part
+        try:
+            mode = os.lstat(current).st_mode
+        except FileNotFoundError:
+            return target, "missing"
+        except NotADirectoryError:
+            return target, "blocked"
+        if stat.S_ISLNK(mode):
+            return target, "link"
+        if i < len(parts) - 1 and not stat.S_ISDIR(mode):
+            return target, "blocked"
+    return target, "file" if stat.S_ISREG(mode) else "other"
 
 
 def _inside(out: Path, rel: str) -> Path:
-    """``out / rel``, refusing a path that would leave ``out`` or go through a symbolic link."""
-    if rel.startswith("/") or ".." in rel.split("/") or "\\" in rel:
-        raise BundleError(f"refusing the path {rel!r} in {out}")
-    target = out
-    for part in rel.split("/"):
-        target = target / part
-        if target.is_symlink():
-            raise BundleError(f"{target} is a symbolic link; the bundle does not write through links")
+    """``out / rel``, refusing a path that would leave ``out``, enter a ``.git`` folder or go through a link."""
+    problem = _name_problem(rel)
+    if problem:
+        raise BundleError(f"refusing the path {_show(rel)} in {out}: {problem}")
+    target, state = _where(out, rel)
+    if state == "link":
+        raise BundleError(f"{out}: {_show(rel)} is or goes through a symbolic link; the bundle does not write "
+                          "through links")
     return target
+
+
+def _bundle_path(rel: str, roots: list[str]) -> bool:
+    """Whether a bundle writes files at ``rel``: a file the manifest lists is removed only then."""
+    parts = rel.split("/")
+    if rel in FIXED_FILES or (len(parts) == 2 and parts[0] == "schemas" and parts[1].endswith(".schema.json")):
+        return True
+    for root in roots:
+        prefix = posixpath.normpath(root).split("/")
+        n = len(prefix)
+        if parts[:n] != prefix or len(parts) < n + 2 or not SLUG.match(parts[n]):
+            continue
+        rest = parts[n + 1:]
+        if any(p.startswith((".", "_")) for p in rest[:-1]) or rest[-1].startswith("."):
+            continue
+        if rest in ([CARD], [REQUIREMENTS], [ETHICS]) or (len(rest) == 2 and rest[0] == REVIEWS
+                                                          and rest[1].endswith(".md")):
+            return True
+        if rest[-1].lower().endswith(IMAGE_SUFFIXES):
+            return True
+    return False
+
+
+def _loses_nothing(rel: str, current: bytes, new: bytes) -> bool:
+    """Whether writing ``new`` over ``current`` loses nothing: the same bytes, or, for ``mltrl.json``,
+    the same document but for the time of the export."""
+    if current == new:
+        return True
+    if rel != "mltrl.json":
+        return False
+    try:
+        before, after = json.loads(current), json.loads(new)
+    except (UnicodeDecodeError, ValueError):
+        return False
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return False
+    before.pop("generated", None)
+    after.pop("generated", None)
+    return before == after
+
+
+@dataclass
+class _Plan:
+    writes: dict[str, bytes]
+    """Files to write, the manifest last; files already holding their content are not written."""
+    removes: dict[str, str]
+    """Files to remove, with the hash they must still have."""
+    kept: list[str]
+
+
+def _plan(out: Path, files: dict[str, bytes], roots: list[str]) -> _Plan:
+    """Decide every write and removal (see the module's description); raises :class:`BundleError` instead."""
+    for rel in files:
+        problem = _name_problem(rel)
+        if problem:
+            raise BundleError(f"the bundle cannot hold the file {_show(rel)} ({problem}): rename it in the "
+                              "portfolio")
+    version, earlier = _earlier_files(out)
+    where = {rel: _where(out, rel) for rel in {*files, *earlier} - {MANIFEST}}
+    plan = _Plan({}, {}, [])
+    changed: list[str] = []
+    unproven: list[str] = []
+    unlisted: list[str] = []
+    in_the_way: list[str] = []
+    for rel, data in sorted(files.items()):
+        if rel == MANIFEST:
+            continue
+        target, state = where[rel]
+        if state == "missing":
+            plan.writes[rel] = data
+            continue
+        if state != "file":
+            in_the_way.append(rel)
+            continue
+        current = target.read_bytes()
+        if rel not in earlier:
+            unlisted.append(rel)  # even with the same content: the bundle does not claim what it did not write
+        elif current == data:
+            continue  # already holds what the bundle writes: left untouched
+        elif version == 1 and not _loses_nothing(rel, current, data):
+            unproven.append(rel)
+        elif version == 1 or _digest(current) == earlier[rel]:
+            plan.writes[rel] = data
+        else:
+            changed.append(rel)
+    for rel in sorted(set(earlier) - set(files)):
+        target, state = where[rel]
+        if state in ("missing", "blocked"):
+            continue  # gone already
+        if version == 1:
+            plan.kept.append(rel)
+        elif state != "file" or _digest(target.read_bytes()) != earlier[rel]:
+            changed.append(rel)
+        elif _bundle_path(rel, roots):
+            plan.removes[rel] = earlier[rel]
+        else:
+            plan.kept.append(rel)
+    problems = []
+    if changed:
+        problems.append(f"changed since the bundle wrote them: {_shown(changed)}")
+    if unproven:
+        problems.append("different from what the bundle writes now, and listed by a manifest of version 1, which "
+                        f"does not record what the bundle wrote: {_shown(unproven)}")
+    if unlisted:
+        problems.append(f"not written by the bundle: {_shown(unlisted)}")
+    if in_the_way:
+        problems.append(f"folders, links or other files where the bundle writes a file: {_shown(in_the_way)}")
+    if problems:
+        raise BundleError(f"{out} holds files the bundle neither replaces nor removes: " + "; ".join(problems)
+                          + ". Move them out of the folder (keeping what you need) and run the export again; "
+                          "nothing was written")
+    plan.writes[MANIFEST] = files[MANIFEST]
+    return plan
+
+
+def _write(out: Path, rel: str, data: bytes) -> None:
+    target = _inside(out, rel)
+    folder = out
+    for part in rel.split("/")[:-1]:
+        folder = folder / part
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            pass
+        if folder.is_symlink() or not folder.is_dir():
+            raise BundleError(f"{folder} is not a folder; the bundle was only partly written")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    with os.fdopen(os.open(target, flags, 0o666), "wb") as handle:
+        handle.write(data)
+
+
+def _remove(out: Path, rel: str, digest: str) -> None:
+    target, state = _where(out, rel)
+    if state != "file" or _digest(target.read_bytes()) != digest:
+        raise BundleError(f"{_show(rel)} in {out} changed while the bundle was written; it was left in place")
+    target.unlink()
+    parent = target.parent
+    while parent != out and not parent.is_symlink() and parent.is_dir() and not any(parent.iterdir()):
+        parent.rmdir()
+        parent = parent.parent
 
 
 def write_bundle(portfolio: Portfolio, history: PortfolioHistory, diagnostics: list[Diagnostic], out: Path, *,
                  force: bool = False, name: str = DEFAULT_NAME) -> BundleResult:
     """Write the bundle into ``out`` (see the module's description).
 
-    ``out`` must be missing or empty unless ``force`` is set; with ``force``, the files listed in an
-    earlier bundle's manifest are replaced or removed, and any other file that the bundle would
-    overwrite stops it before anything is written.
+    ``out`` must be missing or empty unless ``force`` is set; with ``force``, files an earlier bundle
+    wrote, as its manifest shows, are replaced or removed, and anything else that stands in the way
+    stops the bundle, with every such file named, before anything is written.
     """
     files, slugs = bundle_files(portfolio, history, diagnostics, name=name)
-    if out.exists() and not out.is_dir():
-        raise BundleError(f"{out} is not a folder")
     if out.is_symlink():
         raise BundleError(f"{out} is a symbolic link; give the folder itself")
-    earlier: set[str] = set()
-    if out.is_dir() and any(out.iterdir()):
-        if not force:
-            raise BundleError(f"{out} is not empty; give an empty or new folder, or add --force to replace "
-                              "an earlier bundle there (only the files it wrote are replaced)")
-        earlier = _earlier_files(out)
-        clashes = sorted(rel for rel in files if rel not in earlier and _inside(out, rel).exists())
-        if clashes:
-            shown = ", ".join(clashes[:5]) + (", ..." if len(clashes) > 5 else "")
-            raise BundleError(f"{out} holds files the bundle would overwrite but did not write: {shown}; "
-                              "move them away first")
-    removed = sorted(rel for rel in earlier - set(files))
-    for rel in removed:
-        target = _inside(out, rel)
-        if target.is_file():
-            target.unlink()
-            parent = target.parent
-            while parent != out and parent.is_dir() and not any(parent.iterdir()):
-                parent.rmdir()
-                parent = parent.parent
-    for rel, data in sorted(files.items()):
-        target = _inside(out, rel)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    return BundleResult(out, slugs, sorted(files), removed)
+    if out.exists() and not out.is_dir():
+        raise BundleError(f"{out} is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise BundleError(f"{out} is not empty; give an empty or new folder, or add --force to replace "
+                          "an earlier bundle there (only the files it wrote are replaced)")
+    plan = _plan(out, files, portfolio.settings.roots)
+    out.mkdir(parents=True, exist_ok=True)
+    for rel, digest in plan.removes.items():
+        _remove(out, rel, digest)
+    for rel, data in plan.writes.items():
+        _write(out, rel, data)
+    return BundleResult(out, slugs, sorted(files), sorted(plan.removes), sorted(plan.kept))
