@@ -393,6 +393,8 @@ DOCUMENT_RULES: tuple[Rule, ...] = (
     Rule("HIS006", "History needs the full git history, not a shallow clone (fetch-depth: 0)."),
     Rule("HIS007", "History needs the content to be in a git repository.", severity=Severity.INFO),
     Rule("HIS008", "git can be run to read the history.", severity=Severity.WARNING),
+    Rule("HIS009", "Every commit date git stores lies between 1970 and 9999 with a real time zone offset (others are "
+         "clamped, or read as UTC).", severity=Severity.WARNING),
 )
 """Rules every document follows whatever its level."""
 

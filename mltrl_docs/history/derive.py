@@ -23,7 +23,7 @@ from typing import NamedTuple
 from ..loader import CARD, REVIEWS, Technology
 from ..models import Review
 from .gitio import Change, Commit
-from .model import CardVersion, Event, LevelSpan, SkippedVersion, TechnologyHistory
+from .model import CardVersion, DateNote, Event, LevelSpan, SkippedVersion, TechnologyHistory
 
 REVIEW_GRACE_DAYS = 30
 """A review record dated up to this many days after a level change still decides it (paperwork lags)."""
@@ -74,6 +74,8 @@ class Entry(NamedTuple):
     """Whether the file is a regular file (not a symbolic link or submodule)."""
     summary: dict | None = None
     """For cards: what :func:`~mltrl_docs.history.summary.card_summary` read from the blob."""
+    date_problem: str | None = None
+    """What was wrong with the commit's stored date, when ``date`` is a clamped one (see :class:`Commit`)."""
 
 
 @dataclass
@@ -159,7 +161,7 @@ class Replay:
             if summary and "error" not in summary:
                 track.last_id = summary.get("id")
             added.append((track, Entry("c", commit.sha, commit.date, commit.author, commit.subject, change.path,
-                                       change.blob, change.regular, summary)))
+                                       change.blob, change.regular, summary, commit.date_problem)))
         for change, folder, old in reviews:
             track = live.get(folder)
             if change.blob is None or track is None or change.status not in ("A", "C", "R"):
@@ -168,7 +170,8 @@ class Replay:
                     (moved.get(old[1]) or live.get(old[1])) is track:
                 continue  # the same record, moved with its folder or renamed
             self._touch(track).entries.append(Entry("r", commit.sha, commit.date, commit.author, commit.subject,
-                                                    change.path, change.blob, change.regular))
+                                                    change.path, change.blob, change.regular, None,
+                                                    commit.date_problem))
         # Review records before the card change of the same commit: the gate, then its outcome.
         for track, entry in added:
             track.entries.append(entry)
@@ -221,7 +224,9 @@ class _Reviews:
         if decision is None:
             return None
         earliest = stay_start.date() if stay_start is not None else dt.date.min
-        latest = when.date() + dt.timedelta(days=REVIEW_GRACE_DAYS)
+        day = when.date()
+        grace = dt.timedelta(days=REVIEW_GRACE_DAYS)
+        latest = day + grace if day <= dt.date.max - grace else dt.date.max  # a commit dated late in 9999
         best = None
         for review, path in self._items:
             if path in self._used or review.level != from_level or review.decision != decision:
@@ -301,6 +306,8 @@ def build_history(slug: str, track: Track | None, tech: Technology | None, revie
             when = times.get(step.sha)
             if when is None:
                 when = times[step.sha] = dt.datetime.fromisoformat(step.date)
+                if step.date_problem is not None:  # once per commit, whatever it changed
+                    history.date_notes.append(DateNote(step.sha, when, step.path, step.date_problem))
             if step.kind == "r":
                 history.events.append(_review_event(step, when, reviews_read, history))
                 continue

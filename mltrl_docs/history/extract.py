@@ -26,7 +26,7 @@ from .cache import HistoryCache, State
 from .derive import Entry, Replay, Track, build_history, classifier, prior_cards
 from .findings import SHALLOW_HINT, findings, repository_finding
 from .gitio import CatFile, Commit, GitError, RepoInfo, StatusReader, iter_log, refresh_env, repo_info, tracked
-from .model import Event, LevelSpan, PortfolioHistory, SkippedVersion, TechnologyHistory
+from .model import DateNote, Event, LevelSpan, PortfolioHistory, SkippedVersion, TechnologyHistory
 from .summary import SUMMARY_VERSION, Summariser, review_summary
 
 FLUSH_EVERY = 32
@@ -75,7 +75,8 @@ class _Reader:
 
 def cache_key(info: RepoInfo, roots: list[str]) -> str:
     """What the cached data depends on besides blob ids: code version, data types, roots, the base folder's place."""
-    shapes = [",".join(f.name for f in dataclasses.fields(cls)) for cls in (Event, LevelSpan, SkippedVersion)]
+    shapes = [",".join(f.name for f in dataclasses.fields(cls))
+              for cls in (Event, LevelSpan, SkippedVersion, DateNote)]
     raw = "\n".join([__version__, str(SUMMARY_VERSION), info.prefix, *shapes, *roots])
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
 
@@ -339,7 +340,11 @@ class Extraction:
 
 
 def track_record(track: Track) -> dict:
-    """The cached form of a track; each distinct blob summary is stored once."""
+    """The cached form of a track; each distinct blob summary is stored once.
+
+    A row has the fields of :class:`Entry`, the summary replaced by its place in the table;
+    ``date_problem``, nearly always ``None``, is left off unless there is one.
+    """
     table: list[dict] = []
     index: dict[int, int] = {}
     rows = []
@@ -351,6 +356,8 @@ def track_record(track: Track) -> dict:
                 position = index[id(entry.summary)] = len(table)
                 table.append(entry.summary)
             row[8] = position
+        if row[9] is None:
+            row.pop()
         rows.append(row)
     return {"folder": track.folder, "entries": rows, "summaries": table, "reviews_read": track.reviews_read}
 
@@ -358,7 +365,7 @@ def track_record(track: Track) -> dict:
 def entries_from_record(record: dict) -> list[Entry]:
     """The entries of a cached track (inverse of :func:`track_record`)."""
     table = record["summaries"]
-    return [Entry(*row[:8], table[row[8]] if row[8] is not None else None) for row in record["entries"]]
+    return [Entry(*row[:8], table[row[8]] if row[8] is not None else None, *row[9:]) for row in record["entries"]]
 
 
 def _review_path(track: Track, entry: Entry) -> str:
@@ -461,6 +468,7 @@ def derived_record(history: TechnologyHistory, last_at: dict[int, Entry]) -> dic
         "events": events,
         "spans": [[s.level, s.status, text(s.start), text(s.end) if s.end else None] for s in history.spans],
         "skipped": [[k.commit, text(k.date), k.path, k.reason] for k in history.skipped],
+        "dates": [[n.commit, text(n.date), n.path, n.problem] for n in history.date_notes],
         "last_at": [[level, entry.sha, entry.date, entry.path, entry.blob] for level, entry in last_at.items()],
         "folder": history.folder,
     }
@@ -483,6 +491,8 @@ def history_from_record(slug: str, record: dict) -> tuple[TechnologyHistory, dic
                      for level, status, start, end in record["spans"]]
     history.skipped = [SkippedVersion(commit, parse(date), path, reason)
                        for commit, date, path, reason in record["skipped"]]
+    history.date_notes = [DateNote(commit, parse(date), path, problem)
+                          for commit, date, path, problem in record["dates"]]
     last_at = {int(level): Entry("c", sha, date, "", "", path, blob, True)
                for level, sha, date, path, blob in record["last_at"]}
     return history, last_at

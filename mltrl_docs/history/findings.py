@@ -4,7 +4,8 @@ Codes (also listed by ``mltrl rules`` and configurable like every rule):
 ``HIS001`` skip, ``HIS002`` switchback below the starting level, ``HIS003``
 graduation without a review deciding it, ``HIS004`` stale level-9 review,
 ``HIS005`` unreadable old version, ``HIS006`` shallow clone, ``HIS007`` not a
-git repository, ``HIS008`` git could not be run.
+git repository, ``HIS008`` git could not be run, ``HIS009`` a commit date no
+calendar holds (clamped) or with an impossible offset (read as UTC).
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ from .model import PortfolioHistory, TechnologyHistory
 SHALLOW_HINT = ("fetch the whole history: with actions/checkout set 'fetch-depth: 0', elsewhere run "
                 "'git fetch --unshallow'; or set the mltrl option 'allow_shallow: true' to accept an "
                 "incomplete history")
+
+
+DATE_HINT = ("such a commit object was written by hand or by a faulty tool, and git accepts it; its changes keep "
+             "their place in the history, only their date is a stand-in. If the real date matters, rewrite the "
+             "commit with it (e.g. git rebase -i, amending it with GIT_COMMITTER_DATE set); otherwise turn "
+             "HIS009 off")
 
 
 def findings(portfolio: Portfolio, history: PortfolioHistory, now: dt.datetime | None = None) -> list[Diagnostic]:
@@ -109,6 +116,11 @@ def technology_findings(tech: Technology, history: TechnologyHistory, portfolio:
         add(Severity.INFO, "HIS005", f"{skipped.path} in {where} could not be read and is left out of the "
             f"history: {skipped.reason}", "nothing to do unless that version matters; the history skips it",
             at=(tech.card.path if tech.card else path, 1, 1))
+    for note in history.date_notes:
+        add(Severity.WARNING, "HIS009",
+            f"commit {note.commit[:10]} has a committer date the history cannot use as it is: {note.problem}; "
+            f"the history dates it {note.date.isoformat()}",
+            DATE_HINT)
     return out
 
 

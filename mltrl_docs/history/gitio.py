@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import select
 import subprocess
 import threading
@@ -134,19 +135,66 @@ class Commit:
     parent: str
     """First parent, ``""`` for a root commit."""
     date: str
-    """Committer date, ISO 8601 with the committer's offset."""
+    """Committer date, ISO 8601 with the committer's offset (always one ``datetime`` can read: see
+    :func:`read_date`)."""
     author: str
     subject: str
     changes: list[Change] = field(default_factory=list)
     time: dt.datetime | None = None
     """The committer date as a timezone-aware datetime (filled from ``date``)."""
+    date_problem: str | None = None
+    """What was wrong with the committer date git stores, when ``date`` had to be made up or clamped."""
 
     def __post_init__(self) -> None:
         if self.time is None and self.date:
             self.time = dt.datetime.fromisoformat(self.date)
 
 
-LOG_FORMAT = "%x01%H%x1f%P%x1f%cI%x1f%an%x1f%s"
+LOG_FORMAT = "%x01%H%x1f%P%x1f%cd%x1f%cI%x1f%an%x1f%s"
+"""Hash, parents, committer date as stored (``--date=raw``: seconds and offset), the same in ISO 8601,
+author name, subject. The author date is never read."""
+
+EARLIEST = 0
+"""1970-01-01T00:00:00Z: git records no earlier time (older versions cannot even print one)."""
+LATEST = 253402300799
+"""9999-12-31T23:59:59Z, the last second a ``datetime`` holds."""
+_UTC = dt.timezone.utc
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=_UTC)
+
+
+def read_date(raw: str) -> tuple[str, dt.datetime, str | None]:
+    """A committer date as git prints it with ``--date=raw`` (``1700000000 +0100``): ISO text, datetime, problem.
+
+    Whatever the commit object holds, the result is a date ``datetime`` can represent and
+    compute with: a time before 1970 (or one git cannot print at all) becomes 1970-01-01
+    UTC, one past 9999 the last second of 9999, and an offset no time zone has (24 hours
+    or more, 60 minutes or more) is replaced by UTC, the instant unchanged. ``problem``
+    says what was wrong (``None`` when nothing was).
+    """
+    raw = raw.strip()
+    seconds, _, zone = raw.partition(" ")
+    if not re.fullmatch(r"[+-]?[0-9]+", seconds):
+        # git prints nothing for a date it cannot read (older versions: any time before 1970).
+        problem = f"stored as '{raw}', not a number of seconds" if raw else \
+            "git cannot print it (a time before 1970, or not a number)"
+        return _EPOCH.isoformat(), _EPOCH, problem
+    stamp = int(seconds)
+    problems = []
+    offset = 0
+    if re.fullmatch(r"[+-][0-9]{4}", zone) and int(zone[1:3]) < 24 and int(zone[3:]) < 60:
+        offset = (int(zone[1:3]) * 60 + int(zone[3:])) * (-1 if zone[0] == "-" else 1)
+    else:
+        problems.append("with an offset no time zone has (read as UTC)")
+    if stamp < EARLIEST:
+        problems.append("before 1970")
+        stamp = EARLIEST
+    latest = LATEST - max(offset, 0) * 60  # the committer's local time must fit too
+    if stamp > latest:
+        problems.append("after the year 9999")
+        stamp = latest
+    zone_info = _UTC if offset == 0 else dt.timezone(dt.timedelta(minutes=offset))
+    when = (_EPOCH + dt.timedelta(seconds=stamp)).astimezone(zone_info)
+    return when.isoformat(), when, ", ".join([f"stored as '{raw}'", *problems]) if problems else None
 
 
 def log_command(pathspecs: list[str], since: str | None = None) -> list[str]:
@@ -154,7 +202,7 @@ def log_command(pathspecs: list[str], since: str | None = None) -> list[str]:
     revision = f"{since}..HEAD" if since else "HEAD"
     return ["git", "-c", "core.quotepath=off", "-c", "diff.renameLimit=10000", "log", "--first-parent",
             "--diff-merges=first-parent", "-M", "--raw", "--no-abbrev", "-z", "--no-color", "--no-ext-diff",
-            f"--format={LOG_FORMAT}", revision, "--", *pathspecs]
+            "--date=raw", f"--format={LOG_FORMAT}", revision, "--", *pathspecs]
 
 
 def _text(raw: bytes) -> str:
@@ -237,9 +285,20 @@ def widen_pipe(stream) -> None:
 
 
 def _header(raw: bytes) -> Commit:
-    sha, parents, date, author, subject = (_text(raw).split("\x1f", 4) + ["", "", "", ""])[:5]
-    return Commit(sha=sha, parent=parents.split(" ")[0] if parents else "", date=date, author=author,
-                  subject=subject)
+    sha, parents, stored, date, author, subject = (_text(raw).split("\x1f", 5) + ["", "", "", "", ""])[:6]
+    parent = parents.split(" ")[0] if parents else ""
+    # git prints the seconds and "%+05d" of the offset. The usual date is recognised by a few
+    # string tests: at most 10 digits of seconds, not negative (so 1970 to 2286), and an offset
+    # of under 24 hours and 60 minutes. Anything else (out of range, or nothing at all when
+    # git cannot read the date) goes to read_date, which clamps it and says what was wrong.
+    if 6 < len(stored) < 17 and stored[0] != "-" and stored[-4:-2] < "24" and stored[-2] < "6":
+        try:
+            return Commit(sha=sha, parent=parent, date=date, author=author, subject=subject)
+        except ValueError:
+            pass  # git's ISO text does not read after all: the careful way below
+    date, when, problem = read_date(stored)
+    return Commit(sha=sha, parent=parent, date=date, author=author, subject=subject, time=when,
+                  date_problem=problem)
 
 
 def _change(tokens: list[bytes]) -> Change:

@@ -116,6 +116,19 @@ class SkippedVersion:
     """What is wrong with it (the first problem found)."""
 
 
+@dataclass(frozen=True)
+class DateNote:
+    """A commit whose committer date, as git stores it, could not be used as it is (finding ``HIS009``)."""
+
+    commit: str
+    date: dt.datetime
+    """The date the history gives the commit instead (clamped, or in UTC)."""
+    path: str
+    """A file of the technology the commit changed (at that commit)."""
+    problem: str
+    """What is wrong with the stored date, starting with the date as git prints it."""
+
+
 @dataclass
 class TechnologyHistory:
     """Everything known about one technology's path."""
@@ -129,6 +142,8 @@ class TechnologyHistory:
     """One per earlier level, oldest first."""
     skipped: list[SkippedVersion] = field(default_factory=list)
     """Old versions left out because they could not be read."""
+    date_notes: list[DateNote] = field(default_factory=list)
+    """Commits of this history whose stored date had to be clamped or read as UTC, oldest first."""
     folder: str = ""
     """Current folder of the technology, relative to the base folder."""
 
