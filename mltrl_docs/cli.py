@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import __version__
 from .config import ConfigError
-from .diagnostics import Severity, sort_diagnostics
+from .diagnostics import Severity, printable, sort_diagnostics
 from .loader import load_portfolio_cached
 from .report import FORMATS, format_github, format_json, format_text
 from .workspace import Workspace, open_workspace
@@ -53,8 +53,9 @@ def _resolve_targets(args: argparse.Namespace) -> tuple[Workspace, list[Path] | 
 
 
 def _in_targets(diag_path: str, base: Path, targets: list[Path]) -> bool:
-    full = (base / diag_path).resolve()
-    return any(full == t or t in full.parents for t in targets)
+    # A finding's path is printable (see diagnostics.printable): compare the targets as it shows them.
+    full = Path(printable(str((base / diag_path).resolve())))
+    return any(full == t or t in full.parents for t in (Path(printable(str(t))) for t in targets))
 
 
 def default_format() -> str:

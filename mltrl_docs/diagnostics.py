@@ -2,12 +2,42 @@
 
 A diagnostic points at a file, a 1-based line and column, carries a stable
 code and a message that says what is wrong and how to fix it.
+
+Paths and messages quote what a pull request wrote (keys, file names, commit
+subjects), so a diagnostic keeps them :func:`printable`: every channel that shows
+it (text, workflow commands, JSON, the build log, the site) gets one line of text
+that cannot drive a terminal or start a GitHub Actions workflow command.
 """
 
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
+
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+                     "\ud800-\udfff]")
+"""Characters shown escaped: C0 controls, DEL, C1 controls (NEL and CSI among them), the line and
+paragraph separators, bidirectional marks, embeddings, overrides and isolates (Trojan Source), and
+lone surrogates (bytes of a file name that are not UTF-8)."""
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match) -> str:
+    char = match.group()
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def printable(text: str) -> str:
+    """``text`` with control, line-separator and bidi characters escaped visibly (``\\n``, ``\\x1b``, ``\\u202e``).
+
+    Clean text is returned as it is (the very object), at the cost of one search. The
+    result is always one line, and escaping it again changes nothing.
+    """
+    if _UNSAFE.search(text) is None:
+        return text
+    return _UNSAFE.sub(_escape, text)
 
 
 class Severity(str, enum.Enum):
@@ -42,6 +72,14 @@ class Diagnostic:
     """How to fix it (may be empty when the message already says so)."""
     project: str | None = field(default=None, compare=False)
     """Slug of the technology the finding belongs to, if any."""
+
+    def __post_init__(self) -> None:
+        # Escaped once here, so that every output shows the same text; a lookup of a finding by
+        # its path must escape the other side too (``printable(doc.path)``).
+        for name in ("path", "message", "hint"):
+            value = getattr(self, name)
+            if isinstance(value, str) and _UNSAFE.search(value) is not None:
+                object.__setattr__(self, name, printable(value))
 
     @property
     def text(self) -> str:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Literal
 
 from .config import Settings
-from .diagnostics import Diagnostic, Severity, sort_diagnostics, summarise
+from .diagnostics import Diagnostic, Severity, printable, sort_diagnostics, summarise
 from .history.derive import is_embedded, level_kind
 from .history.gitio import CatFile, GitError, repo_info, run_git
 from .history.model import PortfolioHistory
@@ -313,6 +313,7 @@ def finding_key(diag: Diagnostic, moves: dict[str, str] | None = None) -> tuple[
     """
     path, code, message = diag.fingerprint()
     for old, new in (moves or {}).items():
+        old, new = printable(old), printable(new)  # as the finding shows its path
         if path.startswith(old + "/"):
             path = new + path[len(old):]
             break
@@ -480,7 +481,8 @@ def compare(before: Portfolio, after: Portfolio, ref: str, commit: str,
         if not keep(delta.folder + "/" + CARD) and not keep(delta.folder):
             continue
         docs_changed = _documents(delta.before) != _documents(delta.after)
-        folders = {delta.folder, delta.moved_from} - {None}
+        # Escaped as the findings show their paths (diagnostics.printable).
+        folders = {printable(f) for f in (delta.folder, delta.moved_from) if f is not None}
         if (delta.state != "changed" or docs_changed or delta.level_change
                 or any(p.startswith(f + "/") for p in touched for f in folders)):
             result.technologies.append(delta)

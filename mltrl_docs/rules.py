@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from .config import ExtraRule, Settings
-from .diagnostics import Diagnostic, Severity
+from .diagnostics import Diagnostic, Severity, printable
 from .loader import Document, Portfolio, Technology
 from .models import ETHICS_PARTS, Card, NotApplicable, answered
 from .sections import CARD_SECTIONS, PLACEHOLDER, SectionSpec, find_placeholders, normalise_heading, parse_sections
@@ -803,7 +803,8 @@ def check_portfolio(portfolio: Portfolio) -> list[Diagnostic]:
             if doc.model is not None:
                 raw.extend(_review_findings(doc))
     raw.extend(_cross_findings(portfolio))
-    slug_of = {d.path: t.slug for t in portfolio.technologies.values() for d in t.documents}
+    # Keyed as a finding shows its path (escaped: see diagnostics.printable).
+    slug_of = {printable(d.path): t.slug for t in portfolio.technologies.values() for d in t.documents}
     out = []
     for diag in raw:
         rule = rules.get(diag.code)

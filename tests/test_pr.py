@@ -14,6 +14,7 @@ import pytest
 from factories import card_body, card_meta, front_matter, write_technology
 from gitrepo import GitRepo, git
 from mltrl_docs.cli import main
+from mltrl_docs.diagnostics import printable
 from mltrl_docs.pr import COMMENT_LIMIT, STEP_SUMMARY_LIMIT
 from mltrl_docs.report import escape_data, escape_property
 
@@ -346,7 +347,8 @@ def test_github_format_escapes_hostile_names_and_messages(adopting, tmp_path, ca
     token = fence.split("\n", 1)[0]
     assert re.fullmatch(r"[0-9a-f]{32}", token) and fence.rstrip("\n").endswith(f"::{token}::")
     annotations = [line for line in head.splitlines() if line.startswith("::")]
-    review_path = f"projects/clean/reviews/{HOSTILE_NAME}"
+    shown_name = printable(HOSTILE_NAME)  # findings show the name with its newline escaped, as \n
+    review_path = f"projects/clean/reviews/{shown_name}"
     parsed = []
     for line in annotations:
         match = re.fullmatch(r"::(error|warning|notice) ([^:]*)::(.*)", line)
@@ -357,7 +359,7 @@ def test_github_format_escapes_hostile_names_and_messages(adopting, tmp_path, ca
     files = {f for f, _ in parsed}
     assert review_path in files
     rev002 = next(m for f, m in parsed if f == review_path)
-    assert rev002.startswith(f"review file is named '{HOSTILE_NAME}' but records level 1")
+    assert rev002.startswith(f"review file is named '{shown_name}' but records level 1")
     assert any("placeholder 'TBD' left in the text" in m for f, m in parsed if f == "projects/clean/card.md")
     # Outside the annotations, no line of the log can be read as a workflow command.
     assert all(not line.startswith("::") or line in annotations for line in head.splitlines())

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..config import Settings
-from ..diagnostics import Diagnostic, Severity
+from ..diagnostics import Diagnostic, Severity, printable
 from ..history.model import Event, PortfolioHistory, TechnologyHistory
 from ..loader import Portfolio, Technology
 from ..models import LEVEL_NAMES, Card, phase_of
@@ -248,7 +248,7 @@ def build_view(portfolio: Portfolio, diagnostics: list[Diagnostic], history: Por
 
         history = public_history(portfolio, history)  # no commit subject or old card naming internal work
     rules = level_rules(settings)
-    owner_of = {doc.path: tech.slug for tech in shown.technologies.values() for doc in tech.documents}
+    owner_of = {printable(doc.path): tech.slug for tech in shown.technologies.values() for doc in tech.documents}
     findings: dict[str, list[Diagnostic]] = {}
     for diag in diagnostics:
         slug = diag.project or owner_of.get(diag.path)
