@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -56,6 +57,15 @@ def _in_targets(diag_path: str, base: Path, targets: list[Path]) -> bool:
     # A finding's path is printable (see diagnostics.printable): compare the targets as it shows them.
     full = Path(printable(str((base / diag_path).resolve())))
     return any(full == t or t in full.parents for t in (Path(printable(str(t))) for t in targets))
+
+
+def _error_text(text: str) -> str:
+    """An error message for stderr: its lines printable, none of them a GitHub workflow command.
+
+    Messages quote files (a YAML error shows the line it failed on); the runner reads a
+    line that starts with ``::`` after white space as a command, so such a line gets a ``\\``.
+    """
+    return "\n".join(re.sub(r"^(\s*)::", r"\1\\::", printable(line)) for line in text.split("\n"))
 
 
 def default_format() -> str:
@@ -213,7 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except (UsageError, ConfigError) as exc:
-        print(f"mltrl: error: {exc}", file=sys.stderr)
+        print(f"mltrl: error: {_error_text(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("mltrl: interrupted", file=sys.stderr)

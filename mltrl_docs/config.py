@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from .diagnostics import printable
+
 CONFIG_FILE = "mkdocs.yml"
 
 
@@ -98,7 +100,7 @@ def settings_from_options(options: dict) -> Settings:
         lines = []
         for err in exc.errors(include_url=False):
             where = ".".join(str(p) for p in err["loc"]) or "options"
-            lines.append(f"  mltrl.{where}: {err['msg']}")
+            lines.append(printable(f"  mltrl.{where}: {err['msg']}"))  # option names are the file's text
         raise ConfigError("invalid mltrl plugin options:\n" + "\n".join(lines)) from None
 
 

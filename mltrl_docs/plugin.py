@@ -31,7 +31,7 @@ from .history.analytics import portfolio_analytics
 from .history.export import export_document
 from .loader import load_portfolio_cached
 from .remote import detect as detect_forge
-from .report import format_text
+from .report import format_finding, format_text
 from .rules import check_portfolio
 from .site.ahead import Helper, render_ahead
 from .site.cache import PageCache, load_or_create_key, user_key_file
@@ -285,7 +285,7 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
             raise PluginError("mltrl: the content has errors; fix them (mltrl check shows the same list):\n"
                               + format_text(diagnostics).rstrip("\n"))
         for diag in diagnostics:
-            line = f"{diag.path}:{diag.line}:{diag.column}: {diag.severity.value} {diag.code} {diag.text}"
+            line = format_finding(diag)  # one printable line, as in 'mltrl check'
             if diag.severity == Severity.WARNING:
                 log.warning(line)
             else:

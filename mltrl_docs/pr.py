@@ -33,7 +33,7 @@ from .history.gitio import CatFile, GitError, repo_info, run_git
 from .history.model import PortfolioHistory
 from .loader import CARD, REVIEWS, Portfolio, Technology, load_portfolio_cached, load_portfolio_from_files
 from .models import LEVEL_NAMES
-from .report import format_github, format_json, format_text
+from .report import format_github, format_json, format_text, line_path
 from .rules import Readiness, Rule, check_portfolio, readiness
 
 STEP_SUMMARY_LIMIT = 1024 * 1024
@@ -503,7 +503,7 @@ def compare_with_ref(base_dir: Path, settings: Settings, ref: str, in_scope: Cal
 
 
 def _name(delta: TechnologyDelta) -> str:
-    label = delta.folder
+    label = line_path(delta.folder)  # starts a line of the report
     if delta.project_id:
         label += f" ({delta.project_id})"
     return label
@@ -565,7 +565,8 @@ def format_report_text(comparison: Comparison, strict: bool) -> str:
         for t in ready:
             lines.append(f"  {_name(t)}: {_readiness_text(t.readiness_before) if t.before else 'new'} -> "
                          f"{_readiness_text(t.readiness_after) if t.after else 'removed'}")
-    out = "\n".join(lines) + "\n"
+    # Folders, review file names and the ref are the change's own text: one printable line each.
+    out = "\n".join(printable(line) for line in lines) + "\n"
     if c.new:
         out += f"New findings ({len(c.new)}):\n" + format_text(c.new)
     else:
@@ -648,12 +649,15 @@ _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 def escape_markdown(text: str, limit: int | None = CELL_LIMIT) -> str:
     """Card-derived text as inert Markdown, safe inside a table cell and inside HTML.
 
-    Inline Markdown punctuation is backslash-escaped, HTML characters become entities, line
-    breaks become spaces, control and bidirectional-override characters are replaced,
-    and ``@`` gets a zero-width space so a card cannot mention (and notify) people or teams.
+    Control characters, line breaks and bidirectional overrides are escaped visibly first
+    (:func:`~mltrl_docs.diagnostics.printable`: ``\\x1b``, ``\\n``, ``\\u202e``), as in every other
+    output; inline Markdown punctuation is backslash-escaped (so the escapes show as written), HTML
+    characters become entities, other format characters are replaced, and ``@`` gets a
+    zero-width space so a card cannot mention (and notify) people or teams.
     """
     if limit is not None and len(text) > limit:
         text = text[:limit - 1] + "…"
+    text = printable(text)
     out = []
     for ch in text:
         if ch in _HTML:
@@ -662,8 +666,6 @@ def escape_markdown(text: str, limit: int | None = CELL_LIMIT) -> str:
             out.append("\\" + ch)
         elif ch == "@":
             out.append("@\u200b")
-        elif ch in "\r\n\t\v\f\x85\u2028\u2029":
-            out.append(" ")
         elif unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\u200b\u200d":
             out.append("\ufffd")
         else:

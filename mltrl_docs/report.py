@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 
-from .diagnostics import Diagnostic, Severity, summarise
+from .diagnostics import Diagnostic, Severity, printable, summarise
 
 FORMATS = ("text", "json", "github")
 
@@ -12,9 +13,24 @@ GITHUB_ANNOTATION_LIMIT = 10
 """GitHub shows at most 10 error and 10 warning annotations per step; the rest are dropped."""
 
 
+def line_path(path: str) -> str:
+    """``path`` fit to start a log line: printable, and ``./``-prefixed where it would start with ``::``.
+
+    The GitHub runner reads any line that starts with ``::`` (after white space) as a
+    workflow command; a content folder may be named so.
+    """
+    path = printable(path)
+    return "./" + path if path.lstrip().startswith("::") else path
+
+
+def format_finding(d: Diagnostic) -> str:
+    """One finding as exactly one line: ``path:line:col: severity CODE message (hint: ...)``."""
+    return printable(f"{line_path(d.path)}:{d.line}:{d.column}: {d.severity.value} {d.code} {d.text}")
+
+
 def format_text(diagnostics: list[Diagnostic]) -> str:
     """``path:line:col: severity CODE message`` per finding, and a summary line."""
-    lines = [f"{d.path}:{d.line}:{d.column}: {d.severity.value} {d.code} {d.text}" for d in diagnostics]
+    lines = [format_finding(d) for d in diagnostics]
     counts = summarise(diagnostics)
     if diagnostics:
         lines.append(f"Found {counts['error']} error(s), {counts['warning']} warning(s), "
@@ -30,12 +46,27 @@ def format_json(diagnostics: list[Diagnostic], extra: dict | None = None) -> str
                 "summary": summarise(diagnostics)}
     if extra:
         document.update(extra)
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return dumps_json(document)
+
+
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+"""What ``json.dumps(ensure_ascii=False)`` leaves raw but a terminal acts on (it escapes C0 itself)."""
+
+
+def dumps_json(document: object) -> str:
+    """``document`` as indented JSON that a terminal can show: readable non-ASCII text, but every
+    control, separator and bidi character as a ``\\uXXXX`` escape. The data stay exactly the same."""
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
 
 def escape_data(text: str) -> str:
-    """Escape the message of a GitHub workflow command."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Escape the message of a GitHub workflow command.
+
+    ``\\r`` and ``\\n`` are the only line breaks the runner knows; other control characters
+    are made :func:`printable` so they reach no terminal that shows the log.
+    """
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:
@@ -60,7 +91,7 @@ def format_github(diagnostics: list[Diagnostic], limit: int = GITHUB_ANNOTATION_
                      f"title={escape_property(f'{d.code} ({d.severity.value})')}")
             out.append(f"::{command} {props}::{escape_data(d.text)}")
         else:
-            out.append(escape_data(f"{d.path}:{d.line}:{d.column}: {d.severity.value} {d.code} {d.text}"))
+            out.append(escape_data(format_finding(d)))  # never starts with '::': see line_path
     counts = summarise(diagnostics)
     out.append(f"Found {counts['error']} error(s), {counts['warning']} warning(s), "
                f"{counts['info']} note(s) in {counts['files']} file(s).")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 import sys
 from pathlib import Path
 
 from ..cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, UsageError, _workspace
+from ..diagnostics import printable
 from ..loader import load_portfolio_cached
 from ..models import LEVEL_NAMES
+from ..report import dumps_json, format_finding
 from .model import PortfolioHistory, TechnologyHistory
 
 HISTORY_VERSION = 1
@@ -64,12 +65,11 @@ def cmd_history(args: argparse.Namespace) -> int:
         close = difflib.get_close_matches(args.slug, list(portfolio.technologies), n=1)
         raise UsageError(f"no technology '{args.slug}'" + (f"; did you mean '{close[0]}'?" if close else ""))
     if not history.available:
-        print(f"mltrl: history is unavailable: {history.reason}", file=sys.stderr)
+        print(f"mltrl: history is unavailable: {printable(history.reason)}", file=sys.stderr)
         return EXIT_ERROR
     tech_history = history.projects[args.slug]
     if args.format == "json":
-        sys.stdout.write(json.dumps(history_document(args.slug, tech_history, history), indent=2,
-                                    ensure_ascii=False) + "\n")
+        sys.stdout.write(dumps_json(history_document(args.slug, tech_history, history)))
         return EXIT_OK
     sys.stdout.write(format_history_text(tech_history, history))
     return EXIT_OK
@@ -84,8 +84,12 @@ def _levels(event) -> str:
 
 
 def format_history_text(tech_history: TechnologyHistory, history: PortfolioHistory) -> str:
-    """Readable history: one line per event, then time per level."""
-    lines = [f"History of {tech_history.slug} ({len(tech_history.events)} events)", ""]
+    """Readable history: one line per event, then time per level.
+
+    Commit subjects and author names come from the commits a pull request adds: they are
+    shown :func:`printable`, never raw.
+    """
+    lines = [f"History of {printable(tech_history.slug)} ({len(tech_history.events)} events)", ""]
     for event in tech_history.events:
         kind = event.kind + (f" ({event.switchback_kind})" if event.switchback_kind else "")
         what = event.detail or event.status or ""
@@ -93,14 +97,15 @@ def format_history_text(tech_history: TechnologyHistory, history: PortfolioHisto
             what = event.detail
         source = event.commit[:10] if event.commit else event.source
         author = event.author or ""
+        what, source, author, message = (printable(x or "") for x in (what, source, author, event.message))
         lines.append(f"{event.date.date().isoformat()}  {kind:22} {_levels(event):8} {what[:40]:40} "
-                     f"{source:10}  {author}  {event.message}".rstrip())
+                     f"{source:10}  {author}  {message}".rstrip())
     lines += ["", "Time per level (days):"]
     for level, days in sorted(tech_history.time_in_level(history.now).items()):
         lines.append(f"  {level} {LEVEL_NAMES[level]:28} {days:8.1f}")
     for diag in history.diagnostics:
         if diag.project == tech_history.slug:
-            lines.append(f"{diag.path}:{diag.line}:{diag.column}: {diag.severity.value} {diag.code} {diag.text}")
+            lines.append(format_finding(diag))
     return "\n".join(lines) + "\n"
 
 
@@ -116,7 +121,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError("--force only applies to --bundle DIR")
     portfolio, history = _load(args)
     document = export_document(portfolio, history, public_only=args.public)
-    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    text = dumps_json(document)
     if args.out:
         out = Path(args.out)
         try:
@@ -128,7 +133,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     if not history.available:
-        print(f"mltrl: note: {history.reason}", file=sys.stderr)
+        print(f"mltrl: note: {printable(history.reason)}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -159,7 +164,7 @@ def _export_bundle(args: argparse.Namespace) -> int:
     print(f"wrote {out}: {len(result.technologies)} public technologies, {len(result.files)} files{removed}",
           file=sys.stderr)
     if not history.available:
-        print(f"mltrl: note: {history.reason}", file=sys.stderr)
+        print(f"mltrl: note: {printable(history.reason)}", file=sys.stderr)
     return EXIT_OK
 
 
