@@ -1,38 +1,35 @@
-"""The per-user key that signs caches kept inside a repository.
+"""The per-user key that signs every cache.
 
-Caches live in the repository's ``.cache/`` folder, where a pull request could
-plant files. Every cache entry is signed with a key kept in the user's own
-cache folder, outside any repository, and entries that do not verify are
+Caches may be kept inside a repository (the ``cache_dir`` option), where a pull
+request could plant files. Every cache is signed with a key kept in the user's
+own cache folder, outside any repository, and data that does not verify is
 ignored, so nothing planted is ever trusted.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
+
+from .cachedir import APP, make_folder, read_file, user_cache_home, write_file
 
 
 def user_key_file() -> Path:
     """Where the signing key lives: the user's cache folder, never the repository."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "mltrl-docs" / "page-cache.key"
+    return user_cache_home() / APP / "page-cache.key"
 
 
 def load_or_create_key(path: Path) -> bytes | None:
     """The signing key at ``path``, created on first use; ``None`` when it cannot be read or written."""
+    data = read_file(path, 64)
+    if data is not None and len(data) >= 32:
+        return data[:32]
     try:
-        data = path.read_bytes()
-        if len(data) >= 32:
-            return data[:32]
-    except OSError:
-        pass
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(path.parent)
         key = secrets.token_bytes(32)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(key)
-        return key
+        write_file(path, key)
     except OSError:
         return None
+    # Two processes may create a key at once: the one that was renamed into place last is the key.
+    data = read_file(path, 64)
+    return data[:32] if data is not None and len(data) >= 32 else None

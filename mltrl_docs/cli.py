@@ -84,8 +84,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .history import start_history
 
     workspace, targets = _resolve_targets(args)
-    started = start_history(workspace.base_dir, workspace.settings)  # git works while the documents are read
-    portfolio = load_portfolio_cached(workspace.base_dir, workspace.settings)
+    cache = workspace.cache
+    started = start_history(workspace.base_dir, workspace.settings, cache=cache)  # git works while documents are read
+    portfolio = load_portfolio_cached(workspace.base_dir, workspace.settings, cache)
     diagnostics = check_portfolio(portfolio) + _history_findings(portfolio, started)
     if targets is not None:
         diagnostics = [d for d in diagnostics if _in_targets(d.path, workspace.base_dir, targets)]

@@ -86,10 +86,12 @@ class Settings(BaseModel):
     """Cadence for level-9 reviews when a card does not set its own."""
     require_review_for_graduation: Literal["error", "warning", "off"] = "warning"
     """Severity of a graduation found in history with no review record deciding it."""
+    public_commit_subjects: bool = False
+    """Show commit subjects on the public site, for commits that changed only public technologies' files and name no internal technology; by default the public site shows no commit subject at all (unreviewed text)."""
     allow_shallow: bool = False
     """Accept a shallow git clone, with incomplete history, instead of refusing it."""
-    cache_dir: str = ".cache/mltrl"
-    """Where parsed historical front matter is cached, relative to the config folder."""
+    cache_dir: str | None = None
+    """Folder of the caches (parsed documents, history, rendered pages), relative to the config folder; by default one folder per repository in the user's cache folder (``$XDG_CACHE_HOME/mltrl-docs/repos/``), out of the work tree. A folder inside the repository is used only if it is no symbolic link or submodule, holds no committed file and is outside the docs and site folders."""
 
 
 def settings_from_options(options: dict) -> Settings:

@@ -7,10 +7,11 @@ findings. Positions of keys and values are not stored: a restored document
 works them out again only if a finding needs one (see
 :class:`~mltrl_docs.frontmatter.ParsedDocument`).
 
-The cache is one file under the configured ``cache_dir``. Since a pull request
-could commit a file there, the whole file is signed with the user's key
-(:mod:`mltrl_docs.cachekey`) and ignored unless it verifies: a planted cache
-could otherwise make a broken card look valid.
+The cache is one file in the cache folder (:mod:`mltrl_docs.cachedir`). Since
+that folder may be inside the repository, where a pull request could commit a
+file, the whole file is signed with the user's key (:mod:`mltrl_docs.cachekey`)
+and ignored unless it verifies: a planted cache could otherwise make a broken
+card look valid.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import zlib
 from pathlib import Path
 
+from .cachedir import make_folder, read_file, write_file
 from .cachekey import load_or_create_key, user_key_file
 from .diagnostics import Diagnostic, Severity
 from .frontmatter import ParsedDocument
@@ -60,9 +61,8 @@ class DocumentCache:
         if self.file is None:
             return
         try:
-            with self.file.open("rb") as handle:
-                data = handle.read(MAX_FILE + 1)
-            if len(data) <= 32 or len(data) > MAX_FILE:
+            data = read_file(self.file, MAX_FILE)
+            if data is None or len(data) <= 32 or len(data) > MAX_FILE:
                 return
             mac, payload = data[:32], data[32:]
             if not hmac.compare_digest(mac, self._mac(payload)):
@@ -110,9 +110,7 @@ class DocumentCache:
             return
         try:
             payload = zlib.compress(json.dumps(self.used, separators=(",", ":")).encode("utf-8"), 1)
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.file.with_name(f".{self.file.name}.{os.getpid()}.tmp")
-            temporary.write_bytes(self._mac(payload) + payload)
-            os.replace(temporary, self.file)
+            make_folder(self.file.parent)
+            write_file(self.file, self._mac(payload) + payload)
         except (OSError, ValueError):
             pass

@@ -8,6 +8,8 @@ Reading never raises on bad content: every problem becomes a diagnostic.
 from __future__ import annotations
 
 import difflib
+import enum
+import errno
 import os
 import posixpath
 import re
@@ -18,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .cachedir import CacheLocation, cache_location
 from .config import Settings
 from .doccache import DocumentCache
 from .diagnostics import Diagnostic, Severity
@@ -121,15 +124,19 @@ def relative(path: Path, base: Path) -> str:
 
 
 def read_document(kind: str, file: Path, display: str, base_dir: Path | None = None,
-                  cache: DocumentCache | None = None) -> Document:
+                  cache: DocumentCache | None = None, folder: Path | None = None) -> Document:
     """Read and validate one document; problems become diagnostics, never exceptions.
 
     With ``base_dir``, a file that resolves outside it (through a symbolic
-    link) is refused rather than read, so a card cannot pull in other files.
+    link) is refused rather than read, so a card cannot pull in other files;
+    with ``folder`` (the technology's folder) too, a file that resolves outside
+    that folder is refused, so one technology cannot show another's documents.
     With ``cache``, an unchanged file is not parsed again.
     """
-    if base_dir is not None and _leaves(file, base_dir):
-        return _refused_link(kind, display)
+    if base_dir is not None:
+        refused = _link_problem(file, base_dir, folder)
+        if refused is not None:
+            return _refused_link(kind, display, refused)
     try:
         with file.open("rb") as handle:
             data = handle.read(MAX_BYTES + 1)
@@ -140,10 +147,25 @@ def read_document(kind: str, file: Path, display: str, base_dir: Path | None = N
     return parse_and_validate(kind, data, display, cache)
 
 
-def _refused_link(kind: str, display: str) -> Document:
+class Refused(enum.Enum):
+    """Why a document reached through a symbolic link is not read; the value is its finding's code."""
+
+    OUTSIDE_REPOSITORY = "SEC001"
+    OUTSIDE_TECHNOLOGY = "SEC002"
+    LOOP = "SEC003"
+
+
+_REFUSED = {
+    Refused.OUTSIDE_REPOSITORY: "file is a link to a place outside the repository; it was not read",
+    Refused.OUTSIDE_TECHNOLOGY: "file is a link to a file outside this technology's folder; it was not read (a "
+                                "technology shows only its own documents)",
+    Refused.LOOP: "file is a symbolic link that never reaches a file (it loops); it was not read",
+}
+
+
+def _refused_link(kind: str, display: str, reason: Refused = Refused.OUTSIDE_REPOSITORY) -> Document:
     parsed = ParsedDocument(path=display)
-    parsed.error("SEC001", 1, 1, "file is a link to a place outside the repository; it was not read",
-                 "replace the link with the file itself")
+    parsed.error(reason.value, 1, 1, _REFUSED[reason], "replace the link with the file itself")
     return Document(kind, display, parsed)
 
 
@@ -312,7 +334,10 @@ def load_portfolio(base_dir: Path, settings: Settings, only: list[Path] | None =
                 continue
             if only is not None and not any(_related(entry, p) for p in only):
                 continue
-            _add_technology(portfolio, _load_technology(entry, root, base_dir, cache))
+            tech = _load_technology(entry, root, base_dir, cache)
+            _add_technology(portfolio, tech)
+            if tech is not None:
+                portfolio.diagnostics.extend(link_loops(entry, tech.folder, tech.slug))
     return portfolio
 
 
@@ -329,18 +354,20 @@ def _add_technology(portfolio: Portfolio, tech: Technology | None) -> None:
     portfolio.technologies[tech.slug] = tech
 
 
-def load_portfolio_from_files(base_dir: Path, settings: Settings, files: Mapping[str, bytes | None]) -> Portfolio:
+def load_portfolio_from_files(base_dir: Path, settings: Settings,
+                              files: Mapping[str, bytes | Refused | None]) -> Portfolio:
     """Build a portfolio from in-memory files, read exactly as :func:`load_portfolio` reads folders.
 
     ``files`` maps paths relative to ``base_dir`` (``/`` separators) to contents, e.g. the
-    blobs of a git commit, so another revision can be checked without a checkout. ``None``
-    stands for a link leading outside the repository, refused as on disk. Only technology
-    documents are parsed; other entries only tell which folders exist.
+    blobs of a git commit, so another revision can be checked without a checkout. A
+    :class:`Refused` value stands for a link that is refused as on disk (``None``: one leading
+    outside the repository). Only technology documents are parsed; other entries only tell
+    which folders exist.
     """
     portfolio = Portfolio(base_dir=base_dir, settings=settings)
     for root in settings.roots:
         prefix = posixpath.normpath(root) + "/"
-        folders: dict[str, dict[str, bytes | None]] = {}
+        folders: dict[str, dict[str, bytes | Refused | None]] = {}
         for path, data in files.items():
             slug, sep, name = path[len(prefix):].partition("/")
             if path.startswith(prefix) and sep and name:
@@ -351,11 +378,12 @@ def load_portfolio_from_files(base_dir: Path, settings: Settings, files: Mapping
     return portfolio
 
 
-def _technology_from_files(slug: str, root: str, rel: str, content: dict[str, bytes | None]) -> Technology | None:
+def _technology_from_files(slug: str, root: str, rel: str,
+                           content: dict[str, bytes | Refused | None]) -> Technology | None:
     def read(kind: str, name: str) -> Document:
         data = content[name]
-        if data is None:
-            return _refused_link(kind, f"{rel}/{name}")
+        if data is None or isinstance(data, Refused):
+            return _refused_link(kind, f"{rel}/{name}", data or Refused.OUTSIDE_REPOSITORY)
         return parse_and_validate(kind, data[:MAX_BYTES + 1], f"{rel}/{name}")
 
     tech = Technology(slug=slug, root=root, folder=rel)
@@ -389,63 +417,110 @@ def _check_slug(tech: Technology) -> None:
                                "use lower-case letters, digits and hyphens, e.g. 'solar-bo'")
 
 
-def _leaves(path: Path, base: Path) -> bool:
-    """Whether ``path``, read through links, lies outside ``base``.
+def _link_problem(path: Path, base: Path, folder: Path | None = None) -> Refused | None:
+    """Why ``path``, read through links, may not be read: it leaves ``base``, leaves ``folder``, or loops.
 
-    Only a link can lead outside, so the costly resolution runs only when the
+    Only a link can lead elsewhere, so the costly resolution runs only when the
     file or a folder between it and ``base`` is one.
     """
     raw = os.fspath(path)
-    if f"{os.sep}{os.pardir}{os.sep}" in f"{os.sep}{raw}{os.sep}":
-        return not _inside(path, base)  # '..' is only resolved correctly through the links: resolve
     top, current = os.path.abspath(base).rstrip(os.sep), os.path.abspath(raw)
-    if not current.startswith(top + os.sep):
-        return not _inside(path, base)  # not plainly below base: decide by resolving
-    while len(current) > max(len(top), 1):  # strings, not paths: this runs for every document
-        if os.path.islink(current):
-            return not _inside(path, base)
-        current = os.path.dirname(current)
-    return False
-
-
-def _inside(path: Path, base: Path) -> bool:
+    plain = f"{os.sep}{os.pardir}{os.sep}" not in f"{os.sep}{raw}{os.sep}" and current.startswith(top + os.sep)
+    if plain:  # no '..' and plainly below base: only a link on the way can lead elsewhere
+        while len(current) > max(len(top), 1):  # strings, not paths: this runs for every document
+            if os.path.islink(current):
+                break
+            current = os.path.dirname(current)
+        else:
+            return None
     try:
-        path.resolve().relative_to(base.resolve())
-        return True
-    except (ValueError, OSError):
-        return False
+        real = os.path.realpath(raw, strict=True)
+    except OSError as exc:
+        return Refused.LOOP if exc.errno == errno.ELOOP else None  # a missing file is reported when read
+    real_base = os.path.realpath(base)
+    if not _below(real, real_base):
+        return Refused.OUTSIDE_REPOSITORY
+    if folder is not None:
+        # The folder as it is written under the (resolved) base: a technology folder that is itself a
+        # link to another technology's folder does not make that folder its own.
+        own = os.path.join(real_base, os.path.relpath(os.path.abspath(folder), os.path.abspath(base)))
+        if not _below(real, own):
+            return Refused.OUTSIDE_TECHNOLOGY
+    return None
+
+
+def _below(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def link_loops(folder: Path, display: str, slug: str) -> list[Diagnostic]:
+    """Findings for the symbolic links in a technology's folder that loop (its images, say).
+
+    Documents that loop are reported when read; any other file that does is reported here,
+    since the site would otherwise stumble on it when it publishes the folder's images.
+    """
+    found: list[Diagnostic] = []
+    pending = [(os.fspath(folder), display)]
+    while pending:
+        current, shown = pending.pop()
+        try:
+            entries = sorted(os.scandir(current), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith((".", "_")):
+                continue
+            if entry.is_symlink():
+                try:
+                    os.stat(entry.path)
+                except OSError as exc:
+                    if exc.errno == errno.ELOOP and not entry.name.endswith(".md"):
+                        found.append(Diagnostic(f"{shown}/{entry.name}", 1, 1, Severity.ERROR, "SEC003",
+                                                "file is a symbolic link that never reaches a file (it loops); "
+                                                "it is not published", "replace the link with the file itself",
+                                                slug))
+            elif entry.is_dir(follow_symlinks=False):
+                pending.append((entry.path, f"{shown}/{entry.name}"))
+    return found
 
 
 def _related(folder: Path, target: Path) -> bool:
-    folder, target = folder.resolve(), target.resolve()
+    folder, target = Path(os.path.realpath(folder)), Path(os.path.realpath(target))  # never raises on a loop
     return folder == target or folder in target.parents or target in folder.parents
 
 
 def _load_technology(folder: Path, root: str, base_dir: Path, cache: DocumentCache | None = None) -> Technology | None:
-    rel = relative(folder, base_dir)
+    # The folder as written (a folder that is a link keeps its own name, to be judged by it).
+    rel = f"{posixpath.normpath(root)}/{folder.name}" if folder.parent == base_dir / root else relative(folder, base_dir)
     tech = Technology(slug=folder.name, root=root, folder=rel)
     card = folder / CARD
-    if not card.is_file():
+    if not (card.is_file() or card.is_symlink()):
         if not any(folder.glob("*.md")) and not (folder / REVIEWS).is_dir():
             return None  # not a technology folder (e.g. assets)
         return _missing_card(tech)
-    tech.card = read_document("card", card, f"{rel}/{CARD}", base_dir, cache)
+    tech.card = read_document("card", card, f"{rel}/{CARD}", base_dir, cache, folder)
     _check_slug(tech)
-    if (folder / REQUIREMENTS).is_file():
-        tech.requirements = read_document("requirements", folder / REQUIREMENTS, f"{rel}/{REQUIREMENTS}",
-                                          base_dir, cache)
-    if (folder / ETHICS).is_file():
-        tech.ethics = read_document("ethics", folder / ETHICS, f"{rel}/{ETHICS}", base_dir, cache)
+    for kind, name in (("requirements", REQUIREMENTS), ("ethics", ETHICS)):
+        if os.path.lexists(folder / name):  # a link that loops is reported, not skipped
+            setattr(tech, kind, read_document(kind, folder / name, f"{rel}/{name}", base_dir, cache, folder))
     reviews_dir = folder / REVIEWS
     if reviews_dir.is_dir():
         for file in sorted(reviews_dir.glob("*.md")):
-            tech.reviews.append(read_document("review", file, f"{rel}/{REVIEWS}/{file.name}", base_dir, cache))
+            tech.reviews.append(read_document("review", file, f"{rel}/{REVIEWS}/{file.name}", base_dir, cache,
+                                              folder))
     return tech
 
 
-def load_portfolio_cached(base_dir: Path, settings: Settings) -> Portfolio:
-    """:func:`load_portfolio` with parsed documents kept under ``settings.cache_dir`` between runs."""
-    cache = DocumentCache.for_folder(base_dir / settings.cache_dir)
-    portfolio = load_portfolio(base_dir, settings, cache=cache)
-    cache.save()
+def load_portfolio_cached(base_dir: Path, settings: Settings, cache: CacheLocation | None = None) -> Portfolio:
+    """:func:`load_portfolio` with parsed documents kept in the cache folder between runs.
+
+    ``cache`` defaults to the configured folder (:func:`mltrl_docs.cachedir.cache_location`); without
+    a usable folder, documents are parsed without a cache.
+    """
+    folder = (cache or cache_location(base_dir, settings.cache_dir)).folder
+    if folder is None:
+        return load_portfolio(base_dir, settings)
+    documents = DocumentCache.for_folder(folder)
+    portfolio = load_portfolio(base_dir, settings, cache=documents)
+    documents.save()
     return portfolio

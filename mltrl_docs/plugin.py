@@ -24,6 +24,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import TableOfContents, get_toc
 
+from .cachedir import cache_location
 from .config import ConfigError, Settings, settings_from_options
 from .diagnostics import Diagnostic, Severity, sort_diagnostics
 from .history import load_history, start_history
@@ -84,10 +85,12 @@ class MltrlConfig(base.Config):
     """Default review cadence of level-9 technologies, in days."""
     require_review_for_graduation = _Setting()
     """Severity of a graduation without a deciding review record."""
+    public_commit_subjects = _Setting()
+    """Show safe commit subjects on the public site."""
     allow_shallow = _Setting()
     """Accept a shallow clone with incomplete history."""
     cache_dir = _Setting()
-    """Where the history cache lives, relative to ``mkdocs.yml``."""
+    """Folder of the caches (default: the user's cache folder, outside the repository)."""
 
     settings: Settings
 
@@ -194,15 +197,25 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         if settings.repo_url is None and config.repo_url:
             settings = settings.model_copy(update={"repo_url": config.repo_url})
         clock = time.perf_counter()
+        location = cache_location(self.base_dir, settings.cache_dir,
+                                  published=(Path(config.docs_dir), Path(config.site_dir)))
+        if location.problem is not None:
+            log.warning(f"mltrl: {location.problem}")
+        if settings.cache_dir is not None:
+            # A cache folder configured inside the docs folder is refused, but another run (an older version,
+            # another tool) may have filled it: its files are never published.
+            folder = os.path.normpath(self.base_dir / settings.cache_dir) + os.sep
+            for file in [f for f in files if f.abs_src_path and os.path.normpath(f.abs_src_path).startswith(folder)]:
+                files.remove(file)
         started = None
         try:
             # git reads the commits while the documents are read and checked.
-            started = start_history(self.base_dir, settings)
-            portfolio = load_portfolio_cached(self.base_dir, settings)
+            started = start_history(self.base_dir, settings, cache=location)
+            portfolio = load_portfolio_cached(self.base_dir, settings, location)
             documents = time.perf_counter()
             diagnostics = check_portfolio(portfolio)
             checked = time.perf_counter()
-            history = load_history(portfolio, now=build_now(), started=started)  # cached under cache_dir
+            history = load_history(portfolio, now=build_now(), started=started)
         except Exception as exc:  # noqa: BLE001 - one clear message instead of a MkDocs traceback
             if started is not None:
                 started.abandon()  # its second process, if any, is waited for
@@ -216,9 +229,9 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
                           public_only=settings.public_only, analytics=analytics)
         if self.page_cache is None:
             # The public and the internal site render different pages: each keeps its own, so building
-            # one does not throw away the other's.
+            # one does not throw away the other's. Without a usable cache folder, pages stay in memory.
             folder = "pages-public" if settings.public_only else "pages"
-            self.page_cache = PageCache(self.base_dir / settings.cache_dir / folder,
+            self.page_cache = PageCache(location.folder / folder if location.folder is not None else None,
                                         load_or_create_key(user_key_file()))
         self.site = Site(view, template_dirs=list(config.theme.dirs), use_directory_urls=config.use_directory_urls,
                          cache=self.page_cache)

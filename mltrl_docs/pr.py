@@ -31,7 +31,8 @@ from .diagnostics import Diagnostic, Severity, printable, sort_diagnostics, summ
 from .history.derive import is_embedded, level_kind
 from .history.gitio import CatFile, GitError, repo_info, run_git
 from .history.model import PortfolioHistory
-from .loader import CARD, REVIEWS, Portfolio, Technology, load_portfolio_cached, load_portfolio_from_files
+from .cachedir import CacheLocation
+from .loader import CARD, REVIEWS, Portfolio, Refused, Technology, load_portfolio_cached, load_portfolio_from_files
 from .models import LEVEL_NAMES
 from .report import format_github, format_json, format_text, line_path
 from .rules import Readiness, Rule, check_portfolio, readiness
@@ -95,14 +96,14 @@ def _is_document(rel: str, roots: list[str]) -> bool:
     return False
 
 
-def read_tree(base_dir: Path, commit: str, roots: Iterable[str]) -> dict[str, bytes | None]:
+def read_tree(base_dir: Path, commit: str, roots: Iterable[str]) -> dict[str, bytes | Refused | None]:
     """The files under ``roots`` at ``commit``, relative to ``base_dir``, for the in-memory loader.
 
     One ``git ls-tree`` lists the tree and one ``git cat-file --batch`` process reads every
-    document. Documents get their contents; other files an empty placeholder (they only
+    document (and a second one the files that linked documents lead to, if any). Documents get their contents; other files an empty placeholder (they only
     tell which folders exist). A symbolic link gets its target's contents when the target
-    is a document of the same snapshot, and ``None`` otherwise, which the loader refuses
-    as it refuses a link leading outside the repository on disk.
+    is a document of the same snapshot in the link's own technology folder, and otherwise
+    the :class:`~mltrl_docs.loader.Refused` reason the loader reports, as it does on disk.
     """
     roots = [posixpath.normpath(r) for r in roots]
     info = repo_info(base_dir)
@@ -112,8 +113,10 @@ def read_tree(base_dir: Path, commit: str, roots: Iterable[str]) -> dict[str, by
     listing = run_git(base_dir, "--literal-pathspecs", "ls-tree", "-r", "-z", "--full-tree", commit, "--",
                       *(prefix + r for r in roots))
     regular: dict[str, str] = {}
+    """Every regular file under the roots: path -> blob."""
     links: dict[str, str] = {}
-    files: dict[str, bytes | None] = {}
+    """Every symbolic link under the roots: path -> blob holding its target."""
+    files: dict[str, bytes | Refused | None] = {}
     for entry in listing.stdout.split(b"\0"):
         if not entry:
             continue
@@ -124,35 +127,55 @@ def read_tree(base_dir: Path, commit: str, roots: Iterable[str]) -> dict[str, by
             continue  # submodules are not files
         rel = path[len(prefix):]
         files[rel] = b""
-        if _is_document(rel, roots):
-            (links if mode == "120000" else regular)[rel] = oid
+        (links if mode == "120000" else regular)[rel] = oid
+    documents = {rel: oid for rel, oid in regular.items() if _is_document(rel, roots)}
+    blobs = _read_blobs(base_dir, set(documents.values()) | set(links.values()))
+    for rel, oid in documents.items():
+        files[rel] = blobs.get(oid) or b""
+    targets = {rel: _follow_link(rel, links, regular, blobs, roots) for rel in links if _is_document(rel, roots)}
+    more = _read_blobs(base_dir, {regular[t] for t in targets.values() if isinstance(t, str)} - set(blobs))
+    blobs.update(more)
+    for rel, target in targets.items():
+        files[rel] = target if isinstance(target, Refused) else blobs.get(regular[target]) or b""
+    return files
+
+
+def _read_blobs(base_dir: Path, oids: set[str]) -> dict[str, bytes | None]:
+    """The contents of ``oids``, read through one ``git cat-file --batch`` process."""
     blobs: dict[str, bytes | None] = {}
+    if not oids:
+        return blobs
     cat = CatFile(base_dir, blobs.__setitem__)
     try:
-        for oid in sorted(set(regular.values()) | set(links.values())):
+        for oid in sorted(oids):
             cat.request(oid)
         cat.flush()
     finally:
         cat.close()
-    for rel, oid in regular.items():
-        files[rel] = blobs.get(oid) or b""
-    for rel in links:
-        files[rel] = _follow_link(rel, links, regular, blobs)
-    return files
+    return blobs
 
 
 def _follow_link(rel: str, links: dict[str, str], regular: dict[str, str],
-                 blobs: dict[str, bytes | None]) -> bytes | None:
-    for _ in range(8):
+                 blobs: dict[str, bytes | None], roots: list[str]) -> str | Refused:
+    """The file the link at ``rel`` leads to, judged as on disk: one of its own technology's folder, or refused."""
+    own = next((f"{root}/{rel[len(root) + 1:].split('/', 1)[0]}/" for root in roots if rel.startswith(root + "/")),
+               "")
+    seen = set()
+    while rel not in seen:
+        seen.add(rel)
         target = (blobs.get(links[rel]) or b"").decode("utf-8", "surrogateescape")
         if not target or target.startswith("/"):
-            return None
+            return Refused.OUTSIDE_REPOSITORY
         rel = posixpath.normpath(posixpath.join(posixpath.dirname(rel), target))
+        if rel.startswith("../") or rel == "..":
+            return Refused.OUTSIDE_REPOSITORY
+        if not rel.startswith(own):
+            return Refused.OUTSIDE_TECHNOLOGY
         if rel in regular:
-            return blobs.get(regular[rel]) or b""
+            return rel
         if rel not in links:
-            return None
-    return None
+            return Refused.OUTSIDE_REPOSITORY  # leads to no file of the snapshot
+    return Refused.LOOP
 
 
 def change_commits(base_dir: Path, commit: str) -> set[str]:
@@ -490,12 +513,13 @@ def compare(before: Portfolio, after: Portfolio, ref: str, commit: str,
     return result
 
 
-def compare_with_ref(base_dir: Path, settings: Settings, ref: str, in_scope: Callable[[str], bool] | None = None) -> Comparison:
+def compare_with_ref(base_dir: Path, settings: Settings, ref: str, in_scope: Callable[[str], bool] | None = None,
+                     cache: CacheLocation | None = None) -> Comparison:
     """Load the working tree and REF, and compare them; raise :class:`GitError` when REF cannot be read."""
     commit = resolve_commit(base_dir, ref)
     files = read_tree(base_dir, commit, settings.roots)
     before = load_portfolio_from_files(base_dir, settings, files)
-    after = load_portfolio_cached(base_dir, settings)
+    after = load_portfolio_cached(base_dir, settings, cache)
     return compare(before, after, ref, commit, in_scope, history_findings(after, change_commits(base_dir, commit)))
 
 
@@ -842,7 +866,7 @@ def run_check_base(args: argparse.Namespace) -> int:
     base_dir = workspace.base_dir
     in_scope = None if targets is None else (lambda path: _in_targets(path, base_dir, targets))
     try:
-        comparison = compare_with_ref(base_dir, workspace.settings, args.base, in_scope)
+        comparison = compare_with_ref(base_dir, workspace.settings, args.base, in_scope, workspace.cache)
     except GitError as exc:
         raise UsageError(str(exc)) from None
     strict = bool(getattr(args, "strict", False))

@@ -360,6 +360,8 @@ DOCUMENT_RULES: tuple[Rule, ...] = (
     Rule("FM013", "Mapping keys are plain text; no merge keys."),
     Rule("IO001", "Files and folders can be read."),
     Rule("SEC001", "Documents are files of the repository, not links to outside it."),
+    Rule("SEC002", "A technology's documents are its own files, not links into another folder."),
+    Rule("SEC003", "No symbolic link in a technology's folder loops."),
     Rule("SCH001", "Required fields are present."),
     Rule("SCH002", "No unknown fields."),
     Rule("SCH003", "Fields with a fixed set of values use one of them."),
@@ -812,5 +814,5 @@ def check_portfolio(portfolio: Portfolio) -> list[Diagnostic]:
             continue  # turned off
         severity = rule.severity if rule is not None else diag.severity
         out.append(Diagnostic(diag.path, diag.line, diag.column, severity, diag.code, diag.message, diag.hint,
-                              slug_of.get(diag.path)))
+                              slug_of.get(diag.path, diag.project)))
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cachedir import CacheLocation, cache_location
 from .config import ConfigError, Settings, find_config, load_settings
 
 
@@ -18,6 +19,14 @@ class Workspace:
     settings: Settings
     raw_config: dict
     """The whole ``mkdocs.yml`` as plain data (custom tags ignored)."""
+
+    @property
+    def cache(self) -> CacheLocation:
+        """Where the caches live (never in the folders the site is built from or into)."""
+        published = tuple(Path(value) for value in (self.raw_config.get("docs_dir", "docs"),
+                                                    self.raw_config.get("site_dir", "site"))
+                          if isinstance(value, str))
+        return cache_location(self.base_dir, self.settings.cache_dir, published=published)
 
 
 def open_workspace(start: Path | None = None, config_file: Path | None = None) -> Workspace:

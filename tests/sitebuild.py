@@ -16,6 +16,8 @@ from pathlib import Path
 from factories import card_meta, write_technology
 from gitrepo import GitRepo
 
+from mltrl_docs.cachedir import repository_folder
+
 REPO_URL = "https://github.com/example-org/wiki"
 TODAY = 1735689600  # 2025-01-01T00:00:00Z
 """``SOURCE_DATE_EPOCH`` of every test build."""
@@ -55,9 +57,27 @@ def build(folder: Path, *, strict: bool = True, config: str = "mkdocs.yml", site
         command.append("--strict")
     # The page cache's signing key lives in the user's cache folder: keep it inside the test's folder.
     environment = {**os.environ, "SOURCE_DATE_EPOCH": str(TODAY), "NO_MKDOCS_2_WARNING": "1",
-                   "GIT_CONFIG_NOSYSTEM": "1", "XDG_CACHE_HOME": str(folder.parent / "user-cache"), **(env or {})}
+                   "GIT_CONFIG_NOSYSTEM": "1", "XDG_CACHE_HOME": str(user_cache(folder)), **(env or {})}
     return subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=300, env=environment,
                           check=False)
+
+
+def mltrl(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the ``mltrl`` command in ``cwd`` as a user would (outside GitHub Actions unless ``env`` says so)."""
+    full_env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "mltrl_docs", *args], cwd=cwd, capture_output=True, text=True,
+                          env=full_env, timeout=120, check=False)
+
+
+def user_cache(folder: Path) -> Path:
+    """The user cache folder :func:`build` gives the builds of the site in ``folder``."""
+    return folder.parent / "user-cache"
+
+
+def cache_folder(folder: Path) -> Path:
+    """Where the builds of the site in ``folder`` keep their caches (by default, outside the repository)."""
+    return repository_folder(folder, home=user_cache(folder))
 
 
 def review(level: int, date: str, decision: str, to_level: int | None = None) -> dict:

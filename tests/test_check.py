@@ -245,22 +245,27 @@ def test_symlink_outside_the_repository_is_not_read(tmp_path):
 
 
 @pytest.mark.parametrize("relative", [False, True])
-def test_a_linked_folder_leading_outside_is_not_read_and_a_link_inside_is(tmp_path, monkeypatch, relative):
+def test_linked_folders_leading_outside_or_into_another_technology_are_not_read(tmp_path, monkeypatch, relative):
     outside = tmp_path / "outside"
     write_technology(outside, "tech", "SECRET-TOKEN", 0)
     repo = tmp_path / "repo"
     write_technology(repo / "projects", "inside", "P2.0", 0)
     (repo / "projects" / "tech").symlink_to(outside / "tech", target_is_directory=True)
     (repo / "projects" / "alias").symlink_to(repo / "projects" / "inside", target_is_directory=True)
+    # A link that stays in the technology's own folder is read like the file itself.
+    (repo / "projects" / "inside" / "drafts").mkdir()
+    (repo / "projects" / "inside" / "ethics.md").rename(repo / "projects" / "inside" / "drafts" / "ethics.md")
+    (repo / "projects" / "inside" / "ethics.md").symlink_to(Path("drafts") / "ethics.md")
     if relative:  # the base folder as a user may give it: relative to where the command runs
         monkeypatch.chdir(tmp_path)
         repo = Path("repo")
     diagnostics = run(repo)[1]
-    refused = sorted(d.path.rsplit("/", 3)[-3:] for d in diagnostics if d.code == "SEC001")
-    assert refused == [["projects", "tech", "card.md"], ["projects", "tech", "ethics.md"]]
+    refused = sorted((d.code, *d.path.rsplit("/", 3)[-3:]) for d in diagnostics if d.code.startswith("SEC"))
+    assert refused == [("SEC001", "projects", "tech", "card.md"), ("SEC001", "projects", "tech", "ethics.md"),
+                       ("SEC002", "projects", "alias", "card.md"), ("SEC002", "projects", "alias", "ethics.md")]
     assert "SECRET" not in repr(diagnostics)
-    # The link inside the repository is read: the same technology twice, so its ID is reported as reused.
-    assert "XR001" in [d.code for d in diagnostics]
+    assert not [d for d in diagnostics if d.path.startswith("projects/inside/")]
+
 
 def test_rule_overrides_and_extra_rules(tmp_path):
     write_technology(tmp_path / "projects", "tech", "P1.0", 3)

@@ -10,6 +10,7 @@ import pytest
 from factories import card_meta, requirements_meta, write_technology
 
 from mltrl_docs.config import Settings
+from mltrl_docs.cachedir import repository_folder
 from mltrl_docs.doccache import FILE_NAME, DocumentCache
 from mltrl_docs.loader import load_portfolio, load_portfolio_cached
 from mltrl_docs.rules import check_portfolio
@@ -44,8 +45,8 @@ def test_warm_run_reports_exactly_what_a_fresh_parse_reports(tmp_path):
     fresh = findings(load_portfolio(tmp_path, Settings()))
     assert {f[3] for f in fresh} >= {"REQ002", "SCH004", "XR002", "L403", "REV001", "REV002", "SCH002", "FM012"}
     cold = findings(load_portfolio_cached(tmp_path, Settings()))
-    assert (tmp_path / ".cache/mltrl" / FILE_NAME).is_file()
-    cache = DocumentCache.for_folder(tmp_path / ".cache/mltrl")
+    assert (repository_folder(tmp_path) / FILE_NAME).is_file()
+    cache = DocumentCache.for_folder(repository_folder(tmp_path))
     warm = findings(load_portfolio(tmp_path, Settings(), cache=cache))
     assert cache.hits == len(list(tmp_path.glob("projects/**/*.md"))) and cache.misses == 0
     assert fresh == cold == warm
@@ -56,18 +57,20 @@ def test_an_edited_file_is_parsed_again(tmp_path):
     load_portfolio_cached(tmp_path, Settings())
     card = tmp_path / "projects/tech/card.md"
     card.write_text(card.read_text().replace("level: 2", "level: 2\nlevel: 3"))
-    cache = DocumentCache.for_folder(tmp_path / ".cache/mltrl")
+    cache = DocumentCache.for_folder(repository_folder(tmp_path))
     diagnostics = check_portfolio(load_portfolio(tmp_path, Settings(), cache=cache))
     assert cache.misses == 1
     assert [d.code for d in diagnostics] == ["FM005"]
 
 
 def test_a_planted_cache_is_never_trusted(tmp_path):
-    """A pull request can commit .cache/: an entry making a broken card look valid must be ignored."""
+    """A cache can be kept in the repository, where a pull request can plant one: an entry making a broken
+    card look valid must be ignored."""
     write_technology(tmp_path / "projects", "tech", "P1.0", 2)
     card = tmp_path / "projects/tech/card.md"
     card.write_text(card.read_text().replace("level: 2", "level: 2\nlevel: 3"))
-    load_portfolio_cached(tmp_path, Settings())
+    settings = Settings(cache_dir=".cache/mltrl")
+    load_portfolio_cached(tmp_path, settings)
     file = tmp_path / ".cache/mltrl" / FILE_NAME
     data = file.read_bytes()
     entries = json.loads(zlib.decompress(data[32:]))
@@ -75,5 +78,5 @@ def test_a_planted_cache_is_never_trusted(tmp_path):
     for entry in entries.values():
         entry[0], entry[3] = clean, []  # every document now claims a clean parse
     file.write_bytes(data[:32] + zlib.compress(json.dumps(entries).encode()))  # the old signature
-    diagnostics = check_portfolio(load_portfolio_cached(tmp_path, Settings()))
+    diagnostics = check_portfolio(load_portfolio_cached(tmp_path, settings))
     assert [d.code for d in diagnostics] == ["FM005"]

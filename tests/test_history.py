@@ -378,7 +378,8 @@ def test_a_started_history_outside_git_reports_the_same_finding(tmp_path):
     assert [(d.code, d.severity.value) for d in history.diagnostics] == [("HIS007", "info")]
 
 def test_a_committed_cache_is_not_trusted(lifecycle):
-    portfolio = load_portfolio(lifecycle.path, Settings())
+    settings = Settings(cache_dir=".cache/mltrl")  # kept in the repository, where a pull request can commit one
+    portfolio = load_portfolio(lifecycle.path, settings)
     load_history(portfolio, now=NOW)
     state = lifecycle.path / ".cache" / "mltrl" / "history" / "state.json"
     assert state.is_file()
@@ -387,7 +388,7 @@ def test_a_committed_cache_is_not_trusted(lifecycle):
     # Forge it: a committed cache could come from a pull request.
     derived = lifecycle.path / ".cache" / "mltrl" / "history" / "derived.jsonl"
     derived.write_bytes(derived.read_bytes().replace(b'"skip"', b'"graduation"'))
-    history = load_history(load_portfolio(lifecycle.path, Settings()), now=NOW)
+    history = load_history(load_portfolio(lifecycle.path, settings), now=NOW)
     assert "HIS001" in {d.code for d in history.diagnostics}
 
 

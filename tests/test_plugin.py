@@ -23,7 +23,7 @@ from mltrl_docs.models import LEVEL_NAMES
 from mltrl_docs.plugin import MltrlConfig
 from mltrl_docs.rules import level_rules
 from mltrl_docs.schema import all_schemas
-from sitebuild import REPO_URL, build, mkdocs_yml, small_portfolio, write_level
+from sitebuild import REPO_URL, build, cache_folder, mkdocs_yml, small_portfolio, write_level
 
 
 def make_repo(folder: Path, config: str | None = None) -> GitRepo:
@@ -286,7 +286,7 @@ def test_rebuild_after_one_card_edit_reuses_the_history_cache(tmp_path):
         write_level(repo, f"extra-{n}", f"X{n}.1", 2, title=f"Extra technology {n}")
         repo.commit({}, f"2024-08-{n + 1:02d}", f"Add extra technology {n}")
     assert build(repo.path).returncode == 0
-    cache = repo.path / ".cache" / "mltrl" / "history"
+    cache = cache_folder(repo.path) / "history"
     before = {p: p.read_bytes() for p in cache.rglob("*") if p.is_file() and p.name != "state.json"}
     assert before and sum(len(b) for b in before.values()) > 0
     write_level(repo, "ranker", "P02.1", 3, title="Candidate ranker, second edition")
@@ -384,7 +384,7 @@ def test_unchanged_pages_come_from_the_page_cache_and_planted_entries_are_ignore
     repo = make_repo(tmp_path / "repo")
     small_portfolio(repo)
     assert build(repo.path).returncode == 0
-    pages = repo.path / ".cache" / "mltrl" / "pages"
+    pages = cache_folder(repo.path) / "pages"
     assert sorted(p.name for p in pages.glob("*.page")) == ["platform.page", "ranker.page", "solar-bo.page"]
     first = read(repo.path / "site", "technologies/solar-bo/index.html")
     stamp = (pages / "solar-bo.page").stat().st_mtime_ns
@@ -414,12 +414,12 @@ def test_public_and_internal_builds_keep_their_own_page_caches(tmp_path):
     (repo.path / "mkdocs.public.yml").write_text(
         "INHERIT: mkdocs.yml\nsite_dir: site-public\nplugins:\n  - search\n  - mltrl:\n      public_only: true\n")
     assert build(repo.path).returncode == 0
-    internal = repo.path / ".cache" / "mltrl" / "pages"
+    internal = cache_folder(repo.path) / "pages"
     stamps = {p.name: p.stat().st_mtime_ns for p in internal.glob("*.page")}
     assert stamps
     public = build(repo.path, config="mkdocs.public.yml", site_dir="site-public")
     assert public.returncode == 0, public.stderr
-    assert [p.name for p in (repo.path / ".cache" / "mltrl" / "pages-public").glob("*.page")] == ["open-bo.page"]
+    assert [p.name for p in (cache_folder(repo.path) / "pages-public").glob("*.page")] == ["open-bo.page"]
     assert build(repo.path).returncode == 0
     # The public build left the internal pages alone, so the internal rebuild rendered nothing again.
     assert {p.name: p.stat().st_mtime_ns for p in internal.glob("*.page")} == stamps
@@ -515,7 +515,7 @@ def test_pages_rendered_ahead_by_a_second_process_are_the_same_pages(tmp_path):
     sites = {}
     for name, parallel, config_file in (("ahead", "1", "mkdocs.yml"), ("serial", "0", "mkdocs.yml"),
                                         ("hooked", "1", "mkdocs-hook.yml")):
-        shutil.rmtree(repo.path / ".cache", ignore_errors=True)
+        shutil.rmtree(cache_folder(repo.path), ignore_errors=True)
         result = build(repo.path, config=config_file, site_dir=f"site-{name}", env={"MLTRL_PARALLEL": parallel},
                        extra_args=["--verbose"])
         assert result.returncode == 0, result.stderr

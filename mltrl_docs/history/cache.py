@@ -19,16 +19,26 @@ Files are appended to and read by offset; when dead records outweigh live
 ones the next run starts over. Anything unreadable makes the cache count as
 empty: it can cost time, never correctness. The cache holds JSON and text
 only, never pickles: a cache planted in a pull request could otherwise run code.
+
+Only data this user's runs wrote is read: ``state.json`` carries an HMAC made
+with the key in the user's cache folder (:mod:`mltrl_docs.cachekey`), every
+record's index entry carries a hash of the record, and a prior card's text must
+hash to its git blob id. A record that does not verify counts as damage: the
+history is read from git again. Files are never opened through a symbolic link
+(:mod:`mltrl_docs.cachedir`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-FORMAT = 2
+from ..cachedir import make_folder, open_file, read_file, write_file
+
+FORMAT = 3
 FILES = ("tracks.jsonl", "derived.jsonl", "texts.bin")
 GARBAGE_FACTOR = 4
 """Start over when the files are this many times larger than their live records."""
@@ -45,9 +55,9 @@ class State:
     live: dict[str, list] = field(default_factory=dict)
     """Folder -> ``[track id, project id on the last card, version]`` of every live technology."""
     tracks: dict[str, list] = field(default_factory=dict)
-    """Track id (as text) -> ``[offset, length]`` in ``tracks.jsonl``."""
+    """Track id (as text) -> ``[offset, length, hash]`` in ``tracks.jsonl``."""
     derived: dict[str, list] = field(default_factory=dict)
-    """Slug -> ``[offset, length, fingerprint]`` in ``derived.jsonl``."""
+    """Slug -> ``[offset, length, fingerprint, hash]`` in ``derived.jsonl``."""
     texts: dict[str, list] = field(default_factory=dict)
     """Blob id -> ``[offset, length]`` in ``texts.bin``."""
     sizes: dict[str, int] = field(default_factory=lambda: {name: 0 for name in FILES})
@@ -64,20 +74,53 @@ class State:
             sum(v[1] for v in self.texts.values())
 
 
-class HistoryCache:
-    """Reads and appends the cache in ``folder``; every method survives a missing or damaged cache."""
+MAX_STATE = 256 * 1024 * 1024
+"""Largest ``state.json`` read, in bytes."""
 
-    def __init__(self, folder: Path) -> None:
+
+def record_hash(data: bytes) -> str:
+    """The hash an index entry keeps of its record."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def blob_id(data: bytes, like: str) -> str:
+    """The git object id of a blob holding ``data``, in the hash ``like`` uses (SHA-1, or SHA-256)."""
+    header = b"blob %d\0" % len(data)
+    digest = hashlib.sha256 if len(like) == 64 else hashlib.sha1
+    return digest(header + data).hexdigest()
+
+
+class DamagedCache(ValueError):
+    """A record does not match what the signed index says of it."""
+
+
+class HistoryCache:
+    """Reads and appends the cache in ``folder``; every method survives a missing or damaged cache.
+
+    ``key`` signs the index; without one nothing is read or written.
+    """
+
+    def __init__(self, folder: Path, key: bytes | None) -> None:
         self.folder = folder
+        self.key = key
         self._data: dict[str, bytes] = {}
         self._stamp: tuple | None = None
         """Identity of the ``state.json`` this run loaded, to notice another process saving meanwhile."""
 
     def load(self, key: str) -> State | None:
         """The previous run's state for ``key``, or ``None`` when there is none or it cannot be used."""
+        if self.key is None:
+            return None
         try:
             self._stamp = _stamp(self.folder / "state.json")
-            raw = json.loads((self.folder / "state.json").read_text(encoding="utf-8"))
+            data = read_file(self.folder / "state.json", MAX_STATE)
+            if data is None or len(data) > MAX_STATE or not data.startswith(b"{"):
+                return None
+            mac, _, body = data.partition(b"\n")
+            mac = json.loads(mac).get("mac", "")
+            if not isinstance(mac, str) or not hmac.compare_digest(mac, self._mac(body)):
+                return None  # not written by this user's runs: never trusted
+            raw = json.loads(body)
             if raw.get("format") != FORMAT or raw.get("key") != key:
                 return None
             state = State(key=key, head=raw["head"], next_id=int(raw["next_id"]), live=dict(raw["live"]),
@@ -85,7 +128,7 @@ class HistoryCache:
                           sizes={name: int(raw["sizes"][name]) for name in FILES})
             for name in FILES:
                 path = self.folder / name
-                if (path.stat().st_size if path.exists() else 0) < state.sizes[name]:
+                if path.is_symlink() or (path.stat().st_size if path.exists() else 0) < state.sizes[name]:
                     return None
             if sum(state.sizes.values()) > GARBAGE_FACTOR * max(state.live_bytes(), 1 << 20):
                 return None  # mostly dead records: start over
@@ -93,33 +136,47 @@ class HistoryCache:
             return None
         return state
 
+    def _mac(self, body: bytes) -> str:
+        return hmac.new(self.key, b"mltrl-history-cache\0" + body, hashlib.sha256).hexdigest()
+
     def _bytes(self, name: str, state: State) -> bytes:
         data = self._data.get(name)
         if data is None:
-            with (self.folder / name).open("rb") as handle:
-                data = handle.read(state.sizes[name])
-            self._data[name] = data
+            data = read_file(self.folder / name, state.sizes[name])
+            if data is None or len(data) < state.sizes[name]:
+                raise DamagedCache(f"{name} cannot be read")
+            data = self._data[name] = data[:state.sizes[name]]
         return data
 
-    def record(self, name: str, state: State, offset: int, length: int) -> object:
-        """The JSON record at ``offset`` in file ``name``."""
-        return json.loads(self._bytes(name, state)[offset:offset + length])
+    def _slice(self, name: str, state: State, where: list) -> bytes:
+        """The record ``where`` (``[offset, length, ..., hash]``) points at, checked against its hash."""
+        offset, length, digest = where[0], where[1], where[-1]
+        data = self._bytes(name, state)[offset:offset + length]
+        if len(data) != length or record_hash(data) != digest:
+            raise DamagedCache(f"a record of {name} does not match its index")
+        return data
+
+    def record(self, name: str, state: State, where: list) -> object:
+        """The JSON record that the index entry ``where`` points at in file ``name``."""
+        return json.loads(self._slice(name, state, where))
 
     def text(self, state: State, blob: str) -> str | None:
-        """A prior card's text, if cached."""
+        """A prior card's text, if cached and still the content of ``blob``."""
         where = state.texts.get(blob)
         if where is None:
             return None
-        return self._bytes("texts.bin", state)[where[0]:where[0] + where[1]].decode("utf-8", "replace")
+        data = self._bytes("texts.bin", state)[where[0]:where[0] + where[1]]
+        if blob_id(data, blob) != blob:
+            return None  # not the blob's content: read it from git again
+        return data.decode("utf-8", "replace")
 
     def all_tracks(self, state: State) -> list[dict]:
         """Every live track record."""
-        return [self.record("tracks.jsonl", state, offset, length) for offset, length in state.tracks.values()]
+        return [self.record("tracks.jsonl", state, where) for where in state.tracks.values()]
 
     def derived_records(self, state: State, slugs: list[str]) -> dict[str, dict]:
         """Derived records of ``slugs``, parsed in one go."""
-        data = self._bytes("derived.jsonl", state)
-        parts = [data[state.derived[s][0]:state.derived[s][0] + state.derived[s][1]].rstrip(b"\n") for s in slugs]
+        parts = [self._slice("derived.jsonl", state, state.derived[s]).rstrip(b"\n") for s in slugs]
         return dict(zip(slugs, json.loads(b"[" + b",".join(parts) + b"]"))) if parts else {}
 
     def save(self, state: State, fresh: bool, tracks: dict[int, dict],
@@ -131,8 +188,10 @@ class HistoryCache:
         is dropped when the state on disk is no longer the one it started
         from, since its offsets would be wrong.
         """
+        if self.key is None:
+            return
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            make_folder(self.folder)
             with _Lock(self.folder / "lock"):
                 if not fresh and _stamp(self.folder / "state.json") != self._stamp:
                     return
@@ -157,8 +216,7 @@ class HistoryCache:
             state.tracks, state.derived, state.texts = {}, {}, {}
         handles = {}
         for name in FILES:
-            path = self.folder / name
-            handle = path.open("r+b" if path.exists() else "wb")
+            handle = open_file(self.folder / name)
             # Bytes past the recorded size come from an interrupted run.
             handle.truncate(state.sizes[name])
             handle.seek(state.sizes[name])
@@ -172,7 +230,8 @@ class HistoryCache:
                     fingerprint, record = value if name == "derived.jsonl" else (None, value)
                     data = (_ENCODE(record) + "\n").encode("utf-8")
                     chunks.append(data)
-                    index[str(key)] = [offset, len(data)] + ([fingerprint] if fingerprint is not None else [])
+                    index[str(key)] = [offset, len(data)] + ([fingerprint] if fingerprint is not None else []) \
+                        + [record_hash(data)]
                     offset += len(data)
                 if chunks:
                     self._append(handles, state, name, b"".join(chunks))
@@ -185,9 +244,8 @@ class HistoryCache:
         finally:
             for handle in handles.values():
                 handle.close()
-        temporary = self.folder / f"state.json.{os.getpid()}"
-        temporary.write_text(json.dumps(state.to_json(), separators=(",", ":")), encoding="utf-8")
-        os.replace(temporary, self.folder / "state.json")
+        body = json.dumps(state.to_json(), separators=(",", ":")).encode("utf-8")
+        write_file(self.folder / "state.json", json.dumps({"mac": self._mac(body)}).encode("ascii") + b"\n" + body)
 
     @staticmethod
     def _append(handles: dict, state: State, name: str, data: bytes) -> int:
@@ -219,7 +277,7 @@ class _Lock:
             import fcntl
         except ImportError:
             return self
-        self._handle = self.path.open("a")
+        self._handle = open_file(self.path)
         fcntl.flock(self._handle.fileno(), fcntl.LOCK_EX)
         return self
 

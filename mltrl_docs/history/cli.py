@@ -45,8 +45,9 @@ def _load(args: argparse.Namespace):
     from . import load_history, start_history
 
     workspace = _workspace(args)
-    started = start_history(workspace.base_dir, workspace.settings)  # git works while the documents are read
-    portfolio = load_portfolio_cached(workspace.base_dir, workspace.settings)
+    cache = workspace.cache
+    started = start_history(workspace.base_dir, workspace.settings, cache=cache)  # git works while documents are read
+    portfolio = load_portfolio_cached(workspace.base_dir, workspace.settings, cache)
     return portfolio, load_history(portfolio, started=started)
 
 

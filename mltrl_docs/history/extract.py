@@ -19,13 +19,15 @@ import threading
 from pathlib import Path
 
 from .. import __version__, parallel
+from ..cachedir import CacheLocation, cache_location
+from ..cachekey import load_or_create_key, user_key_file
 from ..config import Settings
 from ..diagnostics import Diagnostic, Severity
 from ..loader import Portfolio, Technology
 from .cache import HistoryCache, State
 from .derive import Entry, Replay, Track, build_history, classifier, prior_cards
 from .findings import SHALLOW_HINT, findings, repository_finding
-from .gitio import CatFile, Commit, GitError, RepoInfo, StatusReader, iter_log, refresh_env, repo_info, tracked
+from .gitio import CatFile, Commit, GitError, RepoInfo, StatusReader, iter_log, refresh_env, repo_info
 from .model import DateNote, Event, LevelSpan, PortfolioHistory, SkippedVersion, TechnologyHistory
 from .summary import SUMMARY_VERSION, Summariser, review_summary
 
@@ -234,7 +236,7 @@ class Extraction:
         if where is None:
             track.entries = []
             return
-        record = self.cache.record("tracks.jsonl", self.state, where[0], where[1])
+        record = self.cache.record("tracks.jsonl", self.state, where)
         track.entries = entries_from_record(record)
         track.reviews_read = record["reviews_read"]
 
@@ -512,6 +514,7 @@ class HistoryStart:
         self.base_dir = base_dir
         self.settings = settings
         self.cache_dir = cache_dir
+        """The cache folder, ``None`` for none."""
         self.unavailable: tuple[str, list[Diagnostic]] | None = None
         """Why there is no history (reason, findings), when that is already known."""
         self.shallow_note: list[Diagnostic] = []
@@ -550,9 +553,8 @@ class HistoryStart:
             self.shallow_note = [repository_finding("HIS006", Severity.INFO, message + "; history starts at "
                                                     "the cut (allow_shallow is set)", SHALLOW_HINT)]
         self.info = info
-        folder = self.cache_dir if self.cache_dir is not None else base_dir / settings.cache_dir
-        if folder is not None and not _committed(base_dir, folder):
-            self.cache = HistoryCache(folder / "history")
+        if self.cache_dir is not None:
+            self.cache = HistoryCache(self.cache_dir / "history", load_or_create_key(user_key_file()))
         if background and parallel.available():
             # A second process reads the commits: git and the parsing of its output use another core.
             # This process prepares to take the result over (and has git status run meanwhile).
@@ -627,7 +629,8 @@ class HistoryStart:
 
     def serves(self, portfolio: Portfolio, cache_dir: Path | None) -> bool:
         """Whether this start was made for ``portfolio`` (same folder, roots and cache)."""
-        return (self.base_dir.resolve() == portfolio.base_dir.resolve() and self.cache_dir == cache_dir
+        return (self.base_dir.resolve() == portfolio.base_dir.resolve()
+                and (cache_dir is None or self.cache_dir == cache_dir)
                 and list(self.settings.roots) == list(portfolio.settings.roots)
                 and self.settings.cache_dir == portfolio.settings.cache_dir
                 and self.settings.allow_shallow == portfolio.settings.allow_shallow)
@@ -670,12 +673,16 @@ class HistoryStart:
 
 
 def start_history(base_dir: Path, settings: Settings, *, cache_dir: Path | None = None,
-                  background: bool = True) -> HistoryStart:
+                  cache: CacheLocation | None = None, background: bool = True) -> HistoryStart:
     """Begin reading the history of the repository at ``base_dir``; :func:`load_history` takes it from there.
 
     In the background (the default), git works while the caller reads the
-    documents; the result is the same as without a start.
+    documents; the result is the same as without a start. The history is
+    cached in ``cache_dir`` if given, else where ``cache`` says (default: the
+    configured cache folder, :func:`mltrl_docs.cachedir.cache_location`).
     """
+    if cache_dir is None:
+        cache_dir = (cache or cache_location(base_dir, settings.cache_dir)).folder
     started = HistoryStart(base_dir, settings, cache_dir)
     started.begin(background)
     return started
@@ -687,8 +694,8 @@ def load_history(portfolio: Portfolio, *, cache_dir: Path | None = None,
 
     Outside a git repository, or in a shallow clone (unless ``allow_shallow``),
     the result has ``available=False``, a ``reason`` and one finding; nothing
-    raises. ``cache_dir`` defaults to the configured ``cache_dir`` under the
-    base folder. ``started`` is what :func:`start_history` began for the same
+    raises. ``cache_dir`` defaults to the configured cache folder (see
+    :mod:`mltrl_docs.cachedir`). ``started`` is what :func:`start_history` began for the same
     folder and settings, if anything.
     """
     now = now or dt.datetime.now(dt.timezone.utc)
@@ -697,15 +704,6 @@ def load_history(portfolio: Portfolio, *, cache_dir: Path | None = None,
             started.abandon()
         started = start_history(portfolio.base_dir, portfolio.settings, cache_dir=cache_dir, background=False)
     return started.finish(portfolio, now)
-
-
-def _committed(base_dir: Path, folder: Path) -> bool:
-    """Whether the cache folder holds committed files: such a cache could be forged and is not used."""
-    try:
-        relative = folder.resolve().relative_to(base_dir.resolve())
-    except ValueError:
-        return False
-    return tracked(base_dir, relative.as_posix())
 
 
 def _pending(status: StatusReader, info: RepoInfo, roots: list[str]) -> dict[str, list[str]]:

@@ -6,7 +6,8 @@ and the day). Pages live in memory, which serves ``mltrl serve`` rebuilds, and
 on disk under the cache folder for the next ``mkdocs build``.
 
 A cached page is published as it is, so the disk copy must not be something a
-pull request can plant: every entry carries an HMAC made with a key that
+pull request can plant (the cache folder may be inside the repository, see
+:mod:`mltrl_docs.cachedir`): every entry carries an HMAC made with a key that
 lives outside the repository (in the user's cache folder), and entries that
 do not verify are ignored. Without such a key, only the memory cache is used.
 """
@@ -16,15 +17,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
+import re
 import zlib
 from pathlib import Path
 
+from ..cachedir import make_folder, read_file, write_file
 from ..cachekey import load_or_create_key, user_key_file  # noqa: F401 - part of this module's API
 
 FORMAT = b"mltrl-page-cache-1"
 MAX_ENTRY = 8 * 1024 * 1024
 """Largest entry read back, in bytes (compressed)."""
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
+"""Slugs that name a file in the cache folder (a technology's folder name, as the loader accepts it)."""
 
 
 class PageCache:
@@ -39,8 +43,8 @@ class PageCache:
         self.hits = 0
         self.misses = 0
 
-    def _file(self, slug: str) -> Path:
-        return self.folder / f"{slug}.page"
+    def _file(self, slug: str) -> Path | None:
+        return self.folder / f"{slug}.page" if self.folder is not None and _SLUG.fullmatch(slug) else None
 
     def _mac(self, slug: str, payload: bytes) -> bytes:
         return hmac.new(self.key, FORMAT + b"\0" + slug.encode() + b"\0" + payload, hashlib.sha256).digest()
@@ -62,7 +66,8 @@ class PageCache:
 
     def exists(self, slug: str) -> bool:
         """Whether anything is stored for ``slug`` (in memory or on disk), whatever its fingerprint."""
-        return slug in self.memory or (self.folder is not None and self._file(slug).is_file())
+        file = self._file(slug)
+        return slug in self.memory or (file is not None and file.is_file())
 
     def take(self, slug: str, token: str) -> tuple[str, dict] | None:
         """``(fingerprint, page)`` of the entry for ``slug`` if it was written in this build, else ``None``.
@@ -84,14 +89,9 @@ class PageCache:
 
     def _read(self, slug: str, token: str | None = None) -> tuple[str, dict] | None:
         """``(fingerprint, page)`` stored on disk for ``slug``; with ``token``, only an entry marked with it."""
-        if self.folder is None:
-            return None
-        try:
-            with self._file(slug).open("rb") as handle:
-                data = handle.read(MAX_ENTRY + 33)
-        except OSError:
-            return None
-        if len(data) <= 32 or len(data) > MAX_ENTRY + 32:
+        file = self._file(slug)
+        data = read_file(file, MAX_ENTRY + 32) if file is not None else None
+        if data is None or len(data) <= 32 or len(data) > MAX_ENTRY + 32:
             return None
         mac, payload = data[:32], data[32:]
         if not hmac.compare_digest(mac, self._mac(slug, payload)):
@@ -116,7 +116,8 @@ class PageCache:
         """Keep ``page`` for ``slug`` (marked with this build's ``token``, if any); writing to disk never raises."""
         self.memory[slug] = (fingerprint, page)
         self._tokens[slug] = token
-        if self.folder is None:
+        file = self._file(slug)
+        if file is None:
             return
         # Long strings are stored raw after a small JSON head, so reading a page back needs no JSON
         # parsing of its HTML.
@@ -127,10 +128,8 @@ class PageCache:
                           separators=(",", ":")).encode("utf-8")
         payload = zlib.compress(len(head).to_bytes(4, "big") + head + b"".join(data for _, data in strings), 1)
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            temporary = self.folder / f".{slug}.{os.getpid()}.tmp"
-            temporary.write_bytes(self._mac(slug, payload) + payload)
-            os.replace(temporary, self._file(slug))
+            make_folder(self.folder)
+            write_file(file, self._mac(slug, payload) + payload)
         except OSError:
             pass
 
@@ -139,7 +138,7 @@ class PageCache:
         for slug in [s for s in self.memory if s not in slugs]:
             del self.memory[slug]
             self._tokens.pop(slug, None)
-        if self.folder is None or not self.folder.is_dir():
+        if self.folder is None or self.folder.is_symlink() or not self.folder.is_dir():
             return
         try:
             for file in self.folder.glob("*.page"):

@@ -219,7 +219,7 @@ class Site:
                     path = Path(dirpath) / name
                     try:
                         real = path.resolve(strict=True)
-                    except OSError:
+                    except (OSError, RuntimeError):  # missing, or a link that loops (reported by the loader)
                         continue
                     if not real.is_relative_to(folder) or not real.is_file():
                         continue  # a link out of the folder: never publish what it points to

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from gitrepo import IDENTITY, GitRepo
+from mltrl_docs.cachedir import repository_folder
 from mltrl_docs.config import Settings
 from mltrl_docs.history import load_history
 from mltrl_docs.loader import load_portfolio
@@ -100,7 +101,7 @@ def test_check_reports_the_date_instead_of_a_traceback(crafted):
         assert found[0].startswith(f"{CARD}:{line}:{column}: warning HIS009 ")
         assert f"commit {sha[:10]}" in found[0] and "(hint: " in found[0]
         outputs.append(result.stdout)
-    assert (repo.path / ".cache/mltrl/history").is_dir()
+    assert (repository_folder(repo.path) / "history").is_dir()  # the second run read the cache the first wrote
     assert outputs[0] == outputs[1]
     listed = json.loads(mltrl("rules", "--format", "json", cwd=repo.path).stdout)["rules"]
     assert [r["severity"] for r in listed if r["code"] == "HIS009"] == ["warning"]
