@@ -7,10 +7,11 @@ and earlier versions of the card. :func:`public_history` keeps the events of
 the public technologies and withholds that text whenever it may describe
 internal work:
 
-- a commit subject is shown only when the commit changed nothing but files of
-  published technologies, and the subject names no internal technology (by
-  project ID, folder name or title); otherwise the event stays, with its date,
-  levels, author and commit, and an empty message;
+- commit subjects are left out (the event stays, with its date, levels, author
+  and commit, and an empty message), unless the ``public_commit_subjects``
+  option is on; then a subject is shown only when the commit changed nothing
+  but files of published technologies, and the subject names no internal
+  technology (by project ID, folder name or title, see :class:`InternalNames`);
 - an earlier card version is shown only when that version was itself marked
   ``visibility: public`` and names no internal technology;
 - file paths of events and earlier cards outside the technology's current
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from .frontmatter import parse_document
@@ -50,46 +52,57 @@ def published_slugs(portfolio: Portfolio) -> set[str]:
     return set(published_portfolio(portfolio, public_only=True).technologies)
 
 
-_WORD = re.compile(r"[A-Za-z0-9_][\w.-]*")
-"""A word as project IDs and folder names are written: letters, digits, ``_``, ``.`` and ``-``."""
+SHORT = 3
+"""Names shorter than this many letters and digits are looked for as whole words only (see :class:`InternalNames`)."""
+
+
+def _folded(text: str) -> str:
+    """``text`` in a form where case and compatibility characters no longer differ (``ＺＱＸ`` is ``zqx``)."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def _squashed(text: str) -> str:
+    """Only the letters and digits of ``text``, folded: every separator, space and punctuation mark gone."""
+    return "".join(char for char in _folded(text) if char.isalnum())
 
 
 class InternalNames:
     """Finds the project IDs, folder names and titles of the technologies a public build leaves out.
 
-    Matching is case-insensitive and by whole name: ``P1`` is not found in ``P10`` or ``P1.2``, and a
-    title is found only between word edges. Names are looked up in a set, so the cost does not grow
-    with the number of internal technologies.
+    A text names one when the name's letters and digits appear in a row among the text's letters and
+    digits, whatever the case and whatever stands between them: ``ZQX77`` is found in
+    ``a zqx77-style sampler``, ``secret-falcon`` in ``secret_falcon-v2``, ``Quiet Otter Array`` in
+    ``quiet-otter-array-based``. Names of fewer than :data:`SHORT` letters and digits would be
+    found in nearly any text that way, so they must stand as a whole word. The test errs on the
+    side of withholding: a text that merely contains a name's letters is withheld too.
     """
 
     def __init__(self, portfolio: Portfolio) -> None:
         public = published_slugs(portfolio)
-        self.words: set[str] = set()
-        """Names written as one word (IDs, folder names, one-word titles), lower-case."""
-        self.phrases: list[re.Pattern] = []
-        """Names of several words (most titles)."""
-        seen: set[str] = set()
+        self.long: set[str] = set()
+        """Squashed names of :data:`SHORT` letters and digits or more."""
+        self.short: set[str] = set()
+        """Short names, as whole words (folded)."""
         for slug, tech in portfolio.technologies.items():
             if slug in public:
                 continue
-            names = [slug] + ([tech.model.id, tech.model.title] if tech.model is not None else [])
-            for name in names:
-                name = name.strip().lower()
-                if not name or name in seen:
-                    continue
-                seen.add(name)
-                if _WORD.fullmatch(name):
-                    self.words.add(name)
-                else:
-                    self.phrases.append(re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])"))
+            for name in [slug] + ([tech.model.id, tech.model.title] if tech.model is not None else []):
+                squashed = _squashed(name)
+                if len(squashed) >= SHORT:
+                    self.long.add(squashed)
+                elif squashed:
+                    self.short.update(_WORDS.findall(_folded(name)) or [squashed])
 
     def found_in(self, text: str) -> bool:
         """Whether ``text`` names an internal technology."""
-        lowered = text.lower()
-        for word in _WORD.findall(lowered):
-            if word in self.words or word.rstrip(".-") in self.words:
-                return True
-        return any(p.search(lowered) for p in self.phrases)
+        if self.short and any(word in self.short for word in _WORDS.findall(_folded(text))):
+            return True
+        squashed = _squashed(text)
+        return any(name in squashed for name in self.long)
+
+
+_WORDS = re.compile(r"[^\W_]+")
+"""Runs of letters and digits."""
 
 
 def _commit_paths(portfolio: Portfolio, commits: Iterable[str]) -> tuple[dict[str, list[str]], str] | None:
@@ -131,11 +144,14 @@ def public_history(portfolio: Portfolio, history: PortfolioHistory) -> PublicHis
     public = published_slugs(portfolio)
     kept = {slug: h for slug, h in history.projects.items() if slug in public}
     names = InternalNames(portfolio)
+    subjects = portfolio.settings.public_commit_subjects
     commits = {e.commit for h in kept.values() for e in h.events if e.commit and e.source == "git" and e.message}
-    found = _commit_paths(portfolio, commits) if commits else ({}, "")
+    found = _commit_paths(portfolio, commits) if commits and subjects else None
     folders = tuple(f"{found[1]}{portfolio.technologies[slug].folder}/" for slug in public) if found else ()
 
     def shown(sha: str) -> bool:
+        if not subjects:
+            return False
         paths = found[0].get(sha) if found else None
         return paths is not None and all(p.startswith(folders) for p in paths)
 

@@ -164,7 +164,7 @@ def test_the_public_site_shows_the_public_technology_and_its_history(leaky):
     home = public["index.html"].decode()
     assert "P02.1" in home and "Open ranker" in home
     page = public["technologies/open-ranker/index.html"].decode()
-    assert SHOWN_SUBJECT in page
+    assert SHOWN_SUBJECT not in page  # by default the public site shows no commit subject
     assert page.count('class="mltrl-ev-row-graduation"') == 2
     assert 'id="card-level-2"' in page and 'id="card-level-1"' not in page  # the internal draft is left out
     document = json.loads(public["mltrl.json"])
@@ -172,10 +172,25 @@ def test_the_public_site_shows_the_public_technology_and_its_history(leaky):
     assert document["analytics"]["technologies"] == 1
     assert sum(t["count"] for t in document["analytics"]["transitions"]) == 2
     messages = [e["message"] for e in document["technologies"][0]["history"]["events"]]
-    assert SHOWN_SUBJECT in messages and "" in messages
+    assert set(messages) == {""}
     index = json.loads(public["search/search_index.json"])
     assert any(doc["location"].startswith("technologies/open-ranker/") for doc in index["docs"])
     assert "technologies/open-ranker/" in public["sitemap.xml"].decode()
+
+
+def test_with_the_option_the_public_site_shows_only_safe_subjects(leaky):
+    repo = leaky[0]
+    (repo.path / "mkdocs.subjects.yml").write_text(
+        "INHERIT: mkdocs.public.yml\nplugins:\n  - search\n  - mltrl:\n      roots: [projects, cards]\n"
+        "      public_only: true\n      public_commit_subjects: true\n", encoding="utf-8")
+    result = build(repo.path, config="mkdocs.subjects.yml", site_dir="site-subjects")
+    assert result.returncode == 0, result.stderr
+    site = _files(repo.path / "site-subjects")
+    page = site["technologies/open-ranker/index.html"].decode()
+    assert SHOWN_SUBJECT in page
+    assert _holding(site, MARK) == [] and _holding(site, INTERNAL_ID) == []
+    messages = [e["message"] for e in json.loads(site["mltrl.json"])["technologies"][0]["history"]["events"]]
+    assert SHOWN_SUBJECT in messages and "" in messages
 
 
 def test_the_public_site_names_no_repository_unless_its_configuration_does(leaky):
@@ -214,14 +229,19 @@ def test_the_bundle_checks_and_builds_its_own_site(leaky, tmp_path):
     assert _holding(site, MARK) == []
 
 
-def test_internal_names_are_found_as_whole_names(tmp_path):
+def test_internal_names_are_found_whatever_the_case_separators_or_surrounding_word(tmp_path):
     write_technology(tmp_path / "projects", "churn", "P1", 1, title="Customer churn model")
+    write_technology(tmp_path / "projects", "secret-falcon", "ZQX77", 1, title="Quiet Otter Array")
     write_technology(tmp_path / "cards", "open", "P10", 1, card=card_meta("P10", "Open", 1, visibility="public"))
     names = InternalNames(load_portfolio(tmp_path, Settings()))
     for text in ("Graduate P1.", "after the p1 review", "see projects/churn/card.md", "The Customer churn model, "
-                 "retrained", "churn: fewer features"):
+                 "retrained", "churn: fewer features", "P1.2 is another one", "churning numbers",
+                 "customer-churn dashboards", "a ZQX77-style sampler", "numbers from secret-falcon-v2",
+                 "Quiet Otter Array-based tuning", "non-Secret Falcon Engine baseline", "SECRET_FALCON",
+                 "zqx 77", "ＺＱＸ７７ in full width", "secretfalcon", "QUIET-otter_array"):
         assert names.found_in(text), text
-    for text in ("Graduate P10", "P1.2 is another one", "churning numbers", "customer-churn dashboards", "XP1"):
+    # A name shorter than three letters and digits must stand alone; the public technology's own names are free.
+    for text in ("Graduate P10", "XP1 numbers", "Open ranker on the new data", "quiet otter"):
         assert not names.found_in(text), text
 
 

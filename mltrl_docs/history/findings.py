@@ -113,7 +113,10 @@ def technology_findings(tech: Technology, history: TechnologyHistory, portfolio:
     for skipped in history.skipped:
         where = f"commit {skipped.commit[:10]} ({skipped.date.date().isoformat()})" if skipped.commit else \
             "the recorded history"
-        add(Severity.INFO, "HIS005", f"{skipped.path} in {where} could not be read and is left out of the "
+        # A path from before the technology moved into its folder may name internal work: it is not repeated.
+        what = skipped.path if skipped.path.startswith(tech.folder + "/") else \
+            f"an earlier version of this technology's files (before it moved to {tech.folder})"
+        add(Severity.INFO, "HIS005", f"{what} in {where} could not be read and is left out of the "
             f"history: {skipped.reason}", "nothing to do unless that version matters; the history skips it",
             at=(tech.card.path if tech.card else path, 1, 1))
     for note in history.date_notes:
