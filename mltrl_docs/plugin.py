@@ -26,7 +26,7 @@ from mkdocs.structure.toc import TableOfContents, get_toc
 
 from .cachedir import cache_location
 from .config import ConfigError, Settings, settings_from_options
-from .diagnostics import Diagnostic, Severity, sort_diagnostics
+from .diagnostics import Diagnostic, Severity, printable, sort_diagnostics
 from .history import load_history, start_history
 from .history.analytics import portfolio_analytics
 from .history.export import export_document
@@ -200,7 +200,7 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         location = cache_location(self.base_dir, settings.cache_dir,
                                   published=(Path(config.docs_dir), Path(config.site_dir)))
         if location.problem is not None:
-            log.warning(f"mltrl: {location.problem}")
+            log.warning(printable(f"mltrl: {location.problem}"))
         if settings.cache_dir is not None:
             # A cache folder configured inside the docs folder is refused, but another run (an older version,
             # another tool) may have filled it: its files are never published.
@@ -219,7 +219,7 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         except Exception as exc:  # noqa: BLE001 - one clear message instead of a MkDocs traceback
             if started is not None:
                 started.abandon()  # its second process, if any, is waited for
-            raise PluginError(f"mltrl: could not read the content under {self.base_dir}: {exc}") from exc
+            raise PluginError(printable(f"mltrl: could not read the content under {self.base_dir}: {exc}")) from exc
         # The same findings as `mltrl check`, which leaves out the note that there is no repository.
         diagnostics = sort_diagnostics([*diagnostics, *(d for d in history.diagnostics if d.code != "HIS007")])
         self._report(diagnostics)
@@ -343,8 +343,8 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
             if rendered.search is not None:
                 self.search_content[page.file.src_uri] = html.replace(PLACEHOLDER, rendered.search, 1)
         except Exception as exc:  # noqa: BLE001 - a broken override template must name the page
-            raise PluginError(f"mltrl: could not render the {spec.kind} page {spec.src_uri}: "
-                              f"{type(exc).__name__}: {exc}") from exc
+            raise PluginError(printable(f"mltrl: could not render the {spec.kind} page {spec.src_uri}: "
+                                        f"{type(exc).__name__}: {exc}")) from exc
         return html.replace(PLACEHOLDER, rendered.html, 1)
 
     def _spare(self, spec: PageSpec) -> None:

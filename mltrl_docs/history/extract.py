@@ -3,8 +3,7 @@
 One run costs one ``git log`` pass over the content roots (only the commits
 after the cached head when there is a usable cache), one ``git cat-file
 --batch`` process for the blobs not yet summarised, one ``git status`` (run
-in the background) for uncommitted changes, a ``rev-parse`` and an
-``ls-files``. See :mod:`mltrl_docs.history.gitio` for how merges are read
+in the background) for uncommitted changes and a ``rev-parse``. See :mod:`mltrl_docs.history.gitio` for how merges are read
 (first parent: the mainline) and :mod:`mltrl_docs.history.cache` for what is
 kept between runs.
 """

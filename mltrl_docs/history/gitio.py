@@ -1,7 +1,7 @@
 """Talking to git: repository facts, the one ``git log`` pass, one ``cat-file`` process, the status.
 
 History costs a fixed number of git processes whatever the size of the
-portfolio: ``rev-parse`` (twice), ``ls-files`` (once, for the cache), one
+portfolio: ``rev-parse`` (twice), one
 ``git log`` over the content roots, one ``git cat-file --batch`` for every
 historical blob, and one ``git status``. Nothing here starts a process per
 file; that design is what makes per-file history tools slow on big sites.
@@ -103,12 +103,6 @@ def repo_info(base_dir: Path) -> RepoInfo | None:
     head = run_git(base_dir, "rev-parse", "-q", "--verify", "HEAD^{commit}", check=False)
     return RepoInfo(toplevel=Path(lines[2]), prefix=lines[3], shallow=lines[1] == "true",
                     head=(head.stdout.decode().strip() or None) if head.returncode == 0 else None)
-
-
-def tracked(base_dir: Path, path: str) -> bool:
-    """Whether anything under ``path`` (relative to ``base_dir``) is committed or staged."""
-    result = run_git(base_dir, "ls-files", "-z", "--", path, check=False)
-    return bool(result.stdout.strip(b"\0"))
 
 
 @dataclass(slots=True)
