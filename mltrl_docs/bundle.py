@@ -72,6 +72,7 @@ from pathlib import Path
 import yaml
 
 from .diagnostics import Diagnostic, Severity, sort_diagnostics
+from .errors import BundleError, BundleFindings
 from .history.model import PortfolioHistory
 from .loader import CARD, ETHICS, REQUIREMENTS, REVIEWS, SLUG, Portfolio, Technology
 from .models import LEVEL_NAMES
@@ -89,19 +90,6 @@ _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _LINKED = "a symbolic link on the way"
 DEFAULT_NAME = "Open MLTRL technologies"
 """Site name of a bundle made with a configuration that is not a public one."""
-
-
-class BundleError(Exception):
-    """The bundle cannot be written; the message says why and what to do."""
-
-
-class BundleFindings(BundleError):
-    """Public technologies have error findings; nothing was written."""
-
-    def __init__(self, findings: list[Diagnostic]) -> None:
-        super().__init__(f"{len(findings)} error finding(s) in public technologies")
-        self.findings = findings
-        """The findings, as ``mltrl check`` reports them."""
 
 
 @dataclass

@@ -103,7 +103,8 @@ def _planted(base: Path, folder: Path) -> str | None:
             return f"goes through a file ({current.relative_to(base).as_posix()})"
         if os.path.lexists(current / ".git"):
             return f"goes through a git repository of its own ({current.relative_to(base).as_posix()})"
-    from .history.gitio import GitError, run_git  # git is needed only for a cache inside the work tree
+    from .errors import GitError
+    from .history.gitio import run_git  # git is needed only for a cache inside the work tree
 
     try:
         listed = run_git(base, "ls-files", "-z", "--", folder.relative_to(base).as_posix(), check=False)

@@ -17,17 +17,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
-from .config import ConfigError
+from .errors import MltrlError, UsageError
 from .diagnostics import Severity, printable, sort_diagnostics
 from .loader import load_portfolio_cached
 from .report import FORMATS, format_github, format_json, format_text
 from .workspace import Workspace, open_workspace
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-
-class UsageError(Exception):
-    """A problem with how the command was called; exit status 2."""
 
 
 def _workspace(args: argparse.Namespace, start: Path | None = None) -> Workspace:
@@ -223,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR if exc.code not in (0, None) else EXIT_OK
     try:
         return args.func(args)
-    except (UsageError, ConfigError) as exc:
+    except MltrlError as exc:
         print(f"mltrl: error: {_error_text(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:

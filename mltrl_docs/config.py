@@ -14,12 +14,9 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from .diagnostics import printable
+from .errors import ConfigError
 
 CONFIG_FILE = "mkdocs.yml"
-
-
-class ConfigError(Exception):
-    """The configuration cannot be used; ``mltrl`` exits with status 2."""
 
 
 def _off(value: object) -> object:

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from .diagnostics import Diagnostic, Severity
+from .errors import MltrlError
 
 MAX_BYTES = 1_000_000
 """Largest document accepted, in bytes; a card is a few kilobytes."""
@@ -216,7 +217,7 @@ def parse_document(data: bytes | str, path: str = "<string>") -> ParsedDocument:
 _FAILED = object()
 
 
-class _Abort(Exception):
+class _Abort(MltrlError):
     """Stops event processing after a recorded diagnostic."""
 
 

@@ -22,6 +22,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from .errors import ProcessFailed
+
 
 def free_cores() -> int:
     """Cores this process may run on."""
@@ -35,10 +37,6 @@ def available() -> bool:
     """Whether a second process can be used here: Linux, two cores, one thread, and not turned off."""
     return (sys.platform == "linux" and hasattr(os, "fork") and os.environ.get("MLTRL_PARALLEL", "1") != "0"
             and free_cores() >= 2 and threading.active_count() == 1)
-
-
-class Failed(Exception):
-    """The second process did not deliver a result; the caller does the work itself."""
 
 
 class Forked:
@@ -79,7 +77,7 @@ class Forked:
                 self._chunks.append(chunk)
 
     def result(self) -> Any:
-        """What ``target()`` returned; :class:`Failed` when the copy failed or died."""
+        """What ``target()`` returned; :class:`~mltrl_docs.errors.ProcessFailed` when the copy failed or died."""
         self._reader.join()
         try:
             _, status = os.waitpid(self.pid, 0)
@@ -88,9 +86,9 @@ class Forked:
         try:
             outcome, value = pickle.loads(b"".join(self._chunks))
         except Exception as exc:  # noqa: BLE001 - a copy killed half-way leaves a truncated pickle
-            raise Failed(f"the second process ended without a result (status {status})") from exc
+            raise ProcessFailed(f"the second process ended without a result (status {status})") from exc
         finally:
             self._chunks = []
         if outcome != "ok":
-            raise Failed(str(value))
+            raise ProcessFailed(str(value))
         return value

@@ -25,7 +25,8 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import TableOfContents, get_toc
 
 from .cachedir import cache_location
-from .config import ConfigError, Settings, settings_from_options
+from .config import Settings, settings_from_options
+from .errors import ConfigError
 from .diagnostics import Diagnostic, Severity, printable, sort_diagnostics
 from .history import load_history, start_history
 from .history.analytics import portfolio_analytics
@@ -59,38 +60,13 @@ class _Setting(base.BaseConfigOption):
         return value
 
 
-class MltrlConfig(base.Config):
-    """Options of the ``mltrl`` plugin; their meaning and defaults are those of :class:`mltrl_docs.config.Settings`.
+class _SettingsConfig(base.Config):
+    """MkDocs' side of the options: their names come from :class:`~mltrl_docs.config.Settings`, and so do their values.
 
     MkDocs only checks that no unknown option is given; the values are then
     validated by ``settings_from_options``, the same function the ``mltrl``
     command uses, so the plugin and the command can never read them differently.
     """
-
-    enabled = _Setting()
-    """Turn the plugin off without removing it."""
-    roots = _Setting()
-    """Content folders holding one folder per technology."""
-    repo_url = _Setting()
-    """Web address of the repository for commit links (default: MkDocs' ``repo_url``)."""
-    public_only = _Setting()
-    """Build only public technologies."""
-    rules = _Setting()
-    """Severity or level changes of built-in rules, by code."""
-    extra_rules = _Setting()
-    """Rules the organisation adds, per level."""
-    risk_threshold = _Setting()
-    """Risk from which critical-scenario tests are required at level 7."""
-    review_cadence_days = _Setting()
-    """Default review cadence of level-9 technologies, in days."""
-    require_review_for_graduation = _Setting()
-    """Severity of a graduation without a deciding review record."""
-    public_commit_subjects = _Setting()
-    """Show safe commit subjects on the public site."""
-    allow_shallow = _Setting()
-    """Accept a shallow clone with incomplete history."""
-    cache_dir = _Setting()
-    """Folder of the caches (default: the user's cache folder, outside the repository)."""
 
     settings: Settings
 
@@ -104,6 +80,15 @@ class MltrlConfig(base.Config):
             except ConfigError as exc:
                 failed.append(("mltrl", base.ValidationError(str(exc))))
         return failed, warnings
+
+
+MltrlConfig = type("MltrlConfig", (_SettingsConfig,), {
+    "__module__": __name__,
+    "__doc__": "Options of the ``mltrl`` plugin: one per field of :class:`~mltrl_docs.config.Settings`, where each "
+               "is documented.",
+    **{name: _Setting() for name in Settings.model_fields},
+})
+"""The plugin's config class, made from :class:`~mltrl_docs.config.Settings` so that no option is declared twice."""
 
 
 def build_now() -> dt.datetime | None:

@@ -29,7 +29,8 @@ from typing import Literal
 from .config import Settings
 from .diagnostics import Diagnostic, Severity, printable, sort_diagnostics, summarise
 from .history.derive import is_embedded, level_kind
-from .history.gitio import CatFile, GitError, repo_info, run_git
+from .errors import GitError
+from .history.gitio import CatFile, repo_info, run_git
 from .history.model import PortfolioHistory
 from .cachedir import CacheLocation
 from .loader import CARD, REVIEWS, Portfolio, Refused, Technology, load_portfolio_cached, load_portfolio_from_files

@@ -29,7 +29,8 @@ import unicodedata
 from collections.abc import Iterable
 
 from .frontmatter import parse_document
-from .history.gitio import GitError, repo_info, run_git
+from .errors import GitError
+from .history.gitio import repo_info, run_git
 from .history.model import PortfolioHistory, TechnologyHistory
 from .loader import Portfolio
 from .site.view import published_portfolio

@@ -9,13 +9,10 @@ from importlib import resources
 from pathlib import Path
 from string import Template
 
+from .errors import ScaffoldError
 from .loader import CARD, ETHICS, REQUIREMENTS, SLUG
 
 ID_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$")
-
-
-class ScaffoldError(Exception):
-    """The folder cannot be written (bad arguments or existing files)."""
 
 
 def template(name: str) -> str:

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cachedir import CacheLocation, cache_location
-from .config import ConfigError, Settings, find_config, load_settings
+from .config import Settings, find_config, load_settings
+from .errors import ConfigError
 
 
 @dataclass

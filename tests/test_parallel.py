@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from mltrl_docs import parallel
+from mltrl_docs.errors import ProcessFailed
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the second process needs fork (not on Windows)")
 
@@ -27,7 +28,7 @@ def test_an_error_in_the_copy_is_reported():
     def target():
         raise ValueError("no such commit")
 
-    with pytest.raises(parallel.Failed, match="ValueError: no such commit"):
+    with pytest.raises(ProcessFailed, match="ValueError: no such commit"):
         parallel.Forked(target).result()
 
 
@@ -35,7 +36,7 @@ def test_a_copy_that_dies_is_reported():
     def target():
         os._exit(3)
 
-    with pytest.raises(parallel.Failed, match="status"):
+    with pytest.raises(ProcessFailed, match="status"):
         parallel.Forked(target).result()
 
 

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..cachedir import make_folder, open_file, read_file, write_file
+from ..errors import DamagedCache
 
 FORMAT = 3
 FILES = ("tracks.jsonl", "derived.jsonl", "texts.bin")
@@ -88,10 +89,6 @@ def blob_id(data: bytes, like: str) -> str:
     header = b"blob %d\0" % len(data)
     digest = hashlib.sha256 if len(like) == 64 else hashlib.sha1
     return digest(header + data).hexdigest()
-
-
-class DamagedCache(ValueError):
-    """A record does not match what the signed index says of it."""
 
 
 class HistoryCache:

@@ -177,7 +177,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise UsageError("--projects and --years must be at least 1")
     try:
         result = write_demo(Path(args.dir), projects=args.projects, years=args.years, seed=args.seed)
-    except ValueError as exc:
+    except DemoError as exc:
         raise UsageError(str(exc)) from None
     print(f"wrote {result.path}: {result.projects} technologies, {result.commits} commits "
           f"(HEAD {result.head[:10]})")

@@ -23,6 +23,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import DemoError
 from ..models import ETHICS_PARTS, LEVEL_NAMES
 from ..sections import CARD_SECTIONS
 from .gitio import git_env
@@ -473,9 +474,9 @@ def _readme(result: DemoResult, years: int, seed: int) -> str:
 def write_demo(target: Path, projects: int = 24, years: int = 3, seed: int = 1) -> DemoResult:
     """Write a demo repository into ``target`` (which must be missing or empty); return what was made."""
     if projects < 1 or years < 1:
-        raise ValueError("--projects and --years must be at least 1")
+        raise DemoError("--projects and --years must be at least 1")
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise ValueError(f"{target} exists and is not empty; choose a new folder")
+        raise DemoError(f"{target} exists and is not empty; choose a new folder")
     rng = random.Random(seed)
     start = END - dt.timedelta(days=365 * years)
     sim = _Simulator(rng, start)
@@ -540,5 +541,5 @@ def _git(cwd: Path, *args: str, input: bytes | None = None, check: bool = True) 
     result = subprocess.run(["git", *args], cwd=cwd, env=git_env(), input=input, capture_output=True,
                             check=False, timeout=1800)
     if check and result.returncode != 0:
-        raise RuntimeError(f"git {args[0]} failed: {result.stderr.decode('utf-8', 'replace').strip()}")
+        raise DemoError(f"git {args[0]} failed: {result.stderr.decode('utf-8', 'replace').strip()}")
     return result.stdout.decode("utf-8", "replace")

@@ -21,12 +21,14 @@ from .. import __version__, parallel
 from ..cachedir import CacheLocation, cache_location
 from ..cachekey import load_or_create_key, user_key_file
 from ..config import Settings
+from ..errors import ProcessFailed
 from ..diagnostics import Diagnostic, Severity
 from ..loader import Portfolio, Technology
 from .cache import HistoryCache, State
 from .derive import Entry, Replay, Track, build_history, classifier, prior_cards
 from .findings import SHALLOW_HINT, findings, repository_finding
-from .gitio import CatFile, Commit, GitError, RepoInfo, StatusReader, iter_log, refresh_env, repo_info
+from ..errors import GitError
+from .gitio import CatFile, Commit, RepoInfo, StatusReader, iter_log, refresh_env, repo_info
 from .model import DateNote, Event, LevelSpan, PortfolioHistory, SkippedVersion, TechnologyHistory
 from .summary import SUMMARY_VERSION, Summariser, review_summary
 
@@ -595,7 +597,7 @@ class HistoryStart:
         forked, self._forked = self._forked, None
         try:
             read = forked.result()
-        except parallel.Failed:
+        except ProcessFailed:
             read = None
         try:
             if read is None:
@@ -612,7 +614,7 @@ class HistoryStart:
             forked, self._forked = self._forked, None
             try:
                 forked.result()
-            except parallel.Failed:
+            except ProcessFailed:
                 pass
         self._wait()
         if self.run is not None:

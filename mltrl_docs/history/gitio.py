@@ -30,11 +30,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import GitError
+
 ZERO = "0" * 40
-
-
-class GitError(Exception):
-    """git could not be run or failed; the message says why."""
 
 
 _env: dict[str, str] | None = None
