@@ -32,7 +32,7 @@ from pathlib import Path
 
 from mltrl_docs.config import Settings
 from mltrl_docs.history import load_history
-from mltrl_docs.history.demo import write_demo
+from mltrl_docs.demo import write_demo
 from mltrl_docs.loader import load_portfolio
 
 COLD_TARGET = 1.5

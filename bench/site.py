@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 from mltrl_docs.cachedir import repository_folder
-from mltrl_docs.history.demo import write_demo
+from mltrl_docs.demo import write_demo
 
 TARGET = 2.0
 

@@ -5,7 +5,7 @@
 - each public technology's folder, at the same path as in the portfolio
   (``cards/solar-bo/card.md``...): its card, requirements, ethics checklist,
   review records and the images its documents show, copied byte for byte;
-- ``mltrl.json``, the public export (:func:`mltrl_docs.history.export.export_document`),
+- ``mltrl.json``, the public export (:func:`mltrl_docs.export.export_document`),
   which keeps the history derived up to the export;
 - ``schemas/``, the JSON Schemas of the documents;
 - ``README.md``, ``mkdocs.yml`` and ``docs/index.md``, so the bundle checks
@@ -71,15 +71,14 @@ from pathlib import Path
 
 import yaml
 
-from .diagnostics import Diagnostic, Severity, sort_diagnostics
+from .build import Build
+from .diagnostics import Severity, printable, sort_diagnostics
 from .errors import BundleError, BundleFindings
-from .history.model import PortfolioHistory
 from .loader import CARD, ETHICS, REQUIREMENTS, REVIEWS, SLUG, Portfolio, Technology
 from .models import LEVEL_NAMES
-from .public import public_history
 from .schema import all_schemas
 from .site.markdown import IMAGE_SUFFIXES
-from .site.view import natural_key, published_portfolio
+from .site.view import natural_key
 
 MANIFEST = ".mltrl-bundle.json"
 """File of the bundle listing every file it wrote, with the SHA-256 of each."""
@@ -205,18 +204,16 @@ def _home(name: str) -> str:
             "repository.\n")
 
 
-def bundle_files(portfolio: Portfolio, history: PortfolioHistory, diagnostics: list[Diagnostic], *,
-                 name: str = DEFAULT_NAME) -> tuple[dict[str, bytes], list[str]]:
+def bundle_files(build: Build, *, name: str = DEFAULT_NAME) -> tuple[dict[str, bytes], list[str]]:
     """Every file of the bundle by relative path, and the technologies in it.
 
-    ``diagnostics`` are the findings of ``mltrl check`` on the whole portfolio; raises
-    :class:`BundleFindings` when a public technology has one at error severity.
+    Raises :class:`~mltrl_docs.errors.BundleFindings` when a public technology has a finding
+    (of ``mltrl check`` on the whole portfolio) at error severity.
     """
-    from .history.export import export_document
-
-    shown = published_portfolio(portfolio, public_only=True)
-    techs = sorted(shown.technologies.values(), key=lambda t: (-t.model.level, natural_key(t.model.id)))
-    paths = {doc.path for tech in techs for doc in tech.documents}
+    portfolio, diagnostics = build.portfolio, build.findings
+    techs = sorted(build.public.portfolio.technologies.values(),
+                   key=lambda t: (-t.model.level, natural_key(t.model.id)))
+    paths = {printable(doc.path) for tech in techs for doc in tech.documents}  # as findings show paths
     slugs = {tech.slug for tech in techs}
     blocking = [d for d in diagnostics if d.severity == Severity.ERROR and (d.project in slugs or d.path in paths)]
     if blocking:
@@ -225,8 +222,7 @@ def bundle_files(portfolio: Portfolio, history: PortfolioHistory, diagnostics: l
     files: dict[str, bytes] = {}
     for tech in techs:
         files.update(_technology_files(portfolio, tech))
-    document = export_document(portfolio, public_history(portfolio, history), public_only=True,
-                               findings=diagnostics)
+    document = build.export(public_only=True)
     files["mltrl.json"] = (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     for schema_name, text in all_schemas().items():
         files[f"schemas/{schema_name}"] = text.encode("utf-8")
@@ -503,15 +499,14 @@ def _remove(out: Path, rel: str, digest: str) -> None:
         parent = parent.parent
 
 
-def write_bundle(portfolio: Portfolio, history: PortfolioHistory, diagnostics: list[Diagnostic], out: Path, *,
-                 force: bool = False, name: str = DEFAULT_NAME) -> BundleResult:
+def write_bundle(build: Build, out: Path, *, force: bool = False, name: str = DEFAULT_NAME) -> BundleResult:
     """Write the bundle into ``out`` (see the module's description).
 
     ``out`` must be missing or empty unless ``force`` is set; with ``force``, files an earlier bundle
     wrote, as its manifest shows, are replaced or removed, and anything else that stands in the way
     stops the bundle, with every such file named, before anything is written.
     """
-    files, slugs = bundle_files(portfolio, history, diagnostics, name=name)
+    files, slugs = bundle_files(build, name=name)
     if out.is_symlink():
         raise BundleError(f"{out} is a symbolic link; give the folder itself")
     if out.exists() and not out.is_dir():
@@ -519,7 +514,7 @@ def write_bundle(portfolio: Portfolio, history: PortfolioHistory, diagnostics: l
     if out.is_dir() and any(out.iterdir()) and not force:
         raise BundleError(f"{out} is not empty; give an empty or new folder, or add --force to replace "
                           "an earlier bundle there (only the files it wrote are replaced)")
-    plan = _plan(out, files, portfolio.settings.roots)
+    plan = _plan(out, files, build.settings.roots)
     out.mkdir(parents=True, exist_ok=True)
     for rel, digest in plan.removes.items():
         _remove(out, rel, digest)

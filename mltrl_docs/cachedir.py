@@ -28,6 +28,9 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import GitError
+from .gitio import run_git
+
 APP = "mltrl-docs"
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -103,9 +106,6 @@ def _planted(base: Path, folder: Path) -> str | None:
             return f"goes through a file ({current.relative_to(base).as_posix()})"
         if os.path.lexists(current / ".git"):
             return f"goes through a git repository of its own ({current.relative_to(base).as_posix()})"
-    from .errors import GitError
-    from .history.gitio import run_git  # git is needed only for a cache inside the work tree
-
     try:
         listed = run_git(base, "ls-files", "-z", "--", folder.relative_to(base).as_posix(), check=False)
     except GitError:

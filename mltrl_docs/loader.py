@@ -22,17 +22,16 @@ from pydantic import BaseModel, ValidationError
 
 from .cachedir import CacheLocation, cache_location
 from .config import Settings
-from .doccache import DocumentCache
 from .diagnostics import Diagnostic, Severity
+from .doccache import DocumentCache
 from .frontmatter import MAX_BYTES, ParsedDocument, parse_document
-from .models import DOCUMENT_MODELS, Card, EthicsDoc, RequirementsDoc, Review, Strict
+from .models import DOCUMENT_MODELS, Card, EthicsDoc, Review, Strict
 
 CARD = "card.md"
 REQUIREMENTS = "requirements.md"
 ETHICS = "ethics.md"
 REVIEWS = "reviews"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
-REVIEW_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-level-(\d)\.md$")
 
 
 @dataclass

@@ -7,10 +7,18 @@ Field docstrings become the descriptions of the JSON Schemas written by
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, StrictInt, Tag, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictInt,
+    Tag,
+    model_validator,
+)
 
 from .links import SAFE_SCHEMES, is_relative_reference, safe_url, scheme_of
 
@@ -165,6 +173,7 @@ class Monitoring(Strict):
 
 
 SwitchbackKind = Literal["embedded", "review", "discovery"]
+"""Why a technology went back: predefined by the process, decided at a review, or found during work."""
 Status = Literal["active", "paused", "stopped"]
 
 

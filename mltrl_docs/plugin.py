@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
-import time
 from pathlib import Path
 from typing import Any
 
@@ -24,23 +23,19 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import TableOfContents, get_toc
 
+from .build import Build
 from .cachedir import cache_location
+from .cachekey import load_or_create_key, user_key_file
 from .config import Settings, settings_from_options
+from .diagnostics import Diagnostic, Severity, printable
 from .errors import ConfigError
-from .diagnostics import Diagnostic, Severity, printable, sort_diagnostics
-from .history import load_history, start_history
-from .history.analytics import portfolio_analytics
-from .history.export import export_document
-from .loader import load_portfolio_cached
 from .remote import detect as detect_forge
 from .report import format_finding, format_text
-from .rules import check_portfolio
 from .site.ahead import Helper, render_ahead
-from .site.cache import PageCache, load_or_create_key, user_key_file
-from .site.pages import HOME_HIDE, PLACEHOLDER, PageSpec, Site, TocEntry
+from .site.cache import PageCache
+from .site.kinds import PLACEHOLDER, PageSpec, TocEntry
+from .site.pages import Site
 from .site.templating import PACKAGE_TEMPLATES
-from .site.urls import Layout
-from .site.view import build_view, published_portfolio
 
 log = get_plugin_logger(__name__)
 
@@ -111,7 +106,6 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         self.site: Site | None = None
         self.specs: dict[str, PageSpec] = {}
         self.base_dir = Path.cwd()
-        self.user_home = False
         self.page_cache: PageCache | None = None
         """Rendered technology pages, kept across ``mkdocs serve`` rebuilds and on disk between builds."""
         self.search_content: dict[str, str] = {}
@@ -181,7 +175,6 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         settings = self.settings
         if settings.repo_url is None and config.repo_url:
             settings = settings.model_copy(update={"repo_url": config.repo_url})
-        clock = time.perf_counter()
         location = cache_location(self.base_dir, settings.cache_dir,
                                   published=(Path(config.docs_dir), Path(config.site_dir)))
         if location.problem is not None:
@@ -192,26 +185,16 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
             folder = os.path.normpath(self.base_dir / settings.cache_dir) + os.sep
             for file in [f for f in files if f.abs_src_path and os.path.normpath(f.abs_src_path).startswith(folder)]:
                 files.remove(file)
-        started = None
+        build = Build(self.base_dir, settings, cache=location, now=build_now())
         try:
-            # git reads the commits while the documents are read and checked.
-            started = start_history(self.base_dir, settings, cache=location)
-            portfolio = load_portfolio_cached(self.base_dir, settings, location)
-            documents = time.perf_counter()
-            diagnostics = check_portfolio(portfolio)
-            checked = time.perf_counter()
-            history = load_history(portfolio, now=build_now(), started=started)
+            build.start()  # git reads the commits while the documents are read and checked
+            build.rule_findings
+            build.history
         except Exception as exc:  # noqa: BLE001 - one clear message instead of a MkDocs traceback
-            if started is not None:
-                started.abandon()  # its second process, if any, is waited for
+            build.abandon()  # its second process, if any, is waited for
             raise PluginError(printable(f"mltrl: could not read the content under {self.base_dir}: {exc}")) from exc
-        # The same findings as `mltrl check`, which leaves out the note that there is no repository.
-        diagnostics = sort_diagnostics([*diagnostics, *(d for d in history.diagnostics if d.code != "HIS007")])
-        self._report(diagnostics)
-        shown = published_portfolio(portfolio, settings.public_only)
-        analytics = portfolio_analytics(shown, history) if history.available else None
-        view = build_view(portfolio, diagnostics, history, settings=settings, repo_url=settings.repo_url,
-                          public_only=settings.public_only, analytics=analytics)
+        self._report(build.findings)  # the same findings as `mltrl check`
+        view = build.view
         if self.page_cache is None:
             # The public and the internal site render different pages: each keeps its own, so building
             # one does not throw away the other's. Without a usable cache folder, pages stay in memory.
@@ -222,27 +205,26 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
                          cache=self.page_cache)
         self.page_cache.prune({t.slug for t in view.technologies})
         # The helper starts as soon as pages can be rendered; what follows here it does not need.
-        self.helper = render_ahead(self.site, [spec for spec in self.site.pages() if spec.kind == "technology"
+        self.helper = render_ahead(self.site, [spec for spec in self.site.pages() if spec.kind.cached
                                                and files.get_file_from_path(spec.src_uri) is None])
         self.deferred = {}
         self.defer = self.helper is not None and self._may_defer(config)
-        self.site.export = export_document(portfolio, history, public_only=settings.public_only, findings=diagnostics)
-        log.debug(f"mltrl: {len(portfolio.technologies)} technologies; documents read in "
-                  f"{documents - clock:.2f} s, checked in {checked - documents:.2f} s, history ready "
-                  f"{time.perf_counter() - checked:.2f} s later with the pages' data and the export; "
-                  f"commits read {_WHERE[started.mode]}"
+        self.site.export = build.export()
+        timings = build.timings
+        log.debug(f"mltrl: {len(build.portfolio.technologies)} technologies; documents read in "
+                  f"{timings['documents']:.2f} s, checked in {timings['rules']:.2f} s, history ready "
+                  f"{timings['history']:.2f} s later; commits read {_WHERE[build.commits_read]}"
                   + ("; a helper process renders pages ahead" if self.helper else ""))
         self.specs = {}
-        self.user_home = files.get_file_from_path(Layout.HOME) is not None
         for spec in self.site.pages():
             existing = files.get_file_from_path(spec.src_uri)
             if existing is not None:
-                if spec.kind == "home":
+                if spec.kind.below_docs_page:
                     self.specs[spec.src_uri] = spec
-                    continue  # the site's own home page gets the portfolio below its text
-                log.warning(f"{existing.src_uri} in the docs folder replaces the generated {spec.kind} page")
+                    continue  # the site's own page (the home page) gets the generated one below its text
+                log.warning(f"{existing.src_uri} in the docs folder replaces the generated {spec.kind.name} page")
                 continue
-            inclusion = InclusionLevel.NOT_IN_NAV if spec.kind == "technology" else InclusionLevel.UNDEFINED
+            inclusion = InclusionLevel.UNDEFINED if spec.kind.in_nav else InclusionLevel.NOT_IN_NAV
             file = File.generated(config, spec.src_uri, content=spec.markdown(front_matter=False), inclusion=inclusion)
             if spec.source is not None:
                 source = (self.base_dir / spec.source).resolve()
@@ -295,9 +277,8 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         if spec is not None and page.file.generated_by is not None:
             page.meta = spec.meta()  # set here rather than parsed from YAML front matter, a thousand times
             return markdown
-        if self.site is not None and self.user_home and page.file.src_uri == Layout.HOME \
-                and page.file.generated_by is None:
-            page.meta.setdefault("hide", list(HOME_HIDE))
+        if spec is not None and spec.kind.below_docs_page and page.file.generated_by is None:
+            page.meta.setdefault("hide", list(spec.hide))
             if PLACEHOLDER not in markdown:
                 return markdown.rstrip("\n") + "\n\n" + PLACEHOLDER + "\n"
         return markdown
@@ -308,7 +289,7 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         spec = self.specs.get(page.file.src_uri)
         if self.site is None or spec is None or PLACEHOLDER not in html:
             return html
-        if self.defer and spec.kind == "technology":
+        if self.defer and spec.kind.cached:
             # Rendered when the theme needs it (see on_page_context): the helper is likely done with it.
             self.deferred[page.file.src_uri] = html
             return html
@@ -317,18 +298,18 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
     def _fill(self, html: str, page: Page, spec: PageSpec) -> str:
         """``html`` with the page's generated HTML in place of the placeholder; sets the page's contents."""
         try:
-            if spec.kind == "home" and page.file.generated_by is None:
-                rendered = self.site.render_home(spec.src_uri)
+            if spec.kind.below_docs_page and page.file.generated_by is None:
+                rendered = spec.kind.render_below(self.site, spec)
                 page.toc = TableOfContents(list(page.toc) + list(_toc(rendered.toc)))
             else:
-                if self.helper is not None and spec.kind == "technology":
+                if self.helper is not None and spec.kind.cached:
                     self.helper.wait_for(spec.slug, lambda: self.site.is_cached(spec), self._spare)
                 rendered = self.site.render(spec)
                 page.toc = _toc(rendered.toc)
             if rendered.search is not None:
                 self.search_content[page.file.src_uri] = html.replace(PLACEHOLDER, rendered.search, 1)
         except Exception as exc:  # noqa: BLE001 - a broken override template must name the page
-            raise PluginError(printable(f"mltrl: could not render the {spec.kind} page {spec.src_uri}: "
+            raise PluginError(printable(f"mltrl: could not render the {spec.kind.name} page {spec.src_uri}: "
                                         f"{type(exc).__name__}: {exc}")) from exc
         return html.replace(PLACEHOLDER, rendered.html, 1)
 
@@ -382,7 +363,7 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
             self.helper.finish(stop=stop)
             self.helper = None
             if self.site is not None and not stop:
-                pages = sum(1 for spec in self.specs.values() if spec.kind == "technology")
+                pages = sum(1 for spec in self.specs.values() if spec.kind.cached)
                 log.debug(f"mltrl: technology pages rendered by the build: {self.site.rendered}, taken from "
                           f"the page cache (the helper process and earlier builds): {pages - self.site.rendered}")
 

@@ -28,24 +28,26 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from .frontmatter import parse_document
 from .errors import GitError
-from .history.gitio import repo_info, run_git
+from .frontmatter import parse_document
+from .gitio import repo_info, run_git
 from .history.model import PortfolioHistory, TechnologyHistory
 from .loader import Portfolio
-from .site.view import published_portfolio
 
 _CHUNK = 200
 """Commits named on one ``git log --no-walk`` command line."""
 
 
-_last: tuple[Portfolio, PortfolioHistory, "PublicHistory"] | None = None
-"""The last reduction made, by identity of its inputs."""
-
-
 @dataclasses.dataclass
 class PublicHistory(PortfolioHistory):
     """A :class:`PortfolioHistory` reduced by :func:`public_history` (so it is never reduced twice)."""
+
+
+def published_portfolio(portfolio: Portfolio, public_only: bool) -> Portfolio:
+    """The technologies a site shows: every one with a valid card, or only the public ones."""
+    kept = {slug: tech for slug, tech in portfolio.technologies.items()
+            if tech.model is not None and (not public_only or tech.model.visibility == "public")}
+    return Portfolio(base_dir=portfolio.base_dir, settings=portfolio.settings, technologies=kept)
 
 
 def published_slugs(portfolio: Portfolio) -> set[str]:
@@ -137,11 +139,8 @@ def public_history(portfolio: Portfolio, history: PortfolioHistory) -> PublicHis
     Findings (``diagnostics``) are kept whole: they are reported to whoever builds, never published
     except per public technology.
     """
-    global _last
     if isinstance(history, PublicHistory):
         return history
-    if _last is not None and _last[0] is portfolio and _last[1] is history:
-        return _last[2]  # the site and its mltrl.json ask for the same build's history
     public = published_slugs(portfolio)
     kept = {slug: h for slug, h in history.projects.items() if slug in public}
     names = InternalNames(portfolio)
@@ -179,10 +178,8 @@ def public_history(portfolio: Portfolio, history: PortfolioHistory) -> PublicHis
         prior = [v if not v.path or own(v.path) else dataclasses.replace(v, path="")
                  for v in tech_history.prior_cards if _was_public(v.text) and safe(v.text)]
         projects[slug] = dataclasses.replace(tech_history, events=events, prior_cards=prior)
-    result = PublicHistory(available=history.available, reason=history.reason, projects=projects,
-                           diagnostics=list(history.diagnostics), now=history.now)
-    _last = (portfolio, history, result)
-    return result
+    return PublicHistory(available=history.available, reason=history.reason, projects=projects,
+                         diagnostics=list(history.diagnostics), now=history.now)
 
 
 def _was_public(card_text: str) -> bool:

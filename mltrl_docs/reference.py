@@ -16,9 +16,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .change.rules import pr_rules
 from .config import ExtraRule, RuleOverride, Settings
 from .models import LEVEL_NAMES, phase_of
-from .pr import pr_rules
 from .rules import Rule, all_rules
 
 

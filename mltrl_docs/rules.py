@@ -11,12 +11,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from posixpath import dirname, join, normpath
+from urllib.parse import unquote
 
 from .config import ExtraRule, Settings
 from .diagnostics import Diagnostic, Severity, printable
 from .loader import Document, Portfolio, Technology
-from .models import ETHICS_PARTS, Card, NotApplicable, answered
-from .sections import CARD_SECTIONS, PLACEHOLDER, SectionSpec, find_placeholders, normalise_heading, parse_sections
+from .models import ETHICS_PARTS, Card, answered
+from .sections import (
+    CARD_SECTIONS,
+    PLACEHOLDER,
+    SectionSpec,
+    find_placeholders,
+    normalise_heading,
+    parse_sections,
+)
 
 
 @dataclass(frozen=True)
@@ -613,7 +622,6 @@ def _requirement_findings(tech: Technology) -> list[Diagnostic]:
     return out
 
 
-_REVIEW_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-level-(\d)\.md$")
 
 
 def _review_findings(doc: Document) -> list[Diagnostic]:
@@ -726,9 +734,6 @@ _LINKS = (
 
 def _link_target(folder: str, url: str) -> str | None:
     """The repository path a relative ``url`` written in ``folder`` points to, read as the site reads it."""
-    from posixpath import join, normpath
-    from urllib.parse import unquote
-
     path = unquote(url.split("#", 1)[0].split("?", 1)[0]).replace("\\", "/")
     if not path or path.startswith("/") or re.match(r"[a-z][a-z0-9+.-]*:", path, re.IGNORECASE):
         return None
@@ -738,8 +743,6 @@ def _link_target(folder: str, url: str) -> str | None:
 def _internal_links(tech: Technology, portfolio: Portfolio) -> list[Diagnostic]:
     """Relative links from a public technology's documents, and its card's ``links``, into an internal
     technology's folder: its card, any other file in it, or the folder itself."""
-    from posixpath import dirname
-
     internal: dict[str, Technology] | None = None
 
     def owner(target: str) -> Technology | None:

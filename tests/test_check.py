@@ -333,14 +333,14 @@ def test_check_on_arbitrary_bytes_yields_findings_never_exceptions(card, require
 
 
 def test_internal_error_exits_2_and_never_looks_like_a_result(tmp_path, monkeypatch, capsys):
-    import mltrl_docs.rules
+    import mltrl_docs.build
     from mltrl_docs.cli import main
 
     def broken(portfolio):
         raise RuntimeError("boom")
 
     write_technology(tmp_path / "projects", "tech", "P1.0", 0)
-    monkeypatch.setattr(mltrl_docs.rules, "check_portfolio", broken)
+    monkeypatch.setattr(mltrl_docs.build, "check_portfolio", broken)  # the stage every command goes through
     assert main(["check", str(tmp_path)]) == 2
     out, err = capsys.readouterr()
     assert out == ""

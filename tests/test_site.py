@@ -168,7 +168,7 @@ def test_site_renders_every_page_from_a_portfolio_without_mkdocs(tmp_path: Path)
     levels = site.render(specs["levels.md"]).html
     assert 'id="level-9"' in levels and "L402" in levels
     public = Site(build_view(portfolio, [], history, settings=settings, repo_url=None, public_only=True))
-    assert [s.slug for s in public.pages() if s.kind == "technology"] == ["ranker"]
+    assert [s.slug for s in public.pages() if s.kind.cached] == ["ranker"]
     assert "P07.1" not in public.render(PageSpecFor(public, "index.md")).html
 
 
@@ -226,7 +226,8 @@ def test_title_shortcut_renders_exactly_like_markdown(text, short):
     assert _shortcut(text, drop_title=False) is None
 
 def test_page_cache_returns_only_what_this_user_signed(tmp_path: Path):
-    from mltrl_docs.site.cache import PageCache, load_or_create_key
+    from mltrl_docs.cachekey import load_or_create_key
+    from mltrl_docs.site.cache import PageCache
 
     key = load_or_create_key(tmp_path / "user" / "page-cache.key")
     assert key is not None and load_or_create_key(tmp_path / "user" / "page-cache.key") == key
@@ -281,10 +282,10 @@ def test_page_stub_front_matter_keeps_any_title_as_text(title):
 
     from mkdocs.utils.meta import get_data
 
-    from mltrl_docs.site.pages import PLACEHOLDER, PageSpec
+    from mltrl_docs.site.kinds import PLACEHOLDER, PageSpec, TechnologyPage
 
     for hide in ((), ("navigation",), ("navigation", "toc")):
-        spec = PageSpec("technologies/x.md", "technology", title, hide=hide)
+        spec = PageSpec("technologies/x.md", TechnologyPage(), title, hide=hide)
         body, meta = get_data(spec.markdown())
         assert meta == spec.meta() and meta["title"] == escape(title)
         assert meta.get("hide", []) == list(hide)

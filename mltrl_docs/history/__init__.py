@@ -7,7 +7,14 @@ which :func:`findings` recomputes for a portfolio and a history.
 
 from .extract import HistoryStart, load_history, start_history
 from .findings import findings
-from .model import CardVersion, Event, LevelSpan, PortfolioHistory, SkippedVersion, TechnologyHistory
+from .model import (
+           CardVersion,
+           Event,
+           LevelSpan,
+           PortfolioHistory,
+           SkippedVersion,
+           TechnologyHistory,
+)
 
 __all__ = ["CardVersion", "Event", "HistoryStart", "LevelSpan", "PortfolioHistory", "SkippedVersion",
            "TechnologyHistory", "findings", "load_history", "start_history"]

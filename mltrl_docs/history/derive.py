@@ -20,10 +20,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from ..gitio import Change, Commit
 from ..loader import CARD, REVIEWS, Technology
 from ..models import Review
-from .gitio import Change, Commit
-from .model import CardVersion, DateNote, Event, LevelSpan, SkippedVersion, TechnologyHistory
+from .model import (
+    CardVersion,
+    DateNote,
+    Event,
+    LevelSpan,
+    SkippedVersion,
+    TechnologyHistory,
+)
 
 REVIEW_GRACE_DAYS = 30
 """A review record dated up to this many days after a level change still decides it (paperwork lags)."""
@@ -240,9 +247,6 @@ class _Reviews:
             return None
         self._used.add(best[1])
         return best[1]
-
-
-_STATE_KEYS = ("level", "status", "owners", "reviewers")
 
 
 def _people_change(old: dict, new: dict) -> str:

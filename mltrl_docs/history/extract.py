@@ -3,7 +3,7 @@
 One run costs one ``git log`` pass over the content roots (only the commits
 after the cached head when there is a usable cache), one ``git cat-file
 --batch`` process for the blobs not yet summarised, one ``git status`` (run
-in the background) for uncommitted changes and a ``rev-parse``. See :mod:`mltrl_docs.history.gitio` for how merges are read
+in the background) for uncommitted changes and a ``rev-parse``. See :mod:`mltrl_docs.gitio` for how merges are read
 (first parent: the mainline) and :mod:`mltrl_docs.history.cache` for what is
 kept between runs.
 """
@@ -21,15 +21,29 @@ from .. import __version__, parallel
 from ..cachedir import CacheLocation, cache_location
 from ..cachekey import load_or_create_key, user_key_file
 from ..config import Settings
-from ..errors import ProcessFailed
 from ..diagnostics import Diagnostic, Severity
+from ..errors import GitError, ProcessFailed
+from ..gitio import (
+    CatFile,
+    Commit,
+    RepoInfo,
+    StatusReader,
+    iter_log,
+    refresh_env,
+    repo_info,
+)
 from ..loader import Portfolio, Technology
 from .cache import HistoryCache, State
 from .derive import Entry, Replay, Track, build_history, classifier, prior_cards
 from .findings import SHALLOW_HINT, findings, repository_finding
-from ..errors import GitError
-from .gitio import CatFile, Commit, RepoInfo, StatusReader, iter_log, refresh_env, repo_info
-from .model import DateNote, Event, LevelSpan, PortfolioHistory, SkippedVersion, TechnologyHistory
+from .model import (
+    DateNote,
+    Event,
+    LevelSpan,
+    PortfolioHistory,
+    SkippedVersion,
+    TechnologyHistory,
+)
 from .summary import SUMMARY_VERSION, Summariser, review_summary
 
 FLUSH_EVERY = 32

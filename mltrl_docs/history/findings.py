@@ -14,6 +14,7 @@ import datetime as dt
 
 from ..diagnostics import Diagnostic, Severity
 from ..loader import Portfolio, Technology
+from ..rules import all_rules
 from .model import PortfolioHistory, TechnologyHistory
 
 SHALLOW_HINT = ("fetch the whole history: with actions/checkout set 'fetch-depth: 0', elsewhere run "
@@ -41,8 +42,6 @@ def findings(portfolio: Portfolio, history: PortfolioHistory, now: dt.datetime |
 
 def apply_rule_settings(raw: list[Diagnostic], portfolio: Portfolio) -> list[Diagnostic]:
     """Apply the configured severity of each code; drop codes turned ``off``."""
-    from ..rules import all_rules
-
     settings = portfolio.settings
     rules = {r.code: r for r in all_rules(settings)}
     out = []

@@ -11,13 +11,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..diagnostics import Diagnostic
+from ..models import SwitchbackKind
 
 EventKind = Literal["created", "graduation", "switchback", "skip", "status", "review", "owners",
                     "reviewers", "pending"]
 """What happened: the first commit, a level change (up one, down, up by more than one), a status
 change, a review record added, an owner or reviewer change, or uncommitted changes."""
-SwitchbackKind = Literal["embedded", "review", "discovery"]
-"""Why a technology went back: predefined by the process, decided at a review, or found during work."""
 Source = Literal["git", "recorded", "working-tree"]
 """Where an event comes from: a commit, the card's ``history`` list, or uncommitted changes."""
 

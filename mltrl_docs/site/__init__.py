@@ -5,8 +5,10 @@
 plugin (:mod:`mltrl_docs.plugin`) is the only code that connects them to MkDocs.
 """
 
-from .pages import PLACEHOLDER, PageSpec, RenderedPage, Site, TocEntry
-from .view import SiteView, TechnologyView, build_view, published_portfolio
+from .kinds import PAGE_KINDS, PLACEHOLDER, PageKind, PageSpec, RenderedPage, TocEntry
+from .pages import Site
+from .view import SiteView, TechnologyView, build_view
 
-__all__ = ["PLACEHOLDER", "PageSpec", "RenderedPage", "Site", "SiteView", "TechnologyView", "TocEntry",
-           "build_view", "published_portfolio"]
+__all__ = ["PAGE_KINDS", "PLACEHOLDER", "PageKind", "PageSpec", "RenderedPage", "Site", "SiteView", "TechnologyView",
+           "TocEntry",
+           "build_view"]

@@ -29,7 +29,8 @@ import time
 from collections.abc import Callable, Sequence
 
 from ..parallel import available
-from .pages import PageSpec, Site
+from .kinds import PageSpec
+from .pages import Site
 
 MIN_PAGES = 16
 """Fewer pages to render than this are not worth a second process."""
@@ -92,7 +93,7 @@ def render_ahead(site: Site, specs: Sequence[PageSpec]) -> Helper | None:
     cache = site.cache
     if cache is None or cache.folder is None or not available():
         return None
-    pages = [spec for spec in specs if spec.kind == "technology"]
+    pages = [spec for spec in specs if spec.kind.cached]
     todo = [spec for spec in pages if not site.is_cached(spec)]
     if len(todo) < MIN_PAGES:
         return None

@@ -22,7 +22,6 @@ import zlib
 from pathlib import Path
 
 from ..cachedir import make_folder, read_file, write_file
-from ..cachekey import load_or_create_key, user_key_file  # noqa: F401 - part of this module's API
 
 FORMAT = b"mltrl-page-cache-1"
 MAX_ENTRY = 8 * 1024 * 1024

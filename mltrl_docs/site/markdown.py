@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from html import escape
 from dataclasses import dataclass, field
+from html import escape
 
 import nh3
 from markdown_it import MarkdownIt

@@ -19,23 +19,34 @@ import json
 import os
 import posixpath
 import re
-from dataclasses import dataclass, field
 from html import escape, unescape
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import quote, unquote
 
-import yaml
+import markdown_it
+import nh3
 from markupsafe import Markup
 
+from .. import __version__
 from ..models import ETHICS_PARTS, LEVEL_NAMES, NotApplicable, answered, phase_of
 from ..rules import level_rules
 from ..schema import all_schemas
 from .cache import PageCache
+from .kinds import PAGE_KINDS, PageSpec, RenderedPage, TocEntry
 from .levels import LEVEL_GUIDE
 from .markdown import IMAGE_SUFFIXES, SAFE_ID, Rendered, render_markdown, slugify
-from .svg import (SWITCHBACK_LABELS, Bar, Lane, RiskPoint, bar_chart_svg, level_chart_svg, risk_matrix_svg,
-                  swimlane_svg, timeline_svg)
+from .svg import (
+    SWITCHBACK_LABELS,
+    Bar,
+    Lane,
+    RiskPoint,
+    bar_chart_svg,
+    level_chart_svg,
+    risk_matrix_svg,
+    swimlane_svg,
+    timeline_svg,
+)
 from .templating import ago_text, days_text, environment
 from .urls import Layout, Linker, is_relative_reference, safe_url
 from .view import SiteView, TechnologyView, describe_event, natural_key
@@ -43,70 +54,8 @@ from .view import SiteView, TechnologyView, describe_event, natural_key
 CACHE_VERSION = 1
 """Bumped when the rendering changes in a way the inputs of a page do not show."""
 
-PLACEHOLDER = "<!--mltrl:page-->"
-"""Stands for the generated HTML in a page's Markdown stub."""
-
-HOME_HIDE = ("navigation", "toc")
-"""Theme parts the portfolio hides: the table needs the width."""
-
 _HEADING = re.compile(r"<h([23])\s[^>]*?\bid=\"([^\"]+)\"[^>]*>(.*?)</h\1>", re.S)
 _TAG = re.compile(r"<[^>]+>")
-
-
-@dataclass(frozen=True)
-class PageSpec:
-    """A page the site generates."""
-
-    src_uri: str
-    """Where the page pretends to be in the docs folder, e.g. ``technologies/solar-bo.md``."""
-    kind: str
-    """``home``, ``technology``, ``levels`` or ``analytics``."""
-    title: str
-    """Plain-text title (escaped when written)."""
-    source: str | None = None
-    """Repository path of the file the page shows (its edit link), e.g. ``projects/solar-bo/card.md``."""
-    slug: str | None = None
-    hide: tuple[str, ...] = ()
-    """Theme parts to hide on the page (``toc``, ``navigation``)."""
-
-    def meta(self) -> dict:
-        """The page's metadata for the site engine: its ``title`` (escaped) and the theme parts to ``hide``."""
-        meta: dict = {"title": escape(self.title)}
-        if self.hide:
-            meta["hide"] = list(self.hide)
-        return meta
-
-    def markdown(self, front_matter: bool = True) -> str:
-        """The stub the site engine reads: the placeholder, after :meth:`meta` as front matter if asked for.
-
-        An engine that can take the metadata directly (the MkDocs plugin sets ``page.meta``) asks
-        for none: there is then no YAML to write, or for the engine to read, per page.
-        """
-        if not front_matter:
-            return PLACEHOLDER + "\n"
-        front = yaml.safe_dump(self.meta(), allow_unicode=True, sort_keys=False)
-        return "---\n" + front + "---\n\n" + PLACEHOLDER + "\n"
-
-
-@dataclass(frozen=True)
-class TocEntry:
-    """A heading of a generated page."""
-
-    rank: int
-    id: str
-    title: str
-    """Title as HTML-escaped text (quotes too: a theme may print it inside an attribute)."""
-
-
-@dataclass
-class RenderedPage:
-    """A page's HTML and its table of contents."""
-
-    html: str
-    toc: list[TocEntry] = field(default_factory=list)
-    search: str | None = None
-    """What a search index should read instead of ``html``, when the page is mostly tables and charts:
-    the title, the facts a reader searches for, and the card's own text."""
 
 
 class Row(SimpleNamespace):
@@ -170,14 +119,8 @@ class Site:
     # --- what exists ----------------------------------------------------------------------------
 
     def pages(self) -> list[PageSpec]:
-        """Every generated page."""
-        specs = [PageSpec(Layout.HOME, "home", "Portfolio", hide=HOME_HIDE),
-                 PageSpec(Layout.LEVELS, "levels", "Levels"),
-                 PageSpec(Layout.ANALYTICS, "analytics", "Analytics")]
-        for t in self.view.technologies:
-            specs.append(PageSpec(self.layout.technology(t.slug), "technology", f"{t.id} · {t.card.title}",
-                                  source=t.tech.card.path, slug=t.slug, hide=("navigation",)))
-        return specs
+        """Every generated page whose HTML this site renders, kind by kind (:data:`~.kinds.PAGE_KINDS`)."""
+        return [spec for kind in PAGE_KINDS if not kind.markdown for spec in kind.specs(self)]
 
     def markdown_pages(self) -> dict[str, str]:
         """Generated pages written in Markdown (the rule and configuration references), by source URI.
@@ -185,12 +128,8 @@ class Site:
         Their text comes from the code and the site's configuration, never from a card, so the
         site engine may render it like any hand-written page.
         """
-        try:
-            from ..reference import configuration_reference_markdown, rule_reference_markdown
-        except ImportError:
-            return {}
-        return {"reference/rules.md": rule_reference_markdown(self.view.settings),
-                "reference/configuration.md": configuration_reference_markdown()}
+        return {spec.src_uri: kind.text(self, spec) for kind in PAGE_KINDS if kind.markdown
+                for spec in kind.specs(self)}
 
     def files(self) -> dict[str, str]:
         """Generated non-page files by site path: the export (when given) and the JSON Schemas."""
@@ -231,22 +170,31 @@ class Site:
 
     def render(self, spec: PageSpec) -> RenderedPage:
         """The HTML of a generated page."""
+        return spec.kind.render(self, spec)
+
+    def render_technology(self, spec: PageSpec) -> RenderedPage:
+        """A technology's page: from the page cache when its inputs have not changed, else rendered and kept."""
         link = self.layout.linker(spec.src_uri)
-        if spec.kind == "technology":
-            t = self._by_slug[spec.slug]
-            if self.cache is None:
-                return self._technology(t, link)
-            stored = self._stored(t.slug)
-            if stored is not None:
-                return RenderedPage(stored["html"], [TocEntry(*e) for e in stored["toc"]], stored["search"])
-            page = self._technology(t, link)
-            self._mine.add(t.slug)
-            self.cache.put(t.slug, self.fingerprint(t), {"html": page.html, "toc": [[e.rank, e.id, e.title] for e in page.toc],
-                                                 "search": page.search}, self.token)
-            return page
-        if spec.kind == "home":
-            return self.render_home(spec.src_uri, standalone=True)
-        html = self._levels(link) if spec.kind == "levels" else self._analytics(link)
+        t = self._by_slug[spec.slug]
+        if self.cache is None:
+            return self._technology(t, link)
+        stored = self._stored(t.slug)
+        if stored is not None:
+            return RenderedPage(stored["html"], [TocEntry(*e) for e in stored["toc"]], stored["search"])
+        page = self._technology(t, link)
+        self._mine.add(t.slug)
+        self.cache.put(t.slug, self.fingerprint(t), {"html": page.html, "toc": [[e.rank, e.id, e.title] for e in page.toc],
+                                             "search": page.search}, self.token)
+        return page
+
+    def render_levels(self, src_uri: str) -> RenderedPage:
+        """The levels page."""
+        html = self._levels(self.layout.linker(src_uri))
+        return RenderedPage(html, toc_of(html))
+
+    def render_analytics(self, src_uri: str) -> RenderedPage:
+        """The analytics page."""
+        html = self._analytics(self.layout.linker(src_uri))
         return RenderedPage(html, toc_of(html))
 
     @property
@@ -256,7 +204,7 @@ class Site:
 
     def is_cached(self, spec: PageSpec) -> bool:
         """Whether a technology page's HTML is in the page cache for its current inputs."""
-        if self.cache is None or spec.kind != "technology" or not self.cache.exists(spec.slug):
+        if self.cache is None or not spec.kind.cached or not self.cache.exists(spec.slug):
             return False
         return self._stored(spec.slug) is not None
 
@@ -285,11 +233,6 @@ class Site:
 
     def _global_inputs(self) -> bytes:
         """What every technology page depends on: versions, settings, layout, the day, the templates."""
-        import markdown_it
-        import nh3
-
-        from .. import __version__
-
         view = self.view
         digest = hashlib.sha256()
         for part in (CACHE_VERSION, __version__, markdown_it.__version__, getattr(nh3, "__version__", ""),

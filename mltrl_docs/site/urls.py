@@ -9,7 +9,6 @@ through :func:`safe_url`, which refuses anything a browser could run.
 from __future__ import annotations
 
 import posixpath
-import re
 from dataclasses import dataclass
 from urllib.parse import quote
 

@@ -17,8 +17,9 @@ from ..diagnostics import Diagnostic, Severity, printable
 from ..history.model import Event, PortfolioHistory, TechnologyHistory
 from ..loader import Portfolio, Technology
 from ..models import LEVEL_NAMES, Card, phase_of
+from ..public import PublicHistory, public_history, published_portfolio
 from ..rules import Readiness, level_rules, readiness
-from .svg import Band, Mark, Run, SWITCHBACK_LABELS
+from .svg import SWITCHBACK_LABELS, Band, Mark, Run
 
 
 @dataclass
@@ -231,22 +232,17 @@ class SiteView:
         return [t for t in self.technologies if t.level == level]
 
 
-def published_portfolio(portfolio: Portfolio, public_only: bool) -> Portfolio:
-    """The technologies the site shows: every one with a valid card, or only public ones."""
-    kept = {slug: tech for slug, tech in portfolio.technologies.items()
-            if tech.model is not None and (not public_only or tech.model.visibility == "public")}
-    return Portfolio(base_dir=portfolio.base_dir, settings=portfolio.settings, technologies=kept)
-
-
 def build_view(portfolio: Portfolio, diagnostics: list[Diagnostic], history: PortfolioHistory, *,
                settings: Settings, repo_url: str | None, public_only: bool = False,
                analytics: dict | None = None) -> SiteView:
-    """Compute the view of ``portfolio`` (all technologies, or the public ones)."""
-    shown = published_portfolio(portfolio, public_only)
-    if public_only:
-        from ..public import public_history  # imports this module
+    """Compute the view of ``portfolio`` (all technologies, or the public ones).
 
-        history = public_history(portfolio, history)  # no commit subject or old card naming internal work
+    With ``public_only``, ``history`` should be the public one (:attr:`mltrl_docs.build.Build.public`);
+    any other is reduced here first, so no commit subject or old card naming internal work is shown.
+    """
+    shown = published_portfolio(portfolio, public_only)
+    if public_only and not isinstance(history, PublicHistory):
+        history = public_history(portfolio, history)
     rules = level_rules(settings)
     owner_of = {printable(doc.path): tech.slug for tech in shown.technologies.values() for doc in tech.documents}
     findings: dict[str, list[Diagnostic]] = {}

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from factories import card_body, card_meta, front_matter, write_technology
+from factories import card_body, card_meta, write_technology
 from gitrepo import GitRepo
 from mltrl_docs import bundle
 from test_cli import mltrl
@@ -52,16 +52,10 @@ def _export(repo: GitRepo, out: Path, *extra: str):
 
 def _write_in_process(repo: GitRepo, out: Path) -> bundle.BundleResult:
     """``mltrl export --bundle out --force`` as a function call, for what the command does not print."""
+    from mltrl_docs.build import Build
     from mltrl_docs.config import Settings
-    from mltrl_docs.history.extract import load_history, start_history
-    from mltrl_docs.loader import load_portfolio
-    from mltrl_docs.rules import check_portfolio
 
-    settings = Settings()
-    started = start_history(repo.path, settings, cache_dir=repo.path / ".cache", background=False)
-    portfolio = load_portfolio(repo.path, settings)
-    history = load_history(portfolio, cache_dir=repo.path / ".cache", started=started)
-    return bundle.write_bundle(portfolio, history, check_portfolio(portfolio), out, force=True)
+    return bundle.write_bundle(Build(repo.path, Settings()), out, force=True)
 
 
 def _sha(data: bytes) -> str:

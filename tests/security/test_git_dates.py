@@ -180,7 +180,7 @@ def test_strict_site_build_names_the_finding(crafted):
     ("%ct", "1970-01-01T00:00:00+00:00", "not a number of seconds"),
 ])
 def test_read_date_clamps_and_says_why(stored, iso, problem):
-    from mltrl_docs.history.gitio import read_date
+    from mltrl_docs.gitio import read_date
 
     text, when, found = read_date(stored)
     assert text == iso == when.isoformat()

@@ -18,7 +18,7 @@ from factories import card_meta, write_technology
 from gitrepo import GitRepo
 from mltrl_docs.config import Settings
 from mltrl_docs.loader import load_portfolio, load_portfolio_from_files
-from mltrl_docs.pr import read_tree
+from mltrl_docs.change.base import read_tree
 from mltrl_docs.rules import check_portfolio
 from sitebuild import build, mkdocs_yml, mltrl, review
 

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..diagnostics import sort_diagnostics
-from ..loader import Portfolio, Technology
-from ..models import LEVEL_NAMES
-from .analytics import portfolio_analytics
-from .model import PortfolioHistory
+from .diagnostics import Diagnostic, sort_diagnostics
+from .history.analytics import portfolio_analytics
+from .history.model import PortfolioHistory
+from .loader import Portfolio, Technology
+from .models import LEVEL_NAMES
+from .public import PublicHistory, public_history
+from .rules import readiness
 
 EXPORT_VERSION = 1
 """Version of the export document; raised on any incompatible change."""
@@ -45,23 +47,19 @@ def _state(tech: Technology) -> dict:
     }
 
 
-def export_document(portfolio: Portfolio, history: PortfolioHistory, *, public_only: bool = False,
-                    findings: list | None = None) -> dict:
+def export_document(portfolio: Portfolio, history: PortfolioHistory, findings: list[Diagnostic], *,
+                    public_only: bool = False) -> dict:
     """The export envelope: ``{"version", "generated", "history", "technologies", "analytics"}``.
 
-    ``findings`` are the portfolio's diagnostics when the caller has them already
-    (the site does); otherwise the rules run here.
+    ``findings`` are the portfolio's diagnostics (:attr:`mltrl_docs.build.Build.findings`). With
+    ``public_only``, ``history`` should be the public one (:attr:`mltrl_docs.build.Build.public`); any
+    other is reduced here first, so nothing about internal work can leak.
     """
-    from ..public import public_history
-    from ..rules import check_portfolio, readiness
-
     settings = portfolio.settings
-    if public_only:
+    if public_only and not isinstance(history, PublicHistory):
         history = public_history(portfolio, history)  # no subject or old card text naming internal work
     chosen = [tech for tech in portfolio.technologies.values()
               if not public_only or (tech.model is not None and tech.model.visibility == "public")]
-    if findings is None:
-        findings = check_portfolio(portfolio) + list(history.diagnostics)
     findings = sort_diagnostics(findings)
     by_project: dict[str, list] = {}
     for diag in findings:

@@ -23,10 +23,10 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import DemoError
-from ..models import ETHICS_PARTS, LEVEL_NAMES
-from ..sections import CARD_SECTIONS
+from .errors import DemoError
 from .gitio import git_env
+from .models import ETHICS_PARTS, LEVEL_NAMES
+from .sections import CARD_SECTIONS
 
 END = dt.datetime(2026, 6, 30, 16, 0, tzinfo=dt.timezone.utc)
 """Every demo history ends here, whatever the day it is generated, so a seed always gives the same repository."""

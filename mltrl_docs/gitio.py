@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import GitError
+from .errors import GitError
 
 ZERO = "0" * 40
 

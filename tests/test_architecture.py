@@ -1,0 +1,86 @@
+"""The shape of the package, as ARCHITECTURE.md describes it, checked on the source itself."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import pkgutil
+from pathlib import Path
+
+import mltrl_docs
+from mltrl_docs.errors import MltrlError
+from mltrl_docs.site.kinds import PAGE_KINDS, PageKind
+
+PACKAGE = Path(mltrl_docs.__file__).parent
+FRONT_ENDS = ("plugin.py",)
+"""Modules that may import a site engine; everything else is the engine-independent core."""
+OPTIONAL = {"fcntl"}
+"""Modules some systems lack: imported where they are used, inside ``try``."""
+
+
+def modules() -> dict[str, ast.Module]:
+    return {path.relative_to(PACKAGE).as_posix(): ast.parse(path.read_text(encoding="utf-8"))
+            for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def imported(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if isinstance(node, ast.ImportFrom):
+        return [node.module or ""]
+    return []
+
+
+def test_only_the_plugin_imports_mkdocs():
+    found = [(name, module) for name, tree in modules().items() if name not in FRONT_ENDS
+             for node in ast.walk(tree) for module in imported(node) if module.split(".")[0] == "mkdocs"]
+    assert found == []
+
+
+def test_no_dynamic_imports_and_no_private_names_across_modules():
+    problems = []
+    for name, tree in modules().items():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "__import__":
+                problems.append(f"{name}: __import__")
+            if isinstance(node, ast.ImportFrom) and node.level:
+                problems += [f"{name}: {alias.name} from {node.module}" for alias in node.names
+                             if alias.name.startswith("_") and alias.name != "__version__"]
+    assert problems == []
+
+
+def test_imports_inside_functions_are_only_for_optional_modules():
+    found = []
+    for name, tree in modules().items():
+        for function in ast.walk(tree):
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for node in ast.walk(function):
+                found += [f"{name}:{node.lineno} {module}" for module in imported(node) if module not in OPTIONAL]
+    assert found == []
+
+
+def test_every_error_the_package_raises_is_an_mltrl_error():
+    classes = []
+    for info in pkgutil.walk_packages(mltrl_docs.__path__, "mltrl_docs."):
+        if info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        classes += [cls for _, cls in inspect.getmembers(module, inspect.isclass)
+                    if issubclass(cls, BaseException) and cls.__module__ == info.name]
+    assert classes, "the package defines errors"
+    assert [cls.__qualname__ for cls in classes if not issubclass(cls, MltrlError)] == []
+
+
+def test_page_kinds_are_listed_once_and_say_what_they_are():
+    names = [kind.name for kind in PAGE_KINDS]
+    assert len(set(names)) == len(names) == len({type(kind) for kind in PAGE_KINDS})
+    assert all(isinstance(kind, PageKind) and type(kind) is not PageKind for kind in PAGE_KINDS)
+    assert [kind.name for kind in PAGE_KINDS if kind.cached] == ["technology"]
+    assert [kind.name for kind in PAGE_KINDS if kind.below_docs_page] == ["portfolio"]
+    # No code compares a page's kind by name.
+    uses = [f"{name}:{node.lineno}" for name, tree in modules().items() for node in ast.walk(tree)
+            if isinstance(node, ast.Compare) and isinstance(node.left, ast.Attribute) and node.left.attr == "kind"
+            and isinstance(getattr(node.left.value, "id", None), str) and node.left.value.id == "spec"]
+    assert uses == []
