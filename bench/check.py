@@ -1,7 +1,8 @@
 """How long ``mltrl check`` takes on a generated corpus, against merely reading and parsing it.
 
-Writes N complete technologies (card, requirements, ethics) into a temporary
-folder, then measures in the same run:
+Writes a demo repository of N technologies (``mltrl demo``: cards, requirements,
+ethics checklists and review records at every level) into a temporary folder,
+then measures in the same run:
 
 - the floor: read every file and ``yaml.safe_load`` its front matter (libyaml when available);
 - ``check``: load, validate and apply every rule, as ``mltrl check`` does.
@@ -22,30 +23,23 @@ from pathlib import Path
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-
-from factories import card_meta, write_technology  # noqa: E402
-
-from mltrl_docs.config import Settings  # noqa: E402
-from mltrl_docs.loader import load_portfolio  # noqa: E402
-from mltrl_docs.rules import check_portfolio  # noqa: E402
+from mltrl_docs.config import Settings
+from mltrl_docs.demo import write_demo
+from mltrl_docs.loader import load_portfolio
+from mltrl_docs.rules import check_portfolio
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def build_corpus(root: Path, count: int) -> None:
-    """Write ``count`` technologies at levels 0-9, some composed of others."""
-    for i in range(count):
-        level = i % 10
-        components = [f"P{i - 10}.0"] if i >= 10 and level <= (i - 10) % 10 else []
-        meta = card_meta(f"P{i}.0", f"Technology {i}", level, components=components)
-        write_technology(root / "projects", f"tech-{i:04d}", f"P{i}.0", level, card=meta)
+    """Write a demo repository of ``count`` technologies at every level, some composed of others."""
+    write_demo(root, projects=count, years=2, seed=7)
 
 
 def floor(base: Path) -> int:
     """Read every Markdown file and parse its front matter; nothing else."""
     parsed = 0
-    for path in sorted(base.rglob("*.md")):
+    for path in sorted((base / "projects").rglob("*.md")):
         text = path.read_text(encoding="utf-8")
         head = text.split("\n---\n", 1)[0].removeprefix("---\n")
         yaml.load(head, Loader=Loader)

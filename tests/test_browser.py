@@ -6,7 +6,6 @@ Screenshots and a PDF of a technology page are saved under ``test-artifacts/``.
 from __future__ import annotations
 
 import pytest
-
 from browserkit import ARTIFACTS, browser_page, chromium  # noqa: F401 - fixtures
 from gitrepo import GitRepo
 from sitebuild import PALETTE, build, mkdocs_yml, small_portfolio

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 import browserkit
+import pytest
 
 
 def test_missing_browser_fails_on_ci(monkeypatch):

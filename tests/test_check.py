@@ -7,9 +7,16 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from factories import (
+    card_body,
+    card_meta,
+    ethics_meta,
+    front_matter,
+    requirements_meta,
+    write_technology,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from factories import card_body, card_meta, ethics_meta, front_matter, requirements_meta, write_technology
 
 from mltrl_docs.config import Settings, settings_from_options
 from mltrl_docs.diagnostics import Severity

@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 from factories import card_meta, write_technology
-
-
-def mltrl(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    full_env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
-    full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "mltrl_docs", *args], cwd=cwd, capture_output=True, text=True,
-                          env=full_env, timeout=120, check=False)
+from sitebuild import mltrl
 
 
 def test_new_then_check(tmp_path):

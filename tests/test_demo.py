@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from gitrepo import git
-from test_cli import mltrl
+from sitebuild import mltrl
 
 
 def test_demo_is_valid_deterministic_and_has_a_history(tmp_path):

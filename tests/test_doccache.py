@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from factories import card_meta, requirements_meta, write_technology
 
-from mltrl_docs.config import Settings
 from mltrl_docs.cachedir import repository_folder
+from mltrl_docs.config import Settings
 from mltrl_docs.doccache import FILE_NAME, DocumentCache
 from mltrl_docs.loader import load_portfolio, load_portfolio_cached
 from mltrl_docs.rules import check_portfolio

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from factories import card_body, card_meta, front_matter, write_technology
-from test_cli import mltrl
+from sitebuild import mltrl
 
 EVENT_KEYS = {"date", "commit", "author", "message", "kind", "from_level", "to_level", "switchback_kind", "source"}
 

@@ -9,7 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mltrl_docs.diagnostics import Severity
-from mltrl_docs.frontmatter import MAX_BYTES, MAX_DEPTH, parse_document, resolve_plain_scalar
+from mltrl_docs.frontmatter import (
+    MAX_BYTES,
+    MAX_DEPTH,
+    parse_document,
+    resolve_plain_scalar,
+)
 from mltrl_docs.loader import DOCUMENT_MODELS, parse_and_validate
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from factories import card_body, card_meta, front_matter
 from gitrepo import GitRepo, git
+
 from mltrl_docs.config import Settings
 from mltrl_docs.history import load_history, start_history
 from mltrl_docs.history.analytics import portfolio_analytics

@@ -15,15 +15,22 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from factories import card_body, card_meta, write_technology
 from gitrepo import GitRepo
+from sitebuild import (
+    REPO_URL,
+    build,
+    cache_folder,
+    mkdocs_yml,
+    small_portfolio,
+    write_level,
+)
+
 from mltrl_docs.config import Settings
 from mltrl_docs.models import LEVEL_NAMES
 from mltrl_docs.plugin import MltrlConfig
 from mltrl_docs.rules import level_rules
 from mltrl_docs.schema import all_schemas
-from sitebuild import REPO_URL, build, cache_folder, mkdocs_yml, small_portfolio, write_level
 
 
 def make_repo(folder: Path, config: str | None = None) -> GitRepo:

@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from factories import card_body, card_meta, front_matter, write_technology
 from gitrepo import GitRepo, git
+
+from mltrl_docs.change.reports import COMMENT_LIMIT, STEP_SUMMARY_LIMIT
 from mltrl_docs.cli import main
 from mltrl_docs.diagnostics import printable
-from mltrl_docs.change.reports import COMMENT_LIMIT, STEP_SUMMARY_LIMIT
 from mltrl_docs.report import escape_data, escape_property
 
 DEBRIEF = {"accomplished": "The team shipped the prototype.", "punted": "Batch mode.",

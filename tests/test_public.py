@@ -17,15 +17,21 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from factories import card_body, card_meta, ethics_meta, front_matter, requirements_meta, write_technology
+from factories import (
+    card_body,
+    card_meta,
+    ethics_meta,
+    front_matter,
+    requirements_meta,
+    write_technology,
+)
 from gitrepo import GitRepo
+from sitebuild import build, mkdocs_yml, mltrl, review
+
 from mltrl_docs.config import Settings
 from mltrl_docs.loader import load_portfolio
 from mltrl_docs.public import InternalNames
 from mltrl_docs.rules import check_portfolio
-from sitebuild import build, mkdocs_yml, review
-from test_cli import mltrl
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -410,7 +416,7 @@ def test_internal_ids_in_components_and_coupled_are_xr008(tmp_path):
 @pytest.fixture(scope="module")
 def own_public_site(tmp_path_factory):
     """The repository's content and configuration in a fresh repository, built with mkdocs.public.yml."""
-    from test_examples import NOW
+    from shipped import NOW
 
     base = tmp_path_factory.mktemp("own")
     repo = GitRepo(base / "repo")
@@ -452,7 +458,7 @@ def test_the_repositorys_public_site_has_no_internal_sample(own_public_site):
 
 def test_each_example_timeline_marks_its_switchbacks(own_public_site):
     """The timeline draws one switchback mark per recorded switchback, of its kind, between the right levels."""
-    from test_examples import EXPECTED, SWITCHBACKS
+    from shipped import EXPECTED, SWITCHBACKS
 
     _, site = own_public_site
     examples = [slug for slug, (root, *_rest) in EXPECTED.items() if root == "cards"]

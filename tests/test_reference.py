@@ -6,9 +6,12 @@ import re
 
 import yaml
 
-from mltrl_docs.config import ExtraRule, RuleOverride, Settings, settings_from_options
 from mltrl_docs.change.rules import PR_RULES
-from mltrl_docs.reference import configuration_reference_markdown, rule_reference_markdown
+from mltrl_docs.config import ExtraRule, RuleOverride, Settings, settings_from_options
+from mltrl_docs.reference import (
+    configuration_reference_markdown,
+    rule_reference_markdown,
+)
 from mltrl_docs.rules import all_rules
 
 

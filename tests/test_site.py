@@ -10,10 +10,15 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from factories import card_body, card_meta, write_technology
+
 from mltrl_docs.config import Settings
-from mltrl_docs.history.model import Event, LevelSpan, PortfolioHistory, TechnologyHistory
+from mltrl_docs.history.model import (
+    Event,
+    LevelSpan,
+    PortfolioHistory,
+    TechnologyHistory,
+)
 from mltrl_docs.loader import load_portfolio
 from mltrl_docs.rules import check_portfolio
 from mltrl_docs.site import Site, build_view

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from factories import card_meta, write_technology
 from gitrepo import GitRepo, git
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from factories import card_meta, write_technology
+
 from mltrl_docs.loader import parse_and_validate
 from mltrl_docs.schema import schema_for
 

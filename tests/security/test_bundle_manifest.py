@@ -15,11 +15,11 @@ import os
 from pathlib import Path
 
 import pytest
-
 from factories import card_body, card_meta, write_technology
 from gitrepo import GitRepo
+from sitebuild import mltrl
+
 from mltrl_docs import bundle
-from test_cli import mltrl
 
 MANIFEST = ".mltrl-bundle.json"
 

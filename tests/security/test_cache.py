@@ -16,7 +16,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from gitrepo import GitRepo, git
 from sitebuild import build, cache_folder, mkdocs_yml, small_portfolio
 

@@ -18,13 +18,13 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from gitrepo import IDENTITY, GitRepo
+from sitebuild import build, mkdocs_yml, review, write_level
+
 from mltrl_docs.cachedir import repository_folder
 from mltrl_docs.config import Settings
 from mltrl_docs.history import load_history
 from mltrl_docs.loader import load_portfolio
-from sitebuild import build, mkdocs_yml, review, write_level
 
 NOW = dt.datetime(2025, 6, 1, tzinfo=dt.timezone.utc)
 CARD = "projects/alpha/card.md"

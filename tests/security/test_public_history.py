@@ -13,7 +13,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from factories import card_body, card_meta, front_matter, write_technology
 from gitrepo import GitRepo
 from sitebuild import build, mkdocs_yml

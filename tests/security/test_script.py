@@ -17,10 +17,9 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
-
+from browserkit import browser_page, chromium  # noqa: F401 - fixtures
 from factories import card_body, card_meta, ethics_meta, front_matter, requirements_meta
 from gitrepo import GitRepo
-from browserkit import browser_page, chromium  # noqa: F401 - fixtures
 from sitebuild import build, mkdocs_yml, review
 
 SCRIPTS = [

@@ -13,14 +13,14 @@ import os
 from pathlib import Path
 
 import pytest
-
 from factories import card_meta, write_technology
 from gitrepo import GitRepo
+from sitebuild import build, mkdocs_yml, mltrl, review
+
+from mltrl_docs.change.base import read_tree
 from mltrl_docs.config import Settings
 from mltrl_docs.loader import load_portfolio, load_portfolio_from_files
-from mltrl_docs.change.base import read_tree
 from mltrl_docs.rules import check_portfolio
-from sitebuild import build, mkdocs_yml, mltrl, review
 
 SECRET = "SECRET-FALCON-REQUIREMENT"
 PUBLIC_YML = "INHERIT: mkdocs.yml\nrepo_url: null\nedit_uri: null\nplugins:\n  - search\n  - mltrl:\n      public_only: true\n"
