@@ -15,6 +15,7 @@ import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from .diagnostics import Diagnostic, Severity
 from .doccache import DocumentCache
 from .frontmatter import MAX_BYTES, ParsedDocument, parse_document
 from .models import DOCUMENT_MODELS, Card, EthicsDoc, Review, Strict
+from .sections import Section, parse_sections
 
 CARD = "card.md"
 REQUIREMENTS = "requirements.md"
@@ -50,6 +52,20 @@ class Document:
     def diagnostics(self) -> list[Diagnostic]:
         """Findings from reading and validating this file."""
         return self.parsed.diagnostics
+
+    @cached_property
+    def sections(self) -> list[Section]:
+        """The body's sections, parsed once (several rules read a card's)."""
+        return parse_sections(self.parsed.body, self.parsed.body_line)
+
+    @cached_property
+    def card_sections(self) -> dict[str, Section]:
+        """The sections that are TRL card sections, by key (the first one of each)."""
+        found: dict[str, Section] = {}
+        for section in self.sections:
+            if section.spec and section.spec.key not in found:
+                found[section.spec.key] = section
+        return found
 
 
 @dataclass

@@ -24,7 +24,6 @@ from .sections import (
     SectionSpec,
     find_placeholders,
     normalise_heading,
-    parse_sections,
 )
 
 
@@ -66,24 +65,12 @@ def _card_at(tech: Technology, path: tuple, message: str, hint: str = "") -> Mis
     return Miss(tech.card.path, pos.line, pos.column, message, hint)
 
 
-def _sections(tech: Technology) -> dict[str, object]:
-    parsed = tech.card.parsed
-    cached = getattr(parsed, "_sections", None)
-    if cached is None:
-        cached = {}
-        for section in parse_sections(parsed.body, parsed.body_line):
-            if section.spec and section.spec.key not in cached:
-                cached[section.spec.key] = section
-        parsed._sections = cached  # type: ignore[attr-defined]
-    return cached
-
-
 def _section_filled(*keys: str) -> Check:
     specs = [s for s in CARD_SECTIONS if s.key in keys]
 
     def check(tech: Technology, settings: Settings) -> list[Miss]:
         misses = []
-        found = _sections(tech)
+        found = tech.card.card_sections
         for spec in specs:
             section = found.get(spec.key)
             if section is None:
@@ -452,7 +439,7 @@ def _extra_rule(extra: ExtraRule) -> Rule:
 
         def check(tech: Technology, s: Settings) -> list[Miss]:
             parsed = tech.card.parsed
-            for section in parse_sections(parsed.body, parsed.body_line):
+            for section in tech.card.sections:
                 if normalise_heading(section.title) == spec.key:
                     if section.filled:
                         return []
@@ -587,7 +574,7 @@ def placeholder_findings(doc: Document) -> list[Diagnostic]:
 
 def _card_structure(tech: Technology) -> list[Diagnostic]:
     doc = tech.card
-    found = _sections(tech)
+    found = tech.card.card_sections
     out = []
     for spec in CARD_SECTIONS:
         if spec.key not in found:
