@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import posixpath
 import re
 from html import escape, unescape
 from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import quote, unquote
 
 import markdown_it
 import nh3
@@ -33,9 +31,10 @@ from ..models import ETHICS_PARTS, LEVEL_NAMES, NotApplicable, answered, phase_o
 from ..rules import level_rules
 from ..schema import all_schemas
 from .cache import PageCache
+from .addresses import Addresses, review_anchor
 from .kinds import PAGE_KINDS, PageSpec, RenderedPage, TocEntry
 from .levels import LEVEL_GUIDE
-from .markdown import IMAGE_SUFFIXES, SAFE_ID, Rendered, render_markdown, slugify
+from .markdown import SAFE_ID, Rendered, render_markdown
 from .svg import (
     SWITCHBACK_LABELS,
     Bar,
@@ -81,15 +80,6 @@ def toc_of(html: str) -> list[TocEntry]:
     return entries
 
 
-_DOC_ANCHORS = {"requirements.md": "requirements", "ethics.md": "ethics"}
-
-
-def review_anchor(path: str) -> str:
-    """Anchor of a review record on its technology's page."""
-    stem = posixpath.splitext(posixpath.basename(path))[0]
-    return "review-" + re.sub(r"[^a-z0-9-]+", "-", stem.lower())
-
-
 class Site:
     """The generated part of the wiki for one build."""
 
@@ -102,10 +92,9 @@ class Site:
         self.export = export
         """The ``mltrl.json`` document (:func:`mltrl_docs.history.export.export_document`)."""
         self.base_dir: Path = view.portfolio.base_dir
-        self.repo_url = (view.repo_url or "").rstrip("/") or None
-        self._folders = {t.tech.folder: t for t in view.technologies}
-        self._roots = [r.strip("/") for r in view.settings.roots]
-        self._assets = self._find_assets()
+        self.addresses = Addresses(view, self.layout)
+        """Links, images and the code host's addresses."""
+        self.repo_url = self.addresses.repo_url
         self._by_slug = view.by_slug
         self._inputs = self._global_inputs() if cache is not None else b""
         self._fingerprints: dict[str, str] = {}
@@ -131,6 +120,10 @@ class Site:
         return {spec.src_uri: kind.text(self, spec) for kind in PAGE_KINDS if kind.markdown
                 for spec in kind.specs(self)}
 
+    def assets(self) -> dict[str, Path]:
+        """Images published from technology folders: site path -> file in the repository."""
+        return self.addresses.assets()
+
     def files(self) -> dict[str, str]:
         """Generated non-page files by site path: the export (when given) and the JSON Schemas."""
         out = {}
@@ -141,30 +134,6 @@ class Site:
         for name, text in all_schemas().items():
             out[self.layout.schema(name)] = text
         return out
-
-    def assets(self) -> dict[str, Path]:
-        """Images published from technology folders: site path -> file in the repository."""
-        return dict(self._assets)
-
-    def _find_assets(self) -> dict[str, Path]:
-        found: dict[str, Path] = {}
-        for t in self.view.technologies:
-            folder = (self.base_dir / t.tech.folder).resolve()
-            for dirpath, dirnames, filenames in os.walk(folder):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
-                for name in sorted(filenames):
-                    if not name.lower().endswith(IMAGE_SUFFIXES) or name.startswith("."):
-                        continue
-                    path = Path(dirpath) / name
-                    try:
-                        real = path.resolve(strict=True)
-                    except (OSError, RuntimeError):  # missing, or a link that loops (reported by the loader)
-                        continue
-                    if not real.is_relative_to(folder) or not real.is_file():
-                        continue  # a link out of the folder: never publish what it points to
-                    rel = path.relative_to(folder).as_posix()
-                    found[self.layout.technology_file(t.slug, rel)] = real
-        return found
 
     # --- rendering ------------------------------------------------------------------------------
 
@@ -280,20 +249,8 @@ class Site:
     def _context(self, link: Linker, **extra) -> dict:
         view = self.view
         return {"site": view, "link": link, "now": view.now, "repo_url": self.repo_url,
-                "history": view.history, "commit_url": self.commit_url, "ago": lambda d: ago_text(d, view.now),
+                "history": view.history, "commit_url": self.addresses.commit_url, "ago": lambda d: ago_text(d, view.now),
                 "days": days_text, "SWITCHBACK_LABELS": SWITCHBACK_LABELS, **extra}
-
-    def commit_url(self, commit: str | None) -> str | None:
-        """Link to a commit on the code host."""
-        if not commit or not self.repo_url or not re.fullmatch(r"[0-9a-f]{7,64}", commit):
-            return None
-        return f"{self.repo_url}/commit/{commit}"
-
-    def repo_file_url(self, path: str, commit: str = "HEAD") -> str | None:
-        """Link to a file of the repository on the code host."""
-        if not self.repo_url:
-            return None
-        return f"{self.repo_url}/blob/{commit}/{quote(path)}"
 
     # --- home ------------------------------------------------------------------------------------
 
@@ -338,53 +295,9 @@ class Site:
 
     # --- technology ---------------------------------------------------------------------------------
 
-    def _resolver(self, t: TechnologyView, link: Linker, folder: str):
-        """Decides what a relative link in one of ``t``'s documents (in ``folder``) becomes."""
-
-        def resolve(url: str) -> str | None:
-            path, _, fragment = url.partition("#")
-            path = unquote(path.split("?", 1)[0]).replace("\\", "/")
-            if not path:
-                return None
-            target = posixpath.normpath(posixpath.join(folder, path))
-            if target == ".." or target.startswith(("../", "/")):
-                return None  # outside the repository
-            owner = self._owner(target)
-            if owner is None:
-                if any(target == root or target.startswith(root + "/") for root in self._roots):
-                    return None  # a technology this site does not publish
-                return self.repo_file_url(target)
-            rest = target[len(owner.tech.folder):].lstrip("/")
-            anchor = None
-            if rest in ("", "card.md"):
-                # A heading of the card: its anchor on the page carries the card's prefix.
-                anchor = f"card-{slugify(fragment)}" if fragment else None
-            elif rest in _DOC_ANCHORS:
-                anchor = _DOC_ANCHORS[rest]
-            elif rest.startswith("reviews/") and rest.endswith(".md"):
-                anchor = review_anchor(rest)
-            elif rest.lower().endswith(IMAGE_SUFFIXES):
-                site_path = self.layout.technology_file(owner.slug, rest)
-                return link.file(site_path) if site_path in self._assets else None
-            else:
-                return self.repo_file_url(target)
-            if owner is t:
-                return f"#{anchor}" if anchor else "#top"
-            return link.technology(owner.slug, anchor)
-
-        return resolve
-
-    def _owner(self, repo_path: str) -> TechnologyView | None:
-        current = repo_path
-        while current and current != ".":
-            if current in self._folders:
-                return self._folders[current]
-            current = posixpath.dirname(current)
-        return None
-
     def _render_doc(self, t: TechnologyView, text: str, link: Linker, folder: str, *, prefix: str,
                     shift: int = 1, drop_title: bool = True) -> Rendered:
-        return render_markdown(text, resolve=self._resolver(t, link, folder), shift=shift, drop_title=drop_title,
+        return render_markdown(text, resolve=self.addresses.resolver(t, link, folder), shift=shift, drop_title=drop_title,
                                id_prefix=prefix)
 
     def _technology(self, t: TechnologyView, link: Linker) -> RenderedPage:
@@ -410,18 +323,18 @@ class Site:
             rendered = self._render_doc(t, doc.parsed.body, link, posixpath.dirname(doc.path),
                                         prefix=review_anchor(doc.path) + "-", shift=3)
             reviews.append(Row(model=doc.model, anchor=review_anchor(doc.path), body=Markup(rendered.html),
-                               source=self.repo_file_url(doc.path), path=doc.path))
+                               source=self.addresses.repo_file_url(doc.path), path=doc.path))
         reviews.sort(key=lambda r: (r.model.date, r.model.level))
-        prior = [Row(v=version, commit=self.commit_url(version.commit),
-                     source=self.repo_file_url(version.path, version.commit) if version.path else None)
+        prior = [Row(v=version, commit=self.addresses.commit_url(version.commit),
+                     source=self.addresses.repo_file_url(version.path, version.commit) if version.path else None)
                  for version in (t.history.prior_cards if t.history else [])]
         system_level, limiting = t.system_level
         html = self.env.get_template("mltrl/technology.html").render(self._context(
             link, t=t, body=Markup(body.html), timeline=timeline, time_in_level=self._time_in_level(t),
-            events=[Row(e=e, text=describe_event(e), commit=self.commit_url(e.commit)) for e in t.events],
+            events=[Row(e=e, text=describe_event(e), commit=self.addresses.commit_url(e.commit)) for e in t.events],
             requirements=requirements, risk=risk, ethics=self._ethics(t), reviews=reviews, prior=prior,
             system_level=system_level, limiting=limiting, links=self._links(t), anchor=_anchor,
-            edit_source=self.repo_file_url(t.tech.card.path), risk_threshold=view.settings.risk_threshold,
+            edit_source=self.addresses.repo_file_url(t.tech.card.path), risk_threshold=view.settings.risk_threshold,
             next_level=t.level + 1 if t.level < 9 else None, levels_url=link.page(Layout.LEVELS)))
         search = self.env.get_template("mltrl/technology-search.html").render(
             self._context(link, t=t, body=Markup(body.html)))
@@ -453,7 +366,7 @@ class Site:
                 continue
             href = safe_url(value)
             if href is None and is_relative_reference(value):
-                href = self._resolver(t, self.layout.linker(self.layout.technology(t.slug)), t.tech.folder)(value)
+                href = self.addresses.resolver(t, self.layout.linker(self.layout.technology(t.slug)), t.tech.folder)(value)
             out.append((name, href, value))
         return out
 
