@@ -36,7 +36,7 @@ from .history.analytics import portfolio_analytics
 from .history.model import PortfolioHistory
 from .loader import Portfolio, load_portfolio_cached
 from .public import public_history, published_portfolio
-from .rules import check_portfolio
+from .rules import Readiness, Rule, check_portfolio, level_rules, readiness
 from .site.view import SiteView, build_view
 from .workspace import Workspace
 
@@ -114,6 +114,16 @@ class Build:
         return found
 
     @cached_property
+    def rules(self) -> list[Rule]:
+        """The level rules as the settings make them (severities, levels, the organisation's own), resolved once."""
+        return level_rules(self.settings)
+
+    @cached_property
+    def readiness(self) -> dict[str, Readiness | None]:
+        """Each technology's readiness (its level's rules met, the next level's missing), by folder name."""
+        return {slug: readiness(tech, self.settings, self.rules) for slug, tech in self.portfolio.technologies.items()}
+
+    @cached_property
     def history(self) -> PortfolioHistory:
         """Every technology's history, from git and the cards' recorded events."""
         portfolio = self.portfolio
@@ -155,10 +165,10 @@ class Build:
         """What the site's pages show."""
         return build_view(self.portfolio, self.findings, self.shown.history, settings=self.settings,
                           repo_url=self.settings.repo_url, public_only=self.settings.public_only,
-                          analytics=self.analytics)
+                          analytics=self.analytics, rules=self.rules, readiness=self.readiness)
 
     def export(self, public_only: bool | None = None) -> dict:
         """The ``mltrl.json`` document: of this build's site, or with ``public_only`` of the public technologies."""
         public = self.settings.public_only if public_only is None else public_only
         history = self.public.history if public else self.history
-        return export_document(self.portfolio, history, self.findings, public_only=public)
+        return export_document(self.portfolio, history, self.findings, public_only=public, readiness=self.readiness)

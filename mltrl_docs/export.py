@@ -12,6 +12,7 @@ work leaks.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from .diagnostics import Diagnostic, sort_diagnostics
 from .history.analytics import portfolio_analytics
@@ -19,7 +20,8 @@ from .history.model import PortfolioHistory
 from .loader import Portfolio, Technology
 from .models import LEVEL_NAMES
 from .public import PublicHistory, public_history
-from .rules import readiness
+from .rules import Readiness
+from .rules import readiness as readiness_of
 
 EXPORT_VERSION = 1
 """Version of the export document; raised on any incompatible change."""
@@ -48,12 +50,13 @@ def _state(tech: Technology) -> dict:
 
 
 def export_document(portfolio: Portfolio, history: PortfolioHistory, findings: list[Diagnostic], *,
-                    public_only: bool = False) -> dict:
+                    public_only: bool = False, readiness: Mapping[str, Readiness | None] | None = None) -> dict:
     """The export envelope: ``{"version", "generated", "history", "technologies", "analytics"}``.
 
     ``findings`` are the portfolio's diagnostics (:attr:`mltrl_docs.build.Build.findings`). With
     ``public_only``, ``history`` should be the public one (:attr:`mltrl_docs.build.Build.public`); any
-    other is reduced here first, so nothing about internal work can leak.
+    other is reduced here first, so nothing about internal work can leak. ``readiness`` is each
+    technology's, by folder name, when the caller has it (:attr:`mltrl_docs.build.Build.readiness`).
     """
     settings = portfolio.settings
     if public_only and not isinstance(history, PublicHistory):
@@ -67,7 +70,7 @@ def export_document(portfolio: Portfolio, history: PortfolioHistory, findings: l
             by_project.setdefault(diag.project, []).append(diag.to_dict())
     technologies = []
     for tech in chosen:
-        ready = readiness(tech, settings)
+        ready = readiness[tech.slug] if readiness is not None else readiness_of(tech, settings)
         tech_history = history.projects.get(tech.slug)
         technologies.append({
             "slug": tech.slug,

@@ -253,13 +253,15 @@ def level_change_findings(delta: TechnologyDelta, portfolio: Portfolio) -> list[
 def compare(before: Portfolio, after: Portfolio, ref: str, commit: str,
             in_scope: Callable[[str], bool] | None = None,
             history: tuple[list[Diagnostic], list[Diagnostic]] = ([], []),
-            after_findings: list[Diagnostic] | None = None) -> Comparison:
+            after_findings: list[Diagnostic] | None = None,
+            after_readiness: dict[str, Readiness | None] | None = None) -> Comparison:
     """Compare the base's portfolio with the working tree's.
 
     ``in_scope``, when given, keeps only findings and technologies whose paths it accepts
     (``mltrl check --base REF PATH...``). ``history`` holds the history findings of the
     working tree and of the base (see :func:`history_findings`); ``after_findings`` the rules'
-    findings on the working tree, when they are known already.
+    findings on the working tree and ``after_readiness`` its readiness by folder name, when they are
+    known already.
     """
     keep = in_scope or (lambda path: True)
     result = Comparison(ref, commit)
@@ -275,7 +277,8 @@ def compare(before: Portfolio, after: Portfolio, ref: str, commit: str,
             moves[old.folder] = new.folder
         delta.level_change = _level_change(old, new)
         delta.readiness_before = readiness(old, before.settings) if old else None
-        delta.readiness_after = readiness(new, after.settings) if new else None
+        delta.readiness_after = (after_readiness[new.slug] if after_readiness is not None
+                                 else readiness(new, after.settings)) if new else None
         deltas.append(delta)
     head = list(after_findings if after_findings is not None else check_portfolio(after)) + list(history[0])
     for delta in deltas:
@@ -320,7 +323,8 @@ def compare_with_ref(build: Build, ref: str, in_scope: Callable[[str], bool] | N
     before = load_portfolio_from_files(build.base_dir, build.settings,
                                        read_tree(build.base_dir, commit, build.settings.roots))
     history = history_findings(build.portfolio, build.history, change_commits(build.base_dir, commit))
-    return compare(before, build.portfolio, ref, commit, in_scope, history, after_findings=build.rule_findings)
+    return compare(before, build.portfolio, ref, commit, in_scope, history, after_findings=build.rule_findings,
+                   after_readiness=build.readiness)
 
 
 def history_findings(after: Portfolio, history: PortfolioHistory,

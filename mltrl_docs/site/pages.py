@@ -30,8 +30,8 @@ from .. import __version__
 from ..models import ETHICS_PARTS, LEVEL_NAMES, NotApplicable, answered, phase_of
 from ..rules import level_rules
 from ..schema import all_schemas
-from .cache import PageCache
 from .addresses import Addresses, review_anchor
+from .cache import PageCache
 from .kinds import PAGE_KINDS, PageSpec, RenderedPage, TocEntry
 from .levels import LEVEL_GUIDE
 from .markdown import SAFE_ID, Rendered, render_markdown
@@ -396,7 +396,7 @@ class Site:
     # --- levels and analytics ------------------------------------------------------------------------
 
     def _levels(self, link: Linker) -> str:
-        rules = level_rules(self.view.settings)
+        rules = self.view.rules or level_rules(self.view.settings)
         levels = []
         for level in range(10):
             levels.append({"level": level, "name": LEVEL_NAMES[level], "phase": phase_of(level),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -18,7 +19,8 @@ from ..history.model import Event, PortfolioHistory, TechnologyHistory
 from ..loader import Portfolio, Technology
 from ..models import LEVEL_NAMES, Card, phase_of
 from ..public import PublicHistory, public_history, published_portfolio
-from ..rules import Readiness, level_rules, readiness
+from ..rules import Readiness, Rule, level_rules
+from ..rules import readiness as readiness_of
 from .svg import SWITCHBACK_LABELS, Band, Mark, Run
 
 
@@ -216,6 +218,8 @@ class SiteView:
     repo_url: str | None
     analytics: dict | None = None
     """Portfolio analytics from the history, when available."""
+    rules: list[Rule] = field(default_factory=list)
+    """The level rules as the settings make them (the levels page lists them)."""
 
     @property
     def by_id(self) -> dict[str, TechnologyView]:
@@ -234,16 +238,19 @@ class SiteView:
 
 def build_view(portfolio: Portfolio, diagnostics: list[Diagnostic], history: PortfolioHistory, *,
                settings: Settings, repo_url: str | None, public_only: bool = False,
-               analytics: dict | None = None) -> SiteView:
+               analytics: dict | None = None, rules: list[Rule] | None = None,
+               readiness: Mapping[str, Readiness | None] | None = None) -> SiteView:
     """Compute the view of ``portfolio`` (all technologies, or the public ones).
 
     With ``public_only``, ``history`` should be the public one (:attr:`mltrl_docs.build.Build.public`);
     any other is reduced here first, so no commit subject or old card naming internal work is shown.
+    ``rules`` and ``readiness`` are the level rules and each technology's readiness when the caller has
+    them (:class:`mltrl_docs.build.Build`).
     """
     shown = published_portfolio(portfolio, public_only)
     if public_only and not isinstance(history, PublicHistory):
         history = public_history(portfolio, history)
-    rules = level_rules(settings)
+    rules = level_rules(settings) if rules is None else rules
     owner_of = {printable(doc.path): tech.slug for tech in shown.technologies.values() for doc in tech.documents}
     findings: dict[str, list[Diagnostic]] = {}
     for diag in diagnostics:
@@ -253,7 +260,8 @@ def build_view(portfolio: Portfolio, diagnostics: list[Diagnostic], history: Por
     views: dict[str, TechnologyView] = {}
     for tech in shown.technologies.values():
         views[tech.slug] = TechnologyView(tech, tech.model, history.projects.get(tech.slug),
-                                          readiness(tech, settings, rules), findings.get(tech.slug, []))
+                                          readiness[tech.slug] if readiness is not None
+                                          else readiness_of(tech, settings, rules), findings.get(tech.slug, []))
     by_id = {v.id: v for v in views.values()}
     for view in views.values():
         for ref in view.card.components:
@@ -268,7 +276,7 @@ def build_view(portfolio: Portfolio, diagnostics: list[Diagnostic], history: Por
             elif not public_only:
                 view.coupled_missing.append(ref)
     ordered = sorted(views.values(), key=lambda v: (-v.level, natural_key(v.id)))
-    return SiteView(shown, settings, history, ordered, history.now, repo_url, analytics)
+    return SiteView(shown, settings, history, ordered, history.now, repo_url, analytics, rules)
 
 
 def natural_key(text: str) -> tuple:
