@@ -120,11 +120,17 @@ def _planted(base: Path, folder: Path) -> str | None:
     return None
 
 
+IGNORE_FILE = b"# Written by mltrl-docs: this folder is a cache and is never committed.\n*\n"
+"""What each cache folder's ``.gitignore`` says, so that ``git add -A`` never picks a cache up (as pytest does)."""
+
+
 def make_folder(folder: Path) -> None:
-    """Create ``folder`` (private to the user) and check it is a real folder; raises :class:`OSError`."""
+    """Create ``folder`` (private to the user, ignored by git) and check it is a real folder; raises :class:`OSError`."""
     os.makedirs(folder, mode=0o700, exist_ok=True)
     if os.path.islink(folder) or not os.path.isdir(folder):
         raise OSError(f"{folder} is not a folder")
+    if not os.path.lexists(folder / ".gitignore"):
+        write_file(folder / ".gitignore", IGNORE_FILE)
 
 
 def _open(path: Path, flags: int, mode: int = 0o600) -> int:

@@ -7,6 +7,7 @@ two can never disagree. Without a ``mkdocs.yml`` the defaults apply.
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -106,8 +107,26 @@ def settings_from_options(options: dict) -> Settings:
         lines = []
         for err in exc.errors(include_url=False):
             where = ".".join(str(p) for p in err["loc"]) or "options"
-            lines.append(printable(f"  mltrl.{where}: {err['msg']}"))  # option names are the file's text
+            message = err["msg"]
+            if err["type"] == "extra_forbidden":
+                message = "unknown option" + did_you_mean(str(err["loc"][-1]), _options_at(err["loc"]))
+            lines.append(printable(f"  mltrl.{where}: {message}"))  # option names are the file's text
         raise ConfigError("invalid mltrl plugin options:\n" + "\n".join(lines)) from None
+
+
+def did_you_mean(name: str, known: list[str]) -> str:
+    """``; did you mean 'x'?`` for the known name closest to ``name``, or ``""`` when none is close."""
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _options_at(loc: tuple) -> list[str]:
+    """The option names allowed where an unknown one was found (``loc``: its place in the options)."""
+    if len(loc) > 1 and loc[0] == "rules":
+        return list(RuleOverride.model_fields)
+    if len(loc) > 1 and loc[0] == "extra_rules":
+        return list(ExtraRule.model_fields)
+    return list(Settings.model_fields)
 
 
 class _ConfigLoader(yaml.SafeLoader):

@@ -26,7 +26,7 @@ from mkdocs.structure.toc import TableOfContents, get_toc
 from .build import Build
 from .cachedir import cache_location
 from .cachekey import load_or_create_key, user_key_file
-from .config import Settings, settings_from_options
+from .config import Settings, did_you_mean, settings_from_options
 from .diagnostics import Diagnostic, Severity, printable
 from .errors import ConfigError
 from .remote import detect as detect_forge
@@ -68,6 +68,9 @@ class _SettingsConfig(base.Config):
     def validate(self):
         """Check option names with MkDocs, then every value with :class:`~mltrl_docs.config.Settings`."""
         failed, warnings = super().validate()
+        known = [name for name, _ in self._schema]
+        warnings = [(key, message + did_you_mean(key, known) if key not in known else message)
+                    for key, message in warnings]
         if not failed:
             given = {key: value for key, value in self.items() if value is not None}
             try:

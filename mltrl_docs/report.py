@@ -28,16 +28,21 @@ def format_finding(d: Diagnostic) -> str:
     return printable(f"{line_path(d.path)}:{d.line}:{d.column}: {d.severity.value} {d.code} {d.text}")
 
 
-def format_text(diagnostics: list[Diagnostic]) -> str:
-    """``path:line:col: severity CODE message`` per finding, and a summary line."""
-    lines = [format_finding(d) for d in diagnostics]
+def summary_line(diagnostics: list[Diagnostic]) -> str:
+    """The one wording of the closing line, in every format: ``All checks passed.`` or the counts.
+
+    The counts name the severities as the JSON summary does (``error``, ``warning``, ``info``).
+    """
+    if not diagnostics:
+        return "All checks passed."
     counts = summarise(diagnostics)
-    if diagnostics:
-        lines.append(f"Found {counts['error']} error(s), {counts['warning']} warning(s), "
-                     f"{counts['info']} note(s) in {counts['files']} file(s).")
-    else:
-        lines.append("All checks passed.")
-    return "\n".join(lines) + "\n"
+    return (f"Found {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info "
+            f"in {counts['files']} file(s).")
+
+
+def format_text(diagnostics: list[Diagnostic]) -> str:
+    """``path:line:col: severity CODE message`` per finding, and the summary line."""
+    return "\n".join([*(format_finding(d) for d in diagnostics), summary_line(diagnostics)]) + "\n"
 
 
 def format_json(diagnostics: list[Diagnostic], extra: dict | None = None) -> str:
@@ -92,7 +97,5 @@ def format_github(diagnostics: list[Diagnostic], limit: int = GITHUB_ANNOTATION_
             out.append(f"::{command} {props}::{escape_data(d.text)}")
         else:
             out.append(escape_data(format_finding(d)))  # never starts with '::': see line_path
-    counts = summarise(diagnostics)
-    out.append(f"Found {counts['error']} error(s), {counts['warning']} warning(s), "
-               f"{counts['info']} note(s) in {counts['files']} file(s).")
+    out.append(summary_line(diagnostics))
     return "\n".join(out) + "\n"

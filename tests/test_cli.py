@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 
 from factories import card_meta, write_technology
 from sitebuild import mltrl
@@ -142,3 +144,36 @@ def test_bare_off_in_mkdocs_yml_disables_a_rule(tmp_path):
     (tmp_path / "mkdocs.yml").write_text("site_name: x\nplugins:\n  - mltrl:\n      rules:\n        L101: {severity: off}\n")
     result = mltrl("check", cwd=tmp_path)
     assert (result.returncode, result.stdout) == (0, "All checks passed.\n")
+
+
+def test_every_format_closes_with_the_same_summary(tmp_path):
+    meta = card_meta("P1.0", "Tech", 1, datasets=[])  # L101: an error
+    write_technology(tmp_path / "projects", "tech", "P1.0", 1, card=meta)
+    text = mltrl("check", "--format", "text", cwd=tmp_path).stdout.splitlines()[-1]
+    github = mltrl("check", "--format", "github", cwd=tmp_path).stdout.splitlines()[-1]
+    summary = json.loads(mltrl("check", "--format", "json", cwd=tmp_path).stdout)["summary"]
+    assert text == github == (f"Found {summary['error']} error(s), {summary['warning']} warning(s), "
+                              f"{summary['info']} info in {summary['files']} file(s).")
+    assert summary["error"] >= 1
+
+
+def test_flags_that_mean_nothing_without_base_are_usage_errors(tmp_path):
+    write_technology(tmp_path / "projects", "tech", "P1.0", 0)
+    for flags in (["--strict"], ["--summary", str(tmp_path / "report.md")]):
+        result = mltrl("check", *flags, cwd=tmp_path)
+        assert result.returncode == 2, result.stdout
+        assert "only applies with --base REF" in result.stderr
+    assert not (tmp_path / "report.md").exists()
+
+
+def test_a_mistyped_option_gets_did_you_mean_in_the_command_and_the_build(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\nplugins:\n  - mltrl:\n      public_comit_subjects: true\n"
+                                         "      rules: {L101: {severity: warning, levle: 2}}\n", encoding="utf-8")
+    checked = mltrl("check", cwd=tmp_path)
+    assert checked.returncode == 2
+    assert "mltrl.public_comit_subjects: unknown option; did you mean 'public_commit_subjects'?" in checked.stderr
+    assert "mltrl.rules.L101.levle: unknown option; did you mean 'level'?" in checked.stderr
+    built = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q"], cwd=tmp_path, capture_output=True,
+                           text=True, check=False, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, timeout=120)
+    assert built.returncode == 1 and "did you mean 'public_commit_subjects'?" in built.stderr

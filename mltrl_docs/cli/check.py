@@ -40,6 +40,9 @@ def run(args: argparse.Namespace) -> int:
     """Validate every document under the content roots (or the given paths)."""
     if args.base:
         return _against_base(args)
+    if args.strict or args.summary:
+        raise UsageError(f"{'--strict' if args.strict else '--summary'} only applies with --base REF "
+                         "(without it, every error finding already fails the check)")
     targets = resolve_targets(args)
     with Build.of(targets.workspace) as build:  # git works while the documents are read
         diagnostics = [d for d in build.findings if targets.keeps(d.path)]

@@ -212,3 +212,14 @@ def test_a_cache_inside_the_docs_folder_is_refused(tmp_path):
     assert "inside or around docs/, whose files are published; caching is off" in result.stderr
     assert not (repo.path / "docs" / "cache").exists()
     assert_no_cache_file_published(repo.path / "site")
+
+
+def test_a_cache_kept_in_the_repository_is_never_committed_by_git_add(tmp_path):
+    """A team that keeps the caches in the repository does not commit them by accident (as with pytest's)."""
+    repo = make_repo(tmp_path / "repo", IN_TREE)
+    assert build(repo.path).returncode == 0
+    assert (repo.path / ".cache" / "mltrl" / "documents.cache").is_file()
+    repo.git("add", "-A")
+    staged = repo.git("diff", "--cached", "--name-only")
+    assert ".cache" not in staged and "site/" not in staged
+    assert repo.git("status", "--porcelain") == ""
