@@ -8,8 +8,8 @@ already knows its address: ``git@github.com:org/wiki.git`` is
 
 from __future__ import annotations
 
+import os
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,20 +40,34 @@ class Forge:
 
 
 def detect(base_dir: Path, docs_dir: Path) -> Forge | None:
-    """The forge address of the repository holding ``base_dir``, from ``remote.origin.url``."""
-    def git(*args: str) -> str | None:
-        try:
-            result = subprocess.run(["git", *args], cwd=base_dir, capture_output=True, text=True, check=False)
-        except OSError:
-            return None
-        return result.stdout.strip() if result.returncode == 0 else None
+    """The forge address of the repository holding ``base_dir``, from ``remote.origin.url``.
 
-    remote = git("config", "--get", "remote.origin.url")
-    url = web_address(remote) if remote else None
+    The repository's configuration, remotes and branch are read with GitPython. It is imported
+    here, not with the module: importing it takes about a quarter of a second, which ``mltrl
+    check`` (run before every commit) should not pay, and only a site build without ``repo_url``
+    needs it. The history's git processes stay in :mod:`mltrl_docs.gitio`: one ``git log`` and one
+    ``cat-file`` process read faster from their pipes than GitPython's object layer would.
+    """
+    os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")  # no git on PATH is no forge, not an import error
+    try:
+        import git
+    except ImportError:
+        return None
+    try:
+        repo = git.Repo(base_dir, search_parent_directories=True)
+    except (git.exc.GitError, OSError, ValueError):
+        return None
+    try:
+        remote = repo.config_reader().get_value('remote "origin"', "url", default="")
+        branch = None if repo.head.is_detached else repo.active_branch.name
+        top = repo.working_tree_dir
+    except (git.exc.GitError, OSError, ValueError, TypeError, KeyError):
+        return None
+    finally:
+        repo.close()
+    url = web_address(str(remote)) if remote else None
     if url is None:
         return None
-    branch = git("symbolic-ref", "--quiet", "--short", "HEAD")
-    top = git("rev-parse", "--show-toplevel")
     edit_uri = None
     if branch and top:
         try:

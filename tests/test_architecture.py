@@ -15,8 +15,9 @@ from mltrl_docs.site.kinds import PAGE_KINDS, PageKind
 PACKAGE = Path(mltrl_docs.__file__).parent
 FRONT_ENDS = ("plugin.py",)
 """Modules that may import a site engine; everything else is the engine-independent core."""
-OPTIONAL = {"fcntl"}
-"""Modules some systems lack: imported where they are used, inside ``try``."""
+OPTIONAL = {"fcntl", "git"}
+"""Modules imported where they are used: ``fcntl`` (some systems lack it) and GitPython (slow to import, needed
+only to find a site's forge)."""
 
 
 def modules() -> dict[str, ast.Module]:
@@ -84,3 +85,16 @@ def test_page_kinds_are_listed_once_and_say_what_they_are():
             if isinstance(node, ast.Compare) and isinstance(node.left, ast.Attribute) and node.left.attr == "kind"
             and isinstance(getattr(node.left.value, "id", None), str) and node.left.value.id == "spec"]
     assert uses == []
+
+
+def test_every_declared_dependency_is_used():
+    """Each runtime dependency in pyproject.toml is imported by the package, or is the theme its sites name."""
+    import tomllib
+
+    declared = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    names = {entry.split(">")[0].split("<")[0].split("=")[0].split("[")[0].strip().lower() for entry in declared}
+    import_name = {"markdown-it-py": "markdown_it", "pyyaml": "yaml", "gitpython": "git", "mkdocs-material": "material"}
+    used = {module.split(".")[0] for tree in modules().values() for node in ast.walk(tree) for module in imported(node)}
+    themes = {"material"}  # the theme of the mkdocs.yml files the package writes (bundle, demo), never imported
+    missing = sorted(name for name in names if import_name.get(name, name) not in used | themes)
+    assert missing == []
