@@ -609,8 +609,6 @@ def _requirement_findings(tech: Technology) -> list[Diagnostic]:
     return out
 
 
-
-
 def _review_findings(doc: Document) -> list[Diagnostic]:
     review = doc.model
     out = []

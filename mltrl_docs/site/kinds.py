@@ -31,7 +31,6 @@ PLACEHOLDER = "<!--mltrl:page-->"
 """Stands for the generated HTML in a page's Markdown stub."""
 
 
-
 @dataclass(frozen=True)
 class PageSpec:
     """A page the site generates."""
