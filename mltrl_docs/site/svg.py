@@ -27,6 +27,10 @@ SWITCHBACK_COLOURS = {"embedded": "#ef6c00", "review": "#c62828", "discovery": "
 SWITCHBACK_LABELS = {"embedded": "embedded (planned by the process)", "review": "sent back by a review",
                      "discovery": "found during the work"}
 """What each switchback kind means, for legends and tooltips."""
+_LINK = "xlink:href"
+"""The address attribute of a link inside a chart. Browsers follow ``xlink:href`` as they follow ``href``, but
+Material's instant navigation rewrites every relative ``[href]`` of a page it loads by assigning ``el.href``,
+which an SVG link does not allow (it is read-only there): with ``href`` the next page never showed."""
 
 
 def _a(value: object) -> str:
@@ -351,7 +355,7 @@ def swimlane_svg(ident: str, lanes: Sequence[Lane], now: dt.datetime) -> Markup:
                                      "x": x1, "y": yy + 2, "width": max(x2 - x1, 1), "height": row - 4,
                                      "fill": LEVEL_COLOURS[level],
                                      "fill-opacity": 1 if status == "active" else 0.35}))
-        link = el("a", {"href": lane.href}, el("text", {"x": left - 8, "y": yy + row - 4, "text-anchor": "end",
+        link = el("a", {_LINK: lane.href}, el("text", {"x": left - 8, "y": yy + row - 4, "text-anchor": "end",
                                                          "font-size": 11, "fill": "currentColor"}, text(lane.label)))
         rows.append(el("g", {"class": "mltrl-lane"}, tooltip(lane.title) + link + "".join(cells)))
     # Labels above the rows: with hundreds of technologies the bottom of the chart is far away.
@@ -396,7 +400,7 @@ def level_chart_svg(ident: str, counts: dict[int, dict[str, int]], hrefs: dict[i
         group = el("g", {"class": "mltrl-bar", "data-level": level, "data-count": total},
                    tooltip(f"Level {level} · {LEVEL_NAMES[level]}: {total} technolog{'y' if total == 1 else 'ies'}")
                    + "".join(pieces) + label + axis)
-        bars.append(el("a", {"href": hrefs[level]}, group) if level in hrefs else group)
+        bars.append(el("a", {_LINK: hrefs[level]}, group) if level in hrefs else group)
     for first, last, name in ((0, 2, "research"), (3, 5, "prototype"), (6, 9, "product")):
         x1, x2 = left + first * slot + slot * 0.1, left + (last + 1) * slot - slot * 0.1
         bars.append(el("g", {"class": f"mltrl-phase-{name}"},
@@ -498,7 +502,7 @@ def risk_matrix_svg(ident: str, points: Sequence[RiskPoint], threshold: float) -
                 + el("text", {"x": x + 7, "y": yy - 5 - offset * 11, "font-size": 10, "fill": "currentColor"},
                      text(point.label))
                 + tooltip(point.title))
-        dots.append(el("a", {"href": point.href}, mark) if point.href else el("g", {}, mark))
+        dots.append(el("a", {_LINK: point.href}, mark) if point.href else el("g", {}, mark))
     body = _risk_background(threshold) + "".join(axes) + el("g", {"class": "mltrl-risk-points"}, "".join(dots))
     desc = (f"{len(points)} requirement(s) placed by probability of failure and value; the dashed curve marks "
             f"risk {threshold:g}. The requirements table lists the same numbers.")
