@@ -127,6 +127,7 @@ def test_a_cache_committed_with_forged_history_is_not_used(tmp_path):
     shutil.copytree(donor.path / ".cache", repo.path / ".cache")
     assert _forge_subjects(repo.path / ".cache", b"Graduate solar-bo to level 2",
                            b"FORGED SUBJECT solar-bo to lev 2") > 0
+    repo.git("add", "-f", ".cache")  # past the cache folder's own .gitignore, as an attacker would
     repo.commit({}, "2024-07-01", "Add a cache")
     result = build(repo.path, strict=False)
     assert result.returncode == 0, result.stderr
@@ -141,6 +142,7 @@ def test_a_cache_as_a_submodule_is_not_used(tmp_path):
     forged = GitRepo(tmp_path / "forged-cache")
     shutil.copytree(donor.path / ".cache" / "mltrl", forged.path / "mltrl")
     _forge_subjects(forged.path, b"Graduate solar-bo to level 2", b"FORGED SUBJECT solar-bo to lev 2")
+    forged.git("add", "-f", "mltrl")  # past the cache folders' own .gitignore
     forged.commit({}, "2024-06-30", "A cache")
     repo = make_repo(tmp_path / "repo", IN_TREE)
     repo.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(forged.path), ".cache")
