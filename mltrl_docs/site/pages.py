@@ -28,7 +28,6 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..models import ETHICS_PARTS, LEVEL_NAMES, NotApplicable, answered, phase_of
-from ..rules import level_rules
 from ..schema import all_schemas
 from .addresses import Addresses, review_anchor
 from .cache import PageCache
@@ -396,7 +395,7 @@ class Site:
     # --- levels and analytics ------------------------------------------------------------------------
 
     def _levels(self, link: Linker) -> str:
-        rules = self.view.rules or level_rules(self.view.settings)
+        rules = self.view.rules
         levels = []
         for level in range(10):
             levels.append({"level": level, "name": LEVEL_NAMES[level], "phase": phase_of(level),
