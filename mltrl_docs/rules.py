@@ -21,9 +21,12 @@ from .models import ETHICS_PARTS, Card, answered
 from .sections import (
     CARD_SECTIONS,
     PLACEHOLDER,
+    Section,
     SectionSpec,
     find_placeholders,
+    near_miss,
     normalise_heading,
+    value_emptiness,
 )
 
 
@@ -74,15 +77,30 @@ def _section_filled(*keys: str) -> Check:
         for spec in specs:
             section = found.get(spec.key)
             if section is None:
-                parsed = tech.card.parsed
-                misses.append(Miss(tech.card.path, parsed.body_line, 1, f"section '{spec.title}' is missing",
-                                   f"add '## {spec.title}': {spec.purpose}"))
+                misses.append(_missing_section(tech, spec))
             elif not section.filled:
-                misses.append(Miss(tech.card.path, section.line, 1, f"section '{spec.title}' is empty",
-                                   spec.purpose))
+                misses.append(_unwritten_section(tech, section, spec.title, spec.purpose))
         return misses
 
     return check
+
+
+def _missing_section(tech: Technology, spec: SectionSpec) -> Miss:
+    """A miss for a section the card lacks: at the heading that nearly names it, if one does."""
+    close = next((s for s in tech.card.sections if s.spec is None and near_miss(s.title, (spec,))), None)
+    if close is not None:
+        return Miss(tech.card.path, close.line, 1, f"section '{spec.title}' is missing",
+                    f"did you mean '{spec.title}'? The heading '{close.title}' names no card section")
+    return Miss(tech.card.path, tech.card.parsed.body_line, 1, f"section '{spec.title}' is missing",
+                f"add '## {spec.title}': {spec.purpose}")
+
+
+def _unwritten_section(tech: Technology, section: Section, title: str, purpose: str) -> Miss:
+    why = section.emptiness
+    if why == "empty":
+        return Miss(tech.card.path, section.line, 1, f"section '{title}' is empty", purpose)
+    return Miss(tech.card.path, section.line, 1, f"section '{title}' holds only placeholder text ('{why}')",
+                f"replace the placeholder with the content: {purpose}")
 
 
 def _req_doc_miss(tech: Technology, message: str, hint: str) -> Miss:
@@ -108,10 +126,17 @@ def _req_at(tech: Technology, index: int, field_name: str | None, message: str, 
 # --- level checks ---------------------------------------------------------------------------------
 
 
+def _placeholder_note(value: object) -> str:
+    why = value_emptiness(value)
+    return f" (only placeholder text: '{why}')" if why and why != "empty" else ""
+
+
 def _research_owner(tech: Technology, s: Settings) -> list[Miss]:
-    if tech.model.owners.research:
+    names = tech.model.owners.research
+    if not value_emptiness(names):
         return []
-    return [_card_at(tech, ("owners",), "no research owner is named", "add 'owners: {research: [name]}'")]
+    return [_card_at(tech, ("owners", "research") if names else ("owners",),
+                     "no research owner is named" + _placeholder_note(names), "add 'owners: {research: [name]}'")]
 
 
 def _sample_data(tech: Technology, s: Settings) -> list[Miss]:
@@ -133,11 +158,12 @@ def _vv(kind: str) -> Check:
         misses = []
         for index, req in _each_requirement(tech, kind):
             for step in ("verification", "validation"):
-                if not getattr(req, step).strip():
+                text = getattr(req, step)
+                if value_emptiness(text):
                     written = step in tech.requirements.parsed.meta["requirements"][index]
                     done = "verified" if step == "verification" else "validated"
                     misses.append(_req_at(tech, index, step if written else None,
-                                          f"requirement {req.id} has no {step}",
+                                          f"requirement {req.id} has no {step}" + _placeholder_note(text),
                                           f"describe how the requirement is {done}"))
         return misses
 
@@ -194,9 +220,11 @@ def _ethics_part(part: str, level_note: str) -> Check:
 
 
 def _product_owner(tech: Technology, s: Settings) -> list[Miss]:
-    if tech.model.owners.product:
+    names = tech.model.owners.product
+    if not value_emptiness(names):
         return []
-    return [_card_at(tech, ("owners",), "no product owner is named",
+    return [_card_at(tech, ("owners", "product") if names else ("owners",),
+                     "no product owner is named" + _placeholder_note(names),
                      "add 'owners: {product: [name]}': level 4 brings product managers in")]
 
 
@@ -214,9 +242,10 @@ def _product_requirements(tech: Technology, s: Settings) -> list[Miss]:
 
 
 def _service_levels(tech: Technology, s: Settings) -> list[Miss]:
-    if tech.model.service_levels:
+    stated = tech.model.service_levels
+    if not value_emptiness(stated):
         return []
-    return [_card_at(tech, ("service_levels",), "no SLA or SLO is stated",
+    return [_card_at(tech, ("service_levels",), "no SLA or SLO is stated" + _placeholder_note(stated),
                      "list the commitments under 'service_levels', e.g. '99.5% of requests under 200 ms'")]
 
 
@@ -247,9 +276,10 @@ def _flag(path: tuple, message: str, hint: str) -> Check:
         value: object = tech.model
         for part in path:
             value = getattr(value, part)
-        if value:
+        written = not value_emptiness(value) if isinstance(value, (str, list)) else bool(value)
+        if written:
             return []
-        return [_card_at(tech, path, message, hint)]
+        return [_card_at(tech, path, message + (_placeholder_note(value) if value else ""), hint)]
 
     return check
 
@@ -443,7 +473,7 @@ def _extra_rule(extra: ExtraRule) -> Rule:
                 if normalise_heading(section.title) == spec.key:
                     if section.filled:
                         return []
-                    return [Miss(tech.card.path, section.line, 1, f"section '{spec.title}' is empty", title)]
+                    return [_unwritten_section(tech, section, spec.title, title)]
             return [Miss(tech.card.path, parsed.body_line, 1, f"section '{spec.title}' is missing",
                          f"add '## {spec.title}'")]
 
@@ -577,9 +607,10 @@ def _card_structure(tech: Technology) -> list[Diagnostic]:
     found = tech.card.card_sections
     out = []
     for spec in CARD_SECTIONS:
-        if spec.key not in found:
-            out.append(_doc_diag(doc, doc.parsed.body_line, 1, "DOC001", f"the card has no '{spec.title}' section",
-                                 f"add '## {spec.title}': {spec.purpose}"))
+        if spec.required and spec.key not in found:
+            miss = _missing_section(tech, spec)
+            out.append(_doc_diag(doc, miss.line, miss.column, "DOC001", f"the card has no '{spec.title}' section",
+                                 miss.hint))
     names: dict[str, int] = {}
     for index, dataset in enumerate(tech.model.datasets):
         if dataset.name in names:

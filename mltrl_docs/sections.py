@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -21,10 +22,12 @@ class SectionSpec:
     """Heading as written in the template."""
     aliases: tuple[str, ...]
     """Other accepted headings (compared case- and punctuation-insensitively)."""
-    content_from: int
-    """Level from which the section must have content."""
+    content_from: int | None
+    """Level from which the section must have content (``None``: never required)."""
     purpose: str
     """What goes in it, shown in templates and the rule reference."""
+    required: bool = True
+    """Whether every card must have the section (``DOC001`` reports a missing one)."""
 
 
 CARD_SECTIONS: tuple[SectionSpec, ...] = (
@@ -33,7 +36,7 @@ CARD_SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec("requirements", "Top-level requirements", ("Requirements",), 2,
                 "The numbered top-level requirements, linking to requirements.md."),
     SectionSpec("model", "Model and algorithm", ("Model info", "Algorithm info", "Model / algorithm",
-                                                  "Model/algorithm info", "Model"), 1,
+                                                  "Model/algorithm info", "Model", "Model and algorithm info"), 1,
                 "An elevator pitch of the method for a reviewer who does not work in ML."),
     SectionSpec("intended_use", "Intended use", ("Intended and unacceptable use",), 4,
                 "What it is for, and uses that are not acceptable."),
@@ -44,12 +47,16 @@ CARD_SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec("ethics", "Ethics", ("Ethics considerations",), 4,
                 "Summary of the ethics checklist and open questions."),
     SectionSpec("caveats", "Caveats and edge cases", ("Caveats", "Caveats, edge cases and recommendations",
+                                                      "Caveats, known edge cases, recommendations",
                                                       "Known edge cases"), 5,
                 "Known failure modes, edge cases and recommendations."),
     SectionSpec("assumptions", "Key assumptions", ("Assumptions",), 0,
                 "Assumptions the work rests on."),
     SectionSpec("metrics", "Metrics and results", ("Metrics", "Results"), 2,
                 "How success is measured and the latest numbers."),
+    SectionSpec("debrief", "Stage debrief", ("MLTRL stage debrief", "Debrief"), None,
+                "The four debrief questions of the last gate, answered (the review records keep each gate's).",
+                required=False),
 )
 """The card's sections, in template order."""
 
@@ -68,7 +75,7 @@ class Section:
 
     title: str
     rank: int
-    """Heading rank: 1 for ``#``, 2 for ``##``..."""
+    """Heading rank: 1 for ``#``, 2 for ``##``...; 0 for a section opened by a bold label (``**TL;DR** —``)."""
     line: int
     """1-based line of the heading in the file."""
     content: str
@@ -81,9 +88,32 @@ class Section:
 
     @property
     def filled(self) -> bool:
-        """Whether the section has any content besides whitespace and comments."""
-        text = re.sub(r"<!--.*?-->", "", self.content, flags=re.S)
-        return bool(text.strip())
+        """Whether the section holds content: not only whitespace, comments or placeholder text."""
+        return self.emptiness is None
+
+    @property
+    def emptiness(self) -> str | None:
+        """Why the section does not count as written (``"empty"`` or the placeholder it holds), or ``None``."""
+        return emptiness(self.content)
+
+
+def near_miss(title: str, specs: tuple[SectionSpec, ...] | None = None) -> SectionSpec | None:
+    """The card section a heading that names none nearly names (a typo, a shortened title), if any."""
+    words = normalise_heading(title)
+    if not words or words in _BY_HEADING:
+        return None
+    wanted = specs if specs is not None else CARD_SECTIONS
+    names = {normalise_heading(alias): spec for spec in wanted for alias in (spec.title, *spec.aliases)}
+    close = difflib.get_close_matches(words, list(names), n=1, cutoff=0.75)
+    if close:
+        return names[close[0]]
+    # A heading that keeps every word of a section's title and adds some ("Data considerations and
+    # sources") is that section named at more length.
+    heading = set(words.split())
+    for name, spec in names.items():
+        if len(name.split()) > 1 and set(name.split()) <= heading:
+            return spec
+    return None
 
 
 def parse_sections(body: str, first_line: int = 1) -> list[Section]:
@@ -96,6 +126,7 @@ def parse_sections(body: str, first_line: int = 1) -> list[Section]:
             title = tokens[i + 1].content if i + 1 < len(tokens) else ""
             heads.append((int(tok.tag[1]), tok.map[0], tok.map[1], title))
     sections = []
+    sections.extend(_labelled_paragraphs(lines, tokens, first_line))
     for n, (rank, start, end, title) in enumerate(heads):
         stop = len(lines)
         for later_rank, later_start, _, _ in heads[n + 1:]:
@@ -107,8 +138,47 @@ def parse_sections(body: str, first_line: int = 1) -> list[Section]:
     return sections
 
 
-PLACEHOLDER = re.compile(r"\b(TODO|TBD|FIXME)\b|\[\[(?i:fill in)[^\]]*\]\]")
-"""Text left from a template: ``TODO``, ``TBD``, ``FIXME`` or the scaffold's ``[[fill in ...]]``."""
+_LABEL = re.compile(r"^ {0,3}(?:\*\*|__)\s*(TL;?\s?DR|TLDR|Summary)\s*[:.]?\s*(?:\*\*|__)\s*[:.\u2014\u2013-]*\s*",
+                    re.IGNORECASE)
+"""A paragraph that opens with a bold section label, as the MLTRL template writes its TL;DR."""
+
+
+def _labelled_paragraphs(lines: list[str], tokens: list, first_line: int) -> list[Section]:
+    """Sections opened by a bold label at the start of a top-level paragraph (``**TL;DR** — text``)."""
+    found = []
+    for i, tok in enumerate(tokens):
+        if tok.type != "paragraph_open" or tok.level != 0 or not tok.map:
+            continue
+        start, end = tok.map
+        match = _LABEL.match(lines[start])
+        if match is None:
+            continue
+        text = "\n".join([lines[start][match.end():], *lines[start + 1:end]])
+        found.append(Section(title=match.group(1), rank=0, line=first_line + start, content=text))
+    return found
+
+
+PLACEHOLDER = re.compile(r"\b(TODO|TBD|FIXME|WIP)\b|\[\[(?i:fill in)[^\]]*\]\]"
+                         r"|(?<![\w\]])[(*_]+ ?(?i:links? to)\b[^)*_\n]*[)*_]*")
+"""Text left from a template: ``TODO``, ``TBD``, ``FIXME``, ``WIP``, the scaffold's ``[[fill in ...]]``,
+or a template's reminder to add a link, written in italics or brackets (``*link to the wiki page*``)."""
+
+_DECORATION = re.compile(r"<!--.*?-->|^\s*(?:[-*+]|\d+[.)])(?=\s|$)|^\s*(?:#+|>|\|)|[*_`~|:;,.!?()\[\]{}<>\u2014\u2013-]",
+                         re.MULTILINE | re.DOTALL)
+
+
+def emptiness(text: str) -> str | None:
+    """``"empty"`` when ``text`` says nothing, the first placeholder when it holds only placeholders, else ``None``.
+
+    Only what Markdown draws around words is set aside (list markers, emphasis, brackets, table
+    rules, comments), so a section of empty bullets, or of ``TBD`` under a list marker, is unwritten.
+    """
+    uncommented = re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL)
+    placeholders = [m.group(0) for m in PLACEHOLDER.finditer(uncommented)]
+    rest = _DECORATION.sub(" ", PLACEHOLDER.sub(" ", uncommented))
+    if re.search(r"\w", rest):
+        return None
+    return placeholders[0].strip() if placeholders else "empty"
 
 
 def find_placeholders(text: str, first_line: int = 1) -> list[tuple[int, int, str]]:
@@ -129,3 +199,20 @@ def find_placeholders(text: str, first_line: int = 1) -> list[tuple[int, int, st
         for match in PLACEHOLDER.finditer(line):
             found.append((first_line + offset, match.start() + 1, match.group(0)))
     return found
+
+
+def value_emptiness(value: object) -> str | None:
+    """:func:`emptiness` for a front-matter value: text, or a list of texts, that says nothing yet.
+
+    ``None`` and empty collections are ``"empty"``; a list is unwritten when every entry is; other
+    values (numbers, booleans, mappings with content) count as written.
+    """
+    if value is None or value == "" or value == [] or value == {}:
+        return "empty"
+    if isinstance(value, str):
+        return emptiness(value)
+    if isinstance(value, (list, tuple)):
+        reasons = [value_emptiness(item) for item in value]
+        if all(reasons):
+            return next((r for r in reasons if r != "empty"), "empty")
+    return None
