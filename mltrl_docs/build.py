@@ -36,7 +36,14 @@ from .history.analytics import portfolio_analytics
 from .history.model import PortfolioHistory
 from .loader import Portfolio, load_portfolio_cached
 from .public import public_history, published_portfolio
-from .rules import Readiness, Rule, check_portfolio, level_rules, readiness
+from .rules import (
+    Readiness,
+    Rule,
+    check_portfolio,
+    level_rules,
+    readiness,
+    relax_drafts,
+)
 from .site.view import SiteView, build_view
 from .workspace import Workspace
 
@@ -138,7 +145,7 @@ class Build:
     def findings(self) -> list[Diagnostic]:
         """Everything ``mltrl check`` reports: the rules' findings and the history's, sorted."""
         history = [d for d in self.history.diagnostics if d.code != NOT_A_REPOSITORY_CODE]
-        return sort_diagnostics([*self.rule_findings, *history])
+        return sort_diagnostics([*self.rule_findings, *relax_drafts(history, self.portfolio)])
 
     @cached_property
     def public(self) -> Published:

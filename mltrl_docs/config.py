@@ -93,6 +93,8 @@ class Settings(BaseModel):
     """Severity of a graduation found in history with no review record deciding it."""
     public_commit_subjects: bool = False
     """Show commit subjects on the public site, for commits that changed only public technologies' files and name no internal technology; by default the public site shows no commit subject at all (unreviewed text)."""
+    ethics_checklist: str | None = None
+    """The organisation's ethics checklist: a Markdown file in the repository, relative to the config folder, in the layout of the MLTRL ethics checklist (parts as ``##`` headings, topics as ``###``, numbered questions, the organisation's answers to its guiding questions as a list under each). Projects' ``ethics.md`` answer its questions by key. By default the checklist shipped with mltrl-docs applies, whose guiding questions nobody has answered yet."""
     allow_shallow: bool = False
     """Accept a shallow git clone, with incomplete history, instead of refusing it."""
     cache_dir: str | None = None

@@ -25,8 +25,9 @@ from .cachedir import CacheLocation, cache_location
 from .config import Settings
 from .diagnostics import Diagnostic, Severity
 from .doccache import DocumentCache
+from .ethics import Checklist, default_checklist, document_models, load_checklist
 from .frontmatter import MAX_BYTES, ParsedDocument, parse_document
-from .models import DOCUMENT_MODELS, Card, EthicsDoc, Review, Strict
+from .models import Card, Review, Strict
 from .sections import Section, parse_sections
 
 CARD = "card.md"
@@ -34,6 +35,8 @@ REQUIREMENTS = "requirements.md"
 ETHICS = "ethics.md"
 REVIEWS = "reviews"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+DOCUMENT_MODELS = document_models()
+"""The model of each document kind under the default ethics checklist."""
 
 
 @dataclass
@@ -81,6 +84,8 @@ class Technology:
     requirements: Document | None = None
     ethics: Document | None = None
     reviews: list[Document] = field(default_factory=list)
+    checklist: Checklist = field(default_factory=default_checklist)
+    """The ethics checklist its ``ethics.md`` answers."""
 
     @property
     def documents(self) -> list[Document]:
@@ -100,7 +105,7 @@ class Technology:
         return list(doc.model.requirements) if doc and doc.model else []
 
     @property
-    def ethics_model(self) -> EthicsDoc | None:
+    def ethics_model(self) -> Strict | None:
         """The ethics checklist, when present and valid."""
         return self.ethics.model if self.ethics else None
 
@@ -119,6 +124,8 @@ class Portfolio:
     technologies: dict[str, Technology] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     """Findings not tied to one document (e.g. an unreadable folder)."""
+    checklist: Checklist = field(default_factory=default_checklist)
+    """The ethics checklist (the ``ethics_checklist`` option's, or the default one)."""
 
     @property
     def by_id(self) -> dict[str, Technology]:
@@ -139,7 +146,8 @@ def relative(path: Path, base: Path) -> str:
 
 
 def read_document(kind: str, file: Path, display: str, base_dir: Path | None = None,
-                  cache: DocumentCache | None = None, folder: Path | None = None) -> Document:
+                  cache: DocumentCache | None = None, folder: Path | None = None,
+                  models: Mapping[str, type[Strict]] = DOCUMENT_MODELS) -> Document:
     """Read and validate one document; problems become diagnostics, never exceptions.
 
     With ``base_dir``, a file that resolves outside it (through a symbolic
@@ -159,7 +167,7 @@ def read_document(kind: str, file: Path, display: str, base_dir: Path | None = N
         parsed = ParsedDocument(path=display)
         parsed.error("IO001", 1, 1, f"cannot read file: {exc.strerror or exc}", "check the file's permissions")
         return Document(kind, display, parsed)
-    return parse_and_validate(kind, data, display, cache)
+    return parse_and_validate(kind, data, display, cache, models)
 
 
 class Refused(enum.Enum):
@@ -184,8 +192,9 @@ def _refused_link(kind: str, display: str, reason: Refused = Refused.OUTSIDE_REP
     return Document(kind, display, parsed)
 
 
-def parse_and_validate(kind: str, data: bytes | str, display: str, cache: DocumentCache | None = None) -> Document:
-    """Parse ``data`` as a document of ``kind`` and validate its front matter."""
+def parse_and_validate(kind: str, data: bytes | str, display: str, cache: DocumentCache | None = None,
+                       models: Mapping[str, type[Strict]] = DOCUMENT_MODELS) -> Document:
+    """Parse ``data`` as a document of ``kind`` and validate its front matter against ``models[kind]``."""
     parsed = cache.get(display, data) if cache is not None and isinstance(data, bytes) else None
     if parsed is None:
         parsed = parse_document(data, display)
@@ -193,7 +202,7 @@ def parse_and_validate(kind: str, data: bytes | str, display: str, cache: Docume
             cache.put(display, data, parsed)  # before validation adds its own findings
     doc = Document(kind, display, parsed)
     if parsed.meta is not None:
-        doc.model = validate(DOCUMENT_MODELS[kind], parsed)
+        doc.model = validate(models[kind], parsed)
     return doc
 
 
@@ -333,7 +342,9 @@ def load_portfolio(base_dir: Path, settings: Settings, only: list[Path] | None =
     or lies under one of those paths. ``cache`` keeps parsed documents between
     runs (the caller saves it).
     """
-    portfolio = Portfolio(base_dir=base_dir, settings=settings)
+    checklist, problems = load_checklist(base_dir, settings.ethics_checklist)
+    portfolio = Portfolio(base_dir=base_dir, settings=settings, diagnostics=problems, checklist=checklist)
+    models = document_models(checklist)
     for root in settings.roots:
         root_dir = base_dir / root
         if not root_dir.is_dir():
@@ -349,7 +360,7 @@ def load_portfolio(base_dir: Path, settings: Settings, only: list[Path] | None =
                 continue
             if only is not None and not any(_related(entry, p) for p in only):
                 continue
-            tech = _load_technology(entry, root, base_dir, cache)
+            tech = _load_technology(entry, root, base_dir, cache, models, checklist)
             _add_technology(portfolio, tech)
             if tech is not None:
                 portfolio.diagnostics.extend(link_loops(entry, tech.folder, tech.slug))
@@ -379,7 +390,9 @@ def load_portfolio_from_files(base_dir: Path, settings: Settings,
     outside the repository). Only technology documents are parsed; other entries only tell
     which folders exist.
     """
-    portfolio = Portfolio(base_dir=base_dir, settings=settings)
+    checklist, _ = load_checklist(base_dir, settings.ethics_checklist)  # the working tree's findings report it
+    portfolio = Portfolio(base_dir=base_dir, settings=settings, checklist=checklist)
+    models = document_models(checklist)
     for root in settings.roots:
         prefix = posixpath.normpath(root) + "/"
         folders: dict[str, dict[str, bytes | Refused | None]] = {}
@@ -389,19 +402,20 @@ def load_portfolio_from_files(base_dir: Path, settings: Settings,
                 folders.setdefault(slug, {})[name] = data
         for slug in sorted(folders):
             if not slug.startswith((".", "_")):
-                _add_technology(portfolio, _technology_from_files(slug, root, prefix + slug, folders[slug]))
+                _add_technology(portfolio, _technology_from_files(slug, root, prefix + slug, folders[slug], models,
+                                                                  checklist))
     return portfolio
 
 
-def _technology_from_files(slug: str, root: str, rel: str,
-                           content: dict[str, bytes | Refused | None]) -> Technology | None:
+def _technology_from_files(slug: str, root: str, rel: str, content: dict[str, bytes | Refused | None],
+                           models: Mapping[str, type[Strict]], checklist: Checklist) -> Technology | None:
     def read(kind: str, name: str) -> Document:
         data = content[name]
         if data is None or isinstance(data, Refused):
             return _refused_link(kind, f"{rel}/{name}", data or Refused.OUTSIDE_REPOSITORY)
-        return parse_and_validate(kind, data[:MAX_BYTES + 1], f"{rel}/{name}")
+        return parse_and_validate(kind, data[:MAX_BYTES + 1], f"{rel}/{name}", models=models)
 
-    tech = Technology(slug=slug, root=root, folder=rel)
+    tech = Technology(slug=slug, root=root, folder=rel, checklist=checklist)
     has_reviews = any(name.startswith(REVIEWS + "/") for name in content)
     if CARD not in content:
         if not any(name.endswith(".md") and "/" not in name for name in content) and not has_reviews:
@@ -504,25 +518,26 @@ def _related(folder: Path, target: Path) -> bool:
     return folder == target or folder in target.parents or target in folder.parents
 
 
-def _load_technology(folder: Path, root: str, base_dir: Path, cache: DocumentCache | None = None) -> Technology | None:
+def _load_technology(folder: Path, root: str, base_dir: Path, cache: DocumentCache | None,
+                     models: Mapping[str, type[Strict]], checklist: Checklist) -> Technology | None:
     # The folder as written (a folder that is a link keeps its own name, to be judged by it).
     rel = f"{posixpath.normpath(root)}/{folder.name}" if folder.parent == base_dir / root else relative(folder, base_dir)
-    tech = Technology(slug=folder.name, root=root, folder=rel)
+    tech = Technology(slug=folder.name, root=root, folder=rel, checklist=checklist)
     card = folder / CARD
     if not (card.is_file() or card.is_symlink()):
         if not any(folder.glob("*.md")) and not (folder / REVIEWS).is_dir():
             return None  # not a technology folder (e.g. assets)
         return _missing_card(tech)
-    tech.card = read_document("card", card, f"{rel}/{CARD}", base_dir, cache, folder)
+    tech.card = read_document("card", card, f"{rel}/{CARD}", base_dir, cache, folder, models)
     _check_slug(tech)
     for kind, name in (("requirements", REQUIREMENTS), ("ethics", ETHICS)):
         if os.path.lexists(folder / name):  # a link that loops is reported, not skipped
-            setattr(tech, kind, read_document(kind, folder / name, f"{rel}/{name}", base_dir, cache, folder))
+            setattr(tech, kind, read_document(kind, folder / name, f"{rel}/{name}", base_dir, cache, folder, models))
     reviews_dir = folder / REVIEWS
     if reviews_dir.is_dir():
         for file in sorted(reviews_dir.glob("*.md")):
             tech.reviews.append(read_document("review", file, f"{rel}/{REVIEWS}/{file.name}", base_dir, cache,
-                                              folder))
+                                              folder, models))
     return tech
 
 

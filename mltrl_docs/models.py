@@ -15,12 +15,14 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    StrictBool,
     StrictInt,
     Tag,
     model_validator,
 )
 
 from .links import SAFE_SCHEMES, is_relative_reference, safe_url, scheme_of
+from .sections import value_emptiness
 
 LEVEL_NAMES = {
     0: "First principles",
@@ -227,6 +229,9 @@ class Card(Strict):
     """Datasets used, with version and kind."""
     visibility: Literal["internal", "public"] = "internal"
     """``public`` cards may be published in the open-source site; everything else stays internal."""
+    draft: StrictBool = False
+    """``true`` while the card is being written: its level and document findings are reported as info, so
+    they do not fail a check, and the public site leaves it out. Remove it once the card is complete."""
     deployment: Deployment | None = None
     """Deployment setting (level 6)."""
     service_levels: list[Text] = []
@@ -308,77 +313,6 @@ Answer = Annotated[
 """An answer paragraph, or ``{not_applicable: reason}``; an empty string is unanswered."""
 
 
-class PreDevelopment(Strict):
-    """Part 1, per project, before development: the conversation required from level 4."""
-
-    data_ownership: Answer = ""
-    """Who owns the data, and do we hold the rights to use it this way?"""
-    data_collection: Answer = ""
-    """How was or will the data be collected, and from whom?"""
-    data_storage: Answer = ""
-    """Where is the data stored, for how long, and who can reach it?"""
-    legal: Answer = ""
-    """Which laws, contracts or licences constrain the work?"""
-    privacy: Answer = ""
-    """What personal or sensitive information is involved, and how is it protected?"""
-    second_order_effects: Answer = ""
-    """What could the technology change beyond its direct use?"""
-    third_parties: Answer = ""
-    """Who besides the users is affected, and were they considered?"""
-    misc: Answer = ""
-    """Anything else the team should discuss before building."""
-
-
-class PostDevelopment(Strict):
-    """Part 2, per project, once the technology works: one paragraph per question."""
-
-    legal_compliance: Answer = ""
-    """Does it comply with the laws and regulations where it will run?"""
-    attack_and_abuse: Answer = ""
-    """How could it be attacked, gamed or misused, and what guards against that?"""
-    training_data_fairness: Answer = ""
-    """Is the training data fair and representative of the people and cases it will meet?"""
-    bias_sources: Answer = ""
-    """Where could bias enter (data, labels, model, use), and how is it measured?"""
-    consent: Answer = ""
-    """Did the people behind the data agree to this use?"""
-    redress: Answer = ""
-    """How can someone harmed by an output find out and seek redress?"""
-    shutdown: Answer = ""
-    """Can it be switched off quickly, by whom, and what happens then?"""
-    disparate_errors: Answer = ""
-    """Do error rates differ between groups, and is that acceptable?"""
-    drift_monitoring: Answer = ""
-    """How are data and concept drift detected and acted upon?"""
-    data_security: Answer = ""
-    """How are data and model protected from leaks and tampering?"""
-    change_communication: Answer = ""
-    """How are changes to its behaviour communicated to users and those affected?"""
-    explainability: Answer = ""
-    """Can its outputs be explained to those they affect?"""
-    human_oversight: Answer = ""
-    """Where does a person stay in the loop, and with what authority?"""
-    environmental_cost: Answer = ""
-    """What do training and serving cost in compute and energy?"""
-    accountability: Answer = ""
-    """Who answers for its outcomes and failures?"""
-
-
-class Organisation(Strict):
-    """Part 3: guiding questions for the organisation, answered once per project by its owners."""
-
-    values_alignment: Answer = ""
-    """Does the work fit the organisation's stated values and mission?"""
-    risk_appetite: Answer = ""
-    """Is the remaining risk within what the organisation accepts?"""
-    ethics_review: Answer = ""
-    """Which body reviews ethical questions, and did it see this work?"""
-    incident_response: Answer = ""
-    """Who acts, and how, when the technology causes harm?"""
-    transparency: Answer = ""
-    """What does the organisation disclose publicly about this technology?"""
-
-
 class EthicsRevisit(Strict):
     """A revisit of the ethics checklist (mandatory at level 6)."""
 
@@ -388,19 +322,6 @@ class EthicsRevisit(Strict):
     """When."""
     summary: Annotated[str, Field(min_length=1, max_length=20000)]
     """What changed in the answers, and why."""
-
-
-class EthicsDoc(Strict):
-    """Front matter of ``ethics.md``: MLTRL's ethics checklist in three parts."""
-
-    pre_development: PreDevelopment = PreDevelopment()
-    """Part 1: before development (required complete from level 4)."""
-    post_development: PostDevelopment = PostDevelopment()
-    """Part 2: after development (required complete from level 7)."""
-    organisation: Organisation = Organisation()
-    """Part 3: organisation-level questions."""
-    revisits: list[EthicsRevisit] = []
-    """Revisits of the checklist, oldest first."""
 
 
 Decision = Literal["graduate", "tasks", "switchback", "pause", "stop"]
@@ -447,24 +368,9 @@ class Review(Strict):
         return None
 
 
-DOCUMENT_MODELS: dict[str, type[Strict]] = {
-    "card": Card,
-    "requirements": RequirementsDoc,
-    "ethics": EthicsDoc,
-    "review": Review,
-}
-"""Model of each document kind, by kind name."""
-
-ETHICS_PARTS: dict[str, type[Strict]] = {
-    "pre_development": PreDevelopment,
-    "post_development": PostDevelopment,
-    "organisation": Organisation,
-}
-"""The three parts of the ethics checklist."""
-
 
 def answered(answer: object) -> bool:
-    """Whether an ethics item is answered or marked not applicable."""
+    """Whether an ethics item is answered (with more than placeholder text) or marked not applicable."""
     if isinstance(answer, NotApplicable):
-        return True
-    return isinstance(answer, str) and bool(answer.strip())
+        return value_emptiness(answer.not_applicable) is None
+    return isinstance(answer, str) and value_emptiness(answer) is None

@@ -44,14 +44,15 @@ class PublicHistory(PortfolioHistory):
 
 
 def published_portfolio(portfolio: Portfolio, public_only: bool) -> Portfolio:
-    """The technologies a site shows: every one with a valid card, or only the public ones."""
+    """The technologies a site shows: every one with a valid card, or only the public ones (drafts never)."""
     kept = {slug: tech for slug, tech in portfolio.technologies.items()
-            if tech.model is not None and (not public_only or tech.model.visibility == "public")}
+            if tech.model is not None
+            and (not public_only or tech.model.visibility == "public" and not tech.model.draft)}
     return Portfolio(base_dir=portfolio.base_dir, settings=portfolio.settings, technologies=kept)
 
 
 def published_slugs(portfolio: Portfolio) -> set[str]:
-    """Folder names of the technologies a public build shows: valid cards marked ``visibility: public``."""
+    """Folder names of the technologies a public build shows: valid cards marked ``visibility: public``, not drafts."""
     return set(published_portfolio(portfolio, public_only=True).technologies)
 
 

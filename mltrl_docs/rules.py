@@ -16,8 +16,10 @@ from urllib.parse import unquote
 
 from .config import ExtraRule, Settings
 from .diagnostics import Diagnostic, Severity, printable
+from .ethics import DEFAULT as DEFAULT_CHECKLIST
+from .ethics import IN_PROGRESS, ORGANISATION, is_complete
 from .loader import Document, Portfolio, Technology
-from .models import ETHICS_PARTS, Card, answered
+from .models import Card
 from .sections import (
     CARD_SECTIONS,
     PLACEHOLDER,
@@ -196,27 +198,52 @@ def _real_data(tech: Technology, s: Settings) -> list[Miss]:
 
 
 def _ethics_part(part: str, level_note: str) -> Check:
-    model = ETHICS_PARTS[part]
-
     def check(tech: Technology, s: Settings) -> list[Miss]:
         label = part.replace("_", "-")
+        questions = tech.checklist.part(part)
+        if questions is None:
+            return []  # the organisation's checklist has no such part: nothing to answer
         if tech.ethics is None:
             return [_card_at(tech, ("level",), f"the {label} ethics checklist is missing",
                              f"create ethics.md (mltrl new writes one); {level_note}")]
         ethics = tech.ethics_model
         if ethics is None:
             return []  # schema errors are already reported
-        values = getattr(ethics, part)
-        open_items = [name for name in model.model_fields if not answered(getattr(values, name))]
-        if not open_items:
+        complete, open_keys, link = is_complete(getattr(ethics, part), questions)
+        if complete:
             return []
         parsed = tech.ethics.parsed
-        pos = parsed.key_position((part,)) if (part,) in parsed.keys else parsed.position(())
-        return [Miss(tech.ethics.path, pos.line, pos.column,
-                     f"{len(open_items)} {label} ethics item(s) unanswered: {', '.join(open_items)}",
-                     "answer each, or write '{not_applicable: reason}'")]
+        if link is not None:
+            where = (part, IN_PROGRESS)
+            message = f"the {label} ethics checklist is in progress ({link})"
+            hint = "answer its questions here, then remove 'in_progress'"
+        else:
+            first = (part, open_keys[0])
+            where = first if first in parsed.keys else (part,)
+            message = f"{len(open_keys)} {label} ethics question(s) unanswered: {', '.join(open_keys)}"
+            hint = "answer each with a paragraph, or write '{not_applicable: reason}'"
+        pos = parsed.key_position(where) if where in parsed.keys else parsed.position(())
+        return [Miss(tech.ethics.path, pos.line, pos.column, message, hint)]
 
     return check
+
+
+def _organisation_answers(tech: Technology, s: Settings) -> list[Miss]:
+    checklist = tech.checklist
+    guiding = checklist.part(ORGANISATION)
+    if guiding is None:
+        return []
+    open_keys = [q.key for q in guiding.questions if value_emptiness(q.answer)]
+    if not open_keys:
+        return []
+    if checklist.path == DEFAULT_CHECKLIST:
+        return [_card_at(tech, ("level",), "the organisation has not answered its guiding ethics questions",
+                         "copy the default checklist into the repository, write the organisation's answer under "
+                         "each guiding question, and name the file with the plugin option 'ethics_checklist'")]
+    return [_card_at(tech, ("level",), f"the organisation's guiding ethics question(s) {', '.join(open_keys)} "
+                     f"are not answered in {checklist.path}",
+                     "write the organisation's answer under each question, as a list (answered once for every "
+                     "project)")]
 
 
 def _product_owner(tech: Technology, s: Settings) -> list[Miss]:
@@ -334,6 +361,8 @@ LEVEL_RULES: tuple[Rule, ...] = (
          check=_ethics_part("pre_development", "the ethics conversation is required from level 4")),
     Rule("L403", "A product owner is named.", 4, check=_product_owner),
     Rule("L404", "Intended use and ethics are on the card.", 4, check=_section_filled("intended_use", "ethics")),
+    Rule("L405", "The organisation has answered the guiding questions of its ethics checklist.", 4,
+         check=_organisation_answers),
     Rule("L501", "Every research requirement is verified and validated.", 5, check=_research_validated),
     Rule("L502", "Product requirements are drafted.", 5, check=_product_requirements),
     Rule("L503", "Caveats and edge cases are written.", 5, check=_section_filled("caveats")),
@@ -371,6 +400,11 @@ LEVEL_RULES: tuple[Rule, ...] = (
 
 
 DOCUMENT_RULES: tuple[Rule, ...] = (
+    Rule("ETH001", "The ethics checklist named by 'ethics_checklist' can be read, inside the repository."),
+    Rule("ETH002", "Every part heading of the ethics checklist names a part.", severity=Severity.WARNING),
+    Rule("ETH003", "Each part of the ethics checklist appears once, with question keys used once."),
+    Rule("ETH004", "Question keys are lower-case letters, digits and '_'."),
+    Rule("ETH005", "Every part of the ethics checklist asks a question.", severity=Severity.WARNING),
     Rule("FM001", "A document starts with front matter between two '---' lines."),
     Rule("FM002", "Front matter is closed by a '---' line."),
     Rule("FM003", "Front matter is a mapping of fields."),
@@ -801,6 +835,24 @@ def _internal_links(tech: Technology, portfolio: Portfolio) -> list[Diagnostic]:
 # --- the run --------------------------------------------------------------------------------------------
 
 
+_RELAXED_IN_DRAFTS = re.compile(r"(L\d|DOC|PH|REQ|REV|DS|HIS)")
+"""What a draft's findings may be relaxed to info: completeness and consistency. Reading, schema, security and
+cross-technology findings keep their severity, since a draft must still be safe to read and must not break others."""
+
+
+def relax_drafts(findings: list[Diagnostic], portfolio: Portfolio) -> list[Diagnostic]:
+    """``findings`` with those of draft technologies (``draft: true``) made info and marked as a draft's."""
+    drafts = {t.slug for t in portfolio.technologies.values() if t.model is not None and t.model.draft}
+    if not drafts:
+        return findings
+    out = []
+    for d in findings:
+        if d.project in drafts and d.severity is not Severity.INFO and _RELAXED_IN_DRAFTS.match(d.code):
+            d = Diagnostic(d.path, d.line, d.column, Severity.INFO, d.code, f"draft: {d.message}", d.hint, d.project)
+        out.append(d)
+    return out
+
+
 def check_portfolio(portfolio: Portfolio) -> list[Diagnostic]:
     """Every finding for the portfolio: reading, schema, document, level and cross-document rules."""
     settings = portfolio.settings
@@ -834,4 +886,4 @@ def check_portfolio(portfolio: Portfolio) -> list[Diagnostic]:
         severity = rule.severity if rule is not None else diag.severity
         out.append(Diagnostic(diag.path, diag.line, diag.column, severity, diag.code, diag.message, diag.hint,
                               slug_of.get(diag.path, diag.project)))
-    return out
+    return relax_drafts(out, portfolio)

@@ -10,6 +10,7 @@ from pathlib import Path
 from string import Template
 
 from .errors import ScaffoldError
+from .ethics import Checklist, default_checklist, scaffold_text
 from .loader import CARD, ETHICS, REQUIREMENTS, SLUG
 
 ID_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$")
@@ -30,7 +31,7 @@ def _git_user(cwd: Path) -> str | None:
 
 
 def scaffold(root: Path, slug: str, project_id: str, title: str, level: int = 0,
-             owner: str | None = None) -> list[Path]:
+             owner: str | None = None, checklist: Checklist | None = None) -> list[Path]:
     """Create ``root/slug`` with card, requirements and ethics checklist; return the files written.
 
     Raises :class:`ScaffoldError` if an argument is invalid or anything already exists.
@@ -55,7 +56,10 @@ def scaffold(root: Path, slug: str, project_id: str, title: str, level: int = 0,
     written = []
     for name in names:
         path = folder / name
-        text = Template(template(name)).safe_substitute(values)
+        if name == ETHICS:
+            text = scaffold_text(checklist or default_checklist(), title.strip())
+        else:
+            text = Template(template(name)).safe_substitute(values)
         # 'x' mode: never clobber a file created between the check above and now.
         with path.open("x", encoding="utf-8") as handle:
             handle.write(text)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .models import DOCUMENT_MODELS
+from .ethics import Checklist, document_models
 
 SCHEMA_VERSION = 1
 
 
-def schema_for(kind: str) -> dict:
-    """The JSON Schema of one document kind's front matter."""
-    schema = DOCUMENT_MODELS[kind].model_json_schema()
+def schema_for(kind: str, checklist: Checklist | None = None) -> dict:
+    """The JSON Schema of one document kind's front matter (``ethics`` as ``checklist`` asks it)."""
+    schema = document_models(checklist)[kind].model_json_schema()
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": f"https://mltrl-docs.invalid/schema/v{SCHEMA_VERSION}/{kind}.json", **schema}
 
@@ -22,16 +22,17 @@ def schema_file_name(kind: str) -> str:
     return f"{kind}.schema.json"
 
 
-def all_schemas() -> dict[str, str]:
+def all_schemas(checklist: Checklist | None = None) -> dict[str, str]:
     """Every schema as JSON text, by file name."""
-    return {schema_file_name(kind): json.dumps(schema_for(kind), indent=2) + "\n" for kind in DOCUMENT_MODELS}
+    return {schema_file_name(kind): json.dumps(schema_for(kind, checklist), indent=2) + "\n"
+            for kind in document_models(checklist)}
 
 
-def write_schemas(out_dir: Path) -> list[Path]:
+def write_schemas(out_dir: Path, checklist: Checklist | None = None) -> list[Path]:
     """Write every schema into ``out_dir``; return the files written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in all_schemas().items():
+    for name, text in all_schemas(checklist).items():
         path = out_dir / name
         path.write_text(text, encoding="utf-8")
         written.append(path)

@@ -10,7 +10,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from mltrl_docs.models import ETHICS_PARTS
+from mltrl_docs.ethics import (
+    CONVENTIONAL,
+    PROJECT_PARTS,
+    answer_guiding_questions,
+    default_checklist,
+    default_checklist_text,
+)
 from mltrl_docs.sections import CARD_SECTIONS
 
 
@@ -107,18 +113,35 @@ def requirements_meta(level: int) -> dict:
 def ethics_meta(level: int) -> dict:
     """An ethics checklist meeting every level rule up to ``level``."""
     meta: dict = {}
-    for part, model in ETHICS_PARTS.items():
-        needed = part == "pre_development" and level >= 4 or part == "post_development" and level >= 7
-        meta[part] = {name: f"Answer about {name}." if needed else "" for name in model.model_fields}
+    for part in default_checklist().parts:
+        if part.key not in PROJECT_PARTS:
+            continue
+        needed = part.key == "pre_development" and level >= 4 or part.key == "post_development" and level >= 7
+        meta[part.key] = {q.key: f"Answer about {q.key}." if needed else "" for q in part.questions}
     meta["revisits"] = [{"level": 6, "date": "2024-06-01", "summary": "Revisited."}] if level >= 6 else []
     return meta
+
+
+def write_checklist(base: Path, answer: str = "The organisation's ethics board answered this once.") -> Path:
+    """Write ``base/ethics-checklist.md``: the default checklist with every guiding question answered."""
+    keys = [q.key for q in default_checklist().part("organisation").questions]
+    path = base / CONVENTIONAL
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(answer_guiding_questions(default_checklist_text(), dict.fromkeys(keys, answer)), encoding="utf-8")
+    return path
 
 
 def write_technology(root: Path, slug: str, project_id: str, level: int, *, title: str | None = None,
                      card: dict | None = None, body: str | None = None, requirements: dict | None = None,
                      ethics: dict | None = None, reviews: dict[str, dict] | None = None) -> Path:
-    """Write ``root/slug`` complete for ``level``; keyword arguments replace one document's content."""
+    """Write ``root/slug`` complete for ``level``; keyword arguments replace one document's content.
+
+    From level 4 the organisation's checklist, with its guiding questions answered, is written next to
+    ``root`` too (``ethics-checklist.md``, unless one is there), since level 4 asks for those answers.
+    """
     title = title or slug.replace("-", " ").title()
+    if level >= 4 and not (root.parent / CONVENTIONAL).exists():
+        write_checklist(root.parent)
     folder = root / slug
     folder.mkdir(parents=True, exist_ok=True)
     meta = card if card is not None else card_meta(project_id, title, level)

@@ -129,14 +129,16 @@ def test_rules_lists_every_code(tmp_path):
     assert all(r["title"] for r in rules)
 
 
-def test_scaffold_templates_match_the_models():
+def test_scaffold_ethics_asks_the_checklist_questions_in_order():
+    from mltrl_docs.ethics import default_checklist, ethics_models, scaffold_text
     from mltrl_docs.frontmatter import parse_document
-    from mltrl_docs.models import ETHICS_PARTS
-    from mltrl_docs.scaffold import template
 
-    ethics = parse_document(template("ethics.md")).meta
-    for part, model in ETHICS_PARTS.items():
-        assert list(ethics[part]) == list(model.model_fields)
+    checklist = default_checklist()
+    ethics = parse_document(scaffold_text(checklist, "A title")).meta
+    _, parts = ethics_models(checklist)
+    for key, model in parts.items():
+        assert list(ethics[key]) == [q.key for q in checklist.part(key).questions]
+        assert list(ethics[key]) == [name for name in model.model_fields if name != "in_progress"]
 
 
 def test_bare_off_in_mkdocs_yml_disables_a_rule(tmp_path):

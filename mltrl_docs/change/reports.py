@@ -34,7 +34,14 @@ def _name(delta: TechnologyDelta) -> str:
     label = line_path(delta.folder)  # starts a line of the report
     if delta.project_id:
         label += f" ({delta.project_id})"
+    if _is_draft(delta):
+        label += " [draft]"
     return label
+
+
+def _is_draft(delta: TechnologyDelta) -> bool:
+    card = delta.after.model if delta.after is not None else None
+    return card is not None and card.draft
 
 
 def _readiness_text(r: Readiness | None) -> str:
@@ -229,6 +236,8 @@ def _md_name(t: TechnologyDelta) -> str:
     label = escape_markdown(t.folder)
     if t.project_id:
         label = f"**{escape_markdown(t.project_id)}** {escape_markdown(t.title or '')} ({label})"
+    if _is_draft(t):
+        label += " *(draft: never published)*"
     return label
 
 

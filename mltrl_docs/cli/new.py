@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import ScaffoldError, UsageError
+from ..ethics import load_checklist
 from ..scaffold import scaffold
 from .common import EXIT_OK, workspace_of
 
@@ -25,7 +26,9 @@ def run(args: argparse.Namespace) -> int:
     workspace = workspace_of(args)
     root = args.root or workspace.settings.roots[0]
     try:
-        written = scaffold(workspace.base_dir / root, args.slug, args.id, args.title, args.level, args.owner)
+        checklist, _ = load_checklist(workspace.base_dir, workspace.settings.ethics_checklist)
+        written = scaffold(workspace.base_dir / root, args.slug, args.id, args.title, args.level, args.owner,
+                           checklist)
     except ScaffoldError as exc:
         raise UsageError(str(exc)) from None
     for path in written:

@@ -7,8 +7,9 @@ import json
 import sys
 from pathlib import Path
 
+from ..ethics import load_checklist
 from ..schema import all_schemas, write_schemas
-from .common import EXIT_OK
+from .common import EXIT_OK, workspace_of
 
 
 def register(command) -> None:
@@ -19,10 +20,13 @@ def register(command) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the schemas into ``--out``, or print them all as one JSON object."""
+    workspace = workspace_of(args)
+    checklist, _ = load_checklist(workspace.base_dir, workspace.settings.ethics_checklist)
     if args.out:
-        for path in write_schemas(Path(args.out)):
+        for path in write_schemas(Path(args.out), checklist):
             print(f"wrote {path}")
     else:
-        sys.stdout.write(json.dumps({name: json.loads(text) for name, text in all_schemas().items()}, indent=2))
+        sys.stdout.write(json.dumps({name: json.loads(text) for name, text in all_schemas(checklist).items()},
+                                    indent=2))
         sys.stdout.write("\n")
     return EXIT_OK

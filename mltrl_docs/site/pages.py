@@ -27,7 +27,8 @@ import nh3
 from markupsafe import Markup
 
 from .. import __version__
-from ..models import ETHICS_PARTS, LEVEL_NAMES, NotApplicable, answered, phase_of
+from ..ethics import IN_PROGRESS, ORGANISATION, PROJECT_PARTS
+from ..models import LEVEL_NAMES, NotApplicable, answered, phase_of
 from ..schema import all_schemas
 from .addresses import Addresses, review_anchor
 from .cache import PageCache
@@ -205,7 +206,8 @@ class Site:
         digest = hashlib.sha256()
         for part in (CACHE_VERSION, __version__, markdown_it.__version__, getattr(nh3, "__version__", ""),
                      view.settings.model_dump_json(), self.repo_url or "", str(self.layout.use_directory_urls),
-                     view.now.date().isoformat(), str(view.history.available), view.history.reason or ""):
+                     view.now.date().isoformat(), str(view.history.available), view.history.reason or "",
+                     repr(view.portfolio.checklist)):
             digest.update(str(part).encode("utf-8") + b"\0")
         for folder in getattr(self.env.loader, "searchpath", []):
             root = Path(folder) / "mltrl"
@@ -331,7 +333,7 @@ class Site:
         html = self.env.get_template("mltrl/technology.html").render(self._context(
             link, t=t, body=Markup(body.html), timeline=timeline, time_in_level=self._time_in_level(t),
             events=[Row(e=e, text=describe_event(e), commit=self.addresses.commit_url(e.commit)) for e in t.events],
-            requirements=requirements, risk=risk, ethics=self._ethics(t), reviews=reviews, prior=prior,
+            requirements=requirements, risk=risk, ethics=self._ethics(t, link), reviews=reviews, prior=prior,
             system_level=system_level, limiting=limiting, links=self._links(t), anchor=_anchor,
             edit_source=self.addresses.repo_file_url(t.tech.card.path), risk_threshold=view.settings.risk_threshold,
             next_level=t.level + 1 if t.level < 9 else None, levels_url=link.page(Layout.LEVELS)))
@@ -369,27 +371,52 @@ class Site:
             out.append((name, href, value))
         return out
 
-    def _ethics(self, t: TechnologyView) -> list[Row] | None:
+    def _ethics(self, t: TechnologyView, link: Linker) -> list[Row] | None:
         ethics = t.tech.ethics_model
         if ethics is None:
             return None
+        checklist = t.tech.checklist
         parts = []
-        for part, model in ETHICS_PARTS.items():
-            values = getattr(ethics, part)
+        for part in checklist.parts:
+            if part.key not in PROJECT_PARTS:
+                continue
+            values = getattr(ethics, part.key)
+            topics = []
+            done = 0
+            for topic, questions in part.topics:
+                items = []
+                for q in questions:
+                    answer = getattr(values, q.key)
+                    if isinstance(answer, NotApplicable):
+                        state, text = "n/a", answer.not_applicable
+                    elif answered(answer):
+                        state, text = "answered", answer
+                    else:
+                        state, text = "open", ""
+                    done += state != "open"
+                    items.append(Row(name=q.key, question=q.text, state=state,
+                                     paragraphs=[p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]))
+                topics.append(Row(title=topic, items=items))
+            in_progress = getattr(values, IN_PROGRESS)
+            href = None
+            if in_progress is not None:
+                href = safe_url(in_progress) or self.addresses.resolver(t, link, t.tech.folder)(in_progress)
+            total = len(part.questions)
+            parts.append(Row(key=part.key, title=part.title, topics=topics, done=done, total=total,
+                             in_progress=in_progress, in_progress_href=href,
+                             complete=done == total and in_progress is None))
+        guiding = checklist.part(ORGANISATION)
+        if guiding is not None:
             items = []
-            for name, info in model.model_fields.items():
-                answer = getattr(values, name)
-                if isinstance(answer, NotApplicable):
-                    state, text = "n/a", answer.not_applicable
-                elif answered(answer):
-                    state, text = "answered", answer
-                else:
-                    state, text = "open", ""
-                items.append(Row(name=name, question=info.description or name, state=state,
-                                 paragraphs=[p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]))
-            done = sum(i.state != "open" for i in items)
-            parts.append(Row(key=part, title=part.replace("_", "-").capitalize(), items=items, done=done,
-                             total=len(items)))
+            for q in guiding.questions:
+                rendered = render_markdown(q.answer, id_prefix="ethics-org-") \
+                    if q.answer.strip() else None
+                items.append(Row(name=q.key, question=q.text, state="answered" if rendered else "open",
+                                 answer=Markup(rendered.html) if rendered else None, paragraphs=[]))
+            done = sum(i.state == "answered" for i in items)
+            parts.append(Row(key=ORGANISATION, title=guiding.title, topics=[Row(title="", items=items)], done=done,
+                             total=len(items), in_progress=None, in_progress_href=None,
+                             complete=done == len(items), organisation=True, source=checklist.path))
         return parts
 
     # --- levels and analytics ------------------------------------------------------------------------
