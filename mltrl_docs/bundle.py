@@ -74,8 +74,11 @@ import yaml
 from .build import Build
 from .diagnostics import Severity, printable, sort_diagnostics
 from .errors import BundleError, BundleFindings
+from .ethics import CONVENTIONAL, ORGANISATION, Checklist
+from .ethics import DEFAULT as DEFAULT_CHECKLIST
 from .loader import CARD, ETHICS, REQUIREMENTS, REVIEWS, SLUG, Portfolio, Technology
 from .models import LEVEL_NAMES
+from .public import InternalNames
 from .schema import all_schemas
 from .site.markdown import IMAGE_SUFFIXES
 from .site.view import natural_key
@@ -83,8 +86,9 @@ from .site.view import natural_key
 MANIFEST = ".mltrl-bundle.json"
 """File of the bundle listing every file it wrote, with the SHA-256 of each."""
 MANIFEST_VERSION = 2
-FIXED_FILES = ("mltrl.json", "README.md", "mkdocs.yml", "docs/index.md")
-"""Files every bundle writes besides the technologies, the schemas and the manifest."""
+FIXED_FILES = ("mltrl.json", "README.md", "mkdocs.yml", "docs/index.md", CONVENTIONAL)
+"""Files a bundle writes besides the technologies, the schemas and the manifest (the ethics checklist only
+when the organisation has its own)."""
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _LINKED = "a symbolic link on the way"
 DEFAULT_NAME = "Open MLTRL technologies"
@@ -224,8 +228,11 @@ def bundle_files(build: Build, *, name: str = DEFAULT_NAME) -> tuple[dict[str, b
         files.update(_technology_files(portfolio, tech))
     document = build.export(public_only=True)
     files["mltrl.json"] = (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    for schema_name, text in all_schemas().items():
+    checklist = portfolio.checklist
+    for schema_name, text in all_schemas(checklist).items():
         files[f"schemas/{schema_name}"] = text.encode("utf-8")
+    if checklist.path != DEFAULT_CHECKLIST:
+        files[CONVENTIONAL] = _checklist_file(build, checklist)
     files["README.md"] = _readme(name, techs, roots).encode("utf-8")
     files["mkdocs.yml"] = _mkdocs_yml(name, roots or ["cards"]).encode("utf-8")
     files["docs/index.md"] = _home(name).encode("utf-8")
@@ -234,6 +241,19 @@ def bundle_files(build: Build, *, name: str = DEFAULT_NAME) -> tuple[dict[str, b
     manifest = {"version": MANIFEST_VERSION, "files": dict(sorted(hashes.items()))}
     files[MANIFEST] = (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
     return files, [t.slug for t in techs]
+
+
+def _checklist_file(build: Build, checklist: Checklist) -> bytes:
+    """The organisation's checklist, copied so that the bundle's technologies answer the same questions."""
+    data = (build.base_dir / checklist.path).read_bytes()
+    guiding = checklist.part(ORGANISATION)
+    names = InternalNames(build.portfolio)
+    named = [q.key for q in (guiding.questions if guiding else ()) if names.found_in(q.answer)]
+    if named or names.found_in(data.decode("utf-8", "replace")):
+        raise BundleError(f"the ethics checklist {checklist.path} names an internal technology "
+                          f"({', '.join(named) or 'outside the guiding answers'}); a bundle would publish it. "
+                          "Reword it, or keep that technology out of the checklist")
+    return data
 
 
 def _digest(data: bytes) -> str:

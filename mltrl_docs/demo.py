@@ -176,7 +176,8 @@ class _Writer:
                 lines.append("review_cadence_days: 180")
         lines += [f"tags: [{t.team}]", "---", "", f"# {t.title}", ""]
         for spec in CARD_SECTIONS:
-            lines += [f"## {spec.title}", "", self._section(spec.key, t), ""]
+            if spec.required:
+                lines += [f"## {spec.title}", "", self._section(spec.key, t), ""]
         return "\n".join(lines)
 
     def _section(self, key: str, t: _Tech) -> str:

@@ -19,7 +19,7 @@ from .history.analytics import portfolio_analytics
 from .history.model import PortfolioHistory
 from .loader import Portfolio, Technology
 from .models import LEVEL_NAMES
-from .public import PublicHistory, public_history
+from .public import PublicHistory, is_published, public_history
 from .rules import Readiness
 from .rules import readiness as readiness_of
 
@@ -62,7 +62,7 @@ def export_document(portfolio: Portfolio, history: PortfolioHistory, findings: l
     if public_only and not isinstance(history, PublicHistory):
         history = public_history(portfolio, history)  # no subject or old card text naming internal work
     chosen = [tech for tech in portfolio.technologies.values()
-              if not public_only or (tech.model is not None and tech.model.visibility == "public")]
+              if not public_only or is_published(tech.model)]
     findings = sort_diagnostics(findings)
     by_project: dict[str, list] = {}
     for diag in findings:

@@ -266,7 +266,10 @@ def _diagnostic(model: type[Strict], parsed: ParsedDocument, err: dict) -> Diagn
         owner = _model_at(model, loc)
         names = list(owner.model_fields) if owner else []
         close = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
-        if close:
+        if loc == ("organisation",) and model.__name__ == "EthicsDoc":
+            hint = ("the organisation answers its guiding questions once, in its ethics checklist "
+                    "(ethics-checklist.md, or the file the 'ethics_checklist' option names)")
+        elif close:
             hint = f"did you mean '{close[0]}'?"
         elif names:
             hint = "allowed fields: " + ", ".join(names)

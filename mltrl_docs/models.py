@@ -265,10 +265,10 @@ class Requirement(Strict):
     """How we check that we build it right."""
     validation: Text = ""
     """How we check that we build the right thing."""
-    p_failure: Annotated[float, Field(ge=0, le=1)]
-    """Probability that the requirement is not met, from 0 to 1."""
-    value: Annotated[StrictInt, Field(ge=1, le=10)]
-    """How much the requirement matters, an integer from 1 to 10."""
+    p_failure: Annotated[float, Field(ge=0, le=1)] | None = None
+    """Probability that the requirement is not met, from 0 to 1 (with ``value``, required from level 2)."""
+    value: Annotated[StrictInt, Field(ge=1, le=10)] | None = None
+    """How much the requirement matters, an integer from 1 to 10 (with ``p_failure``, required from level 2)."""
     risk: float | None = None
     """Optional; if written it must equal ``p_failure * value``."""
     status: RequirementStatus = "proposed"
@@ -277,8 +277,10 @@ class Requirement(Strict):
     """Tests that cover this requirement (critical-scenario tests at level 7)."""
 
     @property
-    def computed_risk(self) -> float:
-        """Risk = p(failure) x value."""
+    def computed_risk(self) -> float | None:
+        """Risk = p(failure) x value; ``None`` until both are written."""
+        if self.p_failure is None or self.value is None:
+            return None
         return round(self.p_failure * self.value, 4)
 
     @property

@@ -33,6 +33,7 @@ from .frontmatter import parse_document
 from .gitio import repo_info, run_git
 from .history.model import PortfolioHistory, TechnologyHistory
 from .loader import Portfolio
+from .models import Card
 
 _CHUNK = 200
 """Commits named on one ``git log --no-walk`` command line."""
@@ -43,11 +44,15 @@ class PublicHistory(PortfolioHistory):
     """A :class:`PortfolioHistory` reduced by :func:`public_history` (so it is never reduced twice)."""
 
 
+def is_published(card: Card | None) -> bool:
+    """Whether a public build may show the technology of ``card``: a valid card, public, and no draft."""
+    return card is not None and card.visibility == "public" and not card.draft
+
+
 def published_portfolio(portfolio: Portfolio, public_only: bool) -> Portfolio:
     """The technologies a site shows: every one with a valid card, or only the public ones (drafts never)."""
     kept = {slug: tech for slug, tech in portfolio.technologies.items()
-            if tech.model is not None
-            and (not public_only or tech.model.visibility == "public" and not tech.model.draft)}
+            if tech.model is not None and (not public_only or is_published(tech.model))}
     return Portfolio(base_dir=portfolio.base_dir, settings=portfolio.settings, technologies=kept)
 
 

@@ -19,7 +19,7 @@ from .diagnostics import Diagnostic, Severity, printable
 from .ethics import DEFAULT as DEFAULT_CHECKLIST
 from .ethics import IN_PROGRESS, ORGANISATION, is_complete
 from .loader import Document, Portfolio, Technology
-from .models import Card
+from .models import Card, phase_of
 from .sections import (
     CARD_SECTIONS,
     PLACEHOLDER,
@@ -137,6 +137,8 @@ def _research_owner(tech: Technology, s: Settings) -> list[Miss]:
     names = tech.model.owners.research
     if not value_emptiness(names):
         return []
+    if phase_of(tech.model.level) == "product" and not value_emptiness(tech.model.owners.product):
+        return []  # in the product phase (levels 6-9) the product owner leads; research may have handed over
     return [_card_at(tech, ("owners", "research") if names else ("owners",),
                      "no research owner is named" + _placeholder_note(names), "add 'owners: {research: [name]}'")]
 
@@ -170,6 +172,16 @@ def _vv(kind: str) -> Check:
         return misses
 
     return check
+
+
+def _risk_figures(tech: Technology, s: Settings) -> list[Miss]:
+    misses = []
+    for index, req in _each_requirement(tech):
+        missing = [name for name in ("p_failure", "value") if getattr(req, name) is None]
+        if missing:
+            misses.append(_req_at(tech, index, None, f"requirement {req.id} has no {' and no '.join(missing)}",
+                                  "write 'p_failure' (0 to 1) and 'value' (1 to 10): risk = p(failure) x value"))
+    return misses
 
 
 def _versions(tech: Technology, s: Settings) -> list[Miss]:
@@ -326,7 +338,8 @@ def _risk_tests(tech: Technology, s: Settings) -> list[Miss]:
     return [_req_at(tech, i, "tests" if "tests" in tech.requirements.parsed.meta["requirements"][i] else None,
                     f"requirement {r.id} has risk {r.computed_risk:g} (at or above {s.risk_threshold:g}) "
                     "but no critical-scenario test", "list the tests that cover it under 'tests'")
-            for i, r in _each_requirement(tech) if r.computed_risk >= s.risk_threshold and not r.tests]
+            for i, r in _each_requirement(tech)
+            if r.computed_risk is not None and r.computed_risk >= s.risk_threshold and not r.tests]
 
 
 def _all_validated(tech: Technology, s: Settings) -> list[Miss]:
@@ -346,13 +359,15 @@ def _drift(tech: Technology, s: Settings) -> list[Miss]:
 
 LEVEL_RULES: tuple[Rule, ...] = (
     Rule("L001", "The TL;DR and key assumptions are written.", 0, check=_section_filled("tldr", "assumptions")),
-    Rule("L002", "A research owner is named.", 0, check=_research_owner),
+    Rule("L002", "A research owner is named (from level 6, in the product phase, a product owner may lead "
+         "instead).", 0, check=_research_owner),
     Rule("L101", "Sample data (a subset or synthetic) is identified.", 1, check=_sample_data),
     Rule("L102", "The model and data sections are written.", 1, check=_section_filled("model", "data")),
     Rule("L201", "A research requirements document exists.", 2, check=_research_requirements),
     Rule("L202", "Every research requirement has verification and validation.", 2, check=_vv("research")),
     Rule("L203", "Top-level requirements and metrics are on the card.", 2,
          check=_section_filled("requirements", "metrics")),
+    Rule("L204", "Every requirement carries its risk: p_failure and value.", 2, check=_risk_figures),
     Rule("L301", "Code, model and data carry semantic versions.", 3, check=_versions),
     Rule("L302", "Unit and integration tests are in place.", 3, check=_unit_integration),
     Rule("L303", "The testing status is written.", 3, check=_section_filled("testing")),
@@ -665,7 +680,7 @@ def _requirement_findings(tech: Technology) -> list[Diagnostic]:
             out.append(_doc_diag(doc, pos.line, pos.column, "REQ001",
                                  f"requirement ID {req.id} is used twice", "number each requirement uniquely"))
         seen[req.id] = index
-        if req.risk is not None and abs(req.risk - req.computed_risk) > 1e-6:
+        if req.risk is not None and req.computed_risk is not None and abs(req.risk - req.computed_risk) > 1e-6:
             pos = doc.parsed.position(("requirements", index, "risk"))
             out.append(_doc_diag(doc, pos.line, pos.column, "REQ002",
                                  f"requirement {req.id}: risk {req.risk:g} is not p_failure x value "

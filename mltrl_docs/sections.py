@@ -159,7 +159,7 @@ def _labelled_paragraphs(lines: list[str], tokens: list, first_line: int) -> lis
 
 
 PLACEHOLDER = re.compile(r"\b(TODO|TBD|FIXME|WIP)\b|\[\[(?i:fill in)[^\]]*\]\]"
-                         r"|(?<![\w\]])[(*_]+ ?(?i:links? to)\b[^)*_\n]*[)*_]*")
+                         r"|(?<![\w\]])[(*_]+ ?(?i:links? to)\b[^)*\n]*[)*_]*")
 """Text left from a template: ``TODO``, ``TBD``, ``FIXME``, ``WIP``, the scaffold's ``[[fill in ...]]``,
 or a template's reminder to add a link, written in italics or brackets (``*link to the wiki page*``)."""
 

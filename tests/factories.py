@@ -91,7 +91,7 @@ def card_body(title: str, skip: tuple[str, ...] = ()) -> str:
     """A card body with every section filled, except the section keys in ``skip``."""
     parts = [f"\n# {title}\n"]
     for spec in CARD_SECTIONS:
-        if spec.key not in skip:
+        if spec.required and spec.key not in skip:
             parts.append(f"## {spec.title}\n\nWritten content for {spec.key}.\n")
     return "\n".join(parts)
 

@@ -127,14 +127,16 @@ def test_requirements_document_missing_points_at_the_card(tmp_path):
 
 def test_ethics_parts_are_required_by_level(tmp_path):
     ethics = ethics_meta(7)
-    ethics["pre_development"]["privacy"] = ""
-    ethics["post_development"]["consent"] = {"not_applicable": "No personal data is used."}
-    ethics["post_development"]["redress"] = ""
-    write_technology(tmp_path / "projects", "tech", "P1.0", 7, ethics=ethics)
+    ethics["pre_development"]["informed_consent"] = ""
+    ethics["post_development"]["consent_needed"] = {"not_applicable": "No personal data is used."}
+    ethics["post_development"]["redress"] = "TBD"
+    folder = write_technology(tmp_path / "projects", "tech", "P1.0", 7, ethics=ethics)
     _, diagnostics = run(tmp_path)
-    assert [(d.code, d.message) for d in diagnostics] == [
-        ("L402", "level 7: 1 pre-development ethics item(s) unanswered: privacy"),
-        ("L704", "level 7: 1 post-development ethics item(s) unanswered: redress"),
+    assert [(d.code, d.line, d.message) for d in diagnostics if d.code != "PH001"] == [
+        ("L402", line_of(folder / "ethics.md", "informed_consent:"),
+         "level 7: 1 pre-development ethics question(s) unanswered: informed_consent"),
+        ("L704", line_of(folder / "ethics.md", "redress:"),
+         "level 7: 1 post-development ethics question(s) unanswered: redress"),
     ]
 
 
@@ -298,7 +300,7 @@ def test_readiness_lists_what_the_next_level_needs(tmp_path):
     ready = readiness(portfolio.technologies["tech"], portfolio.settings)
     assert ready.met == ready.total
     missing = {r.rule.code for r in ready.next if not r.met}
-    assert missing == {"L401", "L402", "L403"}
+    assert missing == {"L401", "L402", "L403", "L405"}
     assert not ready.ready_to_graduate
     data = ready.to_dict()
     assert data["level"] == 3 and data["ready_to_graduate"] is False

@@ -222,13 +222,13 @@ def test_parse_document_accepts_str_and_bytes_equally():
 @pytest.mark.parametrize(
     ("item", "expected"),
     [
-        ("3", [(3, 12, "SCH004", "'pre_development.privacy' should be a valid string, not 3")]),
-        ("{reason: none}", [(3, 12, "SCH001", "missing required field 'pre_development.privacy.not_applicable'"),
-                            (3, 13, "SCH002", "unknown field 'pre_development.privacy.reason'")]),
+        ("3", [(3, 12, "SCH004", "'pre_development.opt_out' should be a valid string, not 3")]),
+        ("{reason: none}", [(3, 12, "SCH001", "missing required field 'pre_development.opt_out.not_applicable'"),
+                            (3, 13, "SCH002", "unknown field 'pre_development.opt_out.reason'")]),
     ],
 )
 def test_ethics_answer_errors_are_reported_once(item, expected):
-    doc = parse_and_validate("ethics", f"---\npre_development:\n  privacy: {item}\n---\n", "e.md")
+    doc = parse_and_validate("ethics", f"---\npre_development:\n  opt_out: {item}\n---\n", "e.md")
     assert [(d.line, d.column, d.code, d.message) for d in doc.diagnostics] == expected
 
 

@@ -95,7 +95,7 @@ def test_portfolio_lists_every_technology_with_its_state(built):
     # Time in the current level (SOURCE_DATE_EPOCH is 2025-01-01): solar-bo reached level 4 on 2024-05-01.
     solar_row = html[html.index('data-text="p07.1'):]
     solar_row = solar_row[:solar_row.index("</tr>")]
-    assert "8 months" in solar_row and "14/14" in solar_row and "next: 2 open" in solar_row
+    assert "8 months" in solar_row and "16/16" in solar_row and "next: 2 open" in solar_row
     chart = re.search(r'<svg[^>]*class="mltrl-chart mltrl-level-chart".*?</svg>', html, re.S).group(0)
     assert re.findall(r'data-level="(\d)" data-count="(\d+)"', chart)[2:5] == [("2", "1"), ("3", "1"), ("4", "1")]
     swimlane = re.search(r'<svg[^>]*class="mltrl-chart mltrl-swimlane[^"]*".*?</svg>', html, re.S).group(0)
@@ -122,7 +122,7 @@ def test_technology_page_shows_the_card_its_timeline_and_its_history(built):
     assert f'href="{REPO_URL}/edit/main/projects/solar-bo/card.md"' in html
     assert '<h2 id="readiness">Readiness</h2>' in html and "To graduate to level 5" in html
     assert 'id="req-1-0-0"' in html and 'class="mltrl-chart mltrl-risk-matrix"' in html
-    assert "pre-development 8/8" in html
+    assert "pre-development checklist 19/19" in html
     assert 'id="review-2024-04-30-level-3"' in html and "Level 3 work by the research lead." in html
     assert [int(n) for n in re.findall(r'id="card-level-(\d)"', html)] == [3, 2, 1]
     assert '<h3 id="card-tl-dr">TL;DR</h3>' in html

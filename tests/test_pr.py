@@ -138,12 +138,12 @@ def test_readiness_before_and_after(portfolio_change, capsys):
     _, out, _ = check(portfolio_change, "--base", "main", "--format", "json", capsys=capsys)
     changes = {t["slug"]: t for t in json.loads(out)["technologies"]}
     before, after = changes["solar-bo"]["readiness_before"], changes["solar-bo"]["readiness_after"]
-    assert (before["level"], before["met"], before["total"]) == (3, 10, 10)
-    assert (after["level"], after["met"], after["total"]) == (4, 14, 14)
+    assert (before["level"], before["met"], before["total"]) == (3, 11, 11)
+    assert (after["level"], after["met"], after["total"]) == (4, 16, 16)
     assert [r["code"] for r in after["next"] if not r["met"]] == ["L501", "L502"]
     assert changes["fresh"]["readiness_before"] is None and changes["fresh"]["readiness_after"]["level"] == 1
     _, text, _ = check(portfolio_change, "--base", "main", capsys=capsys)
-    assert "  projects/solar-bo (P01.1): level 3, 10/10 rules met -> level 4, 14/14 rules met\n" in text
+    assert "  projects/solar-bo (P01.1): level 3, 11/11 rules met -> level 4, 16/16 rules met\n" in text
 
 
 @pytest.fixture
@@ -262,7 +262,7 @@ def test_summary_file_and_step_summary(portfolio_change, tmp_path, monkeypatch, 
     assert "| **P05.1** Causal (projects/causal) | 3 → 2 | switchback (discovery) | ⚠️ missing" in text
     assert "### New technologies\n\n| Technology | Level | Status |\n|---|---|---|\n" \
            "| **P07.1** Fresh (projects/fresh) | 1 (Goal-oriented research) | active |" in text
-    assert "| **P01.1** Solar Bo (projects/solar-bo) | L3: 10/10 rules met | L4: 14/14 rules met | " \
+    assert "| **P01.1** Solar Bo (projects/solar-bo) | L3: 11/11 rules met | L4: 16/16 rules met | " \
            "L5 still needs L501, L502 |" in text
     assert "### New findings (7)" in text and "| error | projects/jumpy/card.md:4:8 | PR001 |" in text
     # The step summary gets the same report, appended after what earlier steps wrote.

@@ -78,7 +78,7 @@ def _internal_files(level: int) -> dict[str, str]:
     reqs = requirements_meta(level)
     reqs["requirements"][0]["statement"] = "The zqxmark detector shall flag scratched parts."
     ethics = ethics_meta(level)
-    ethics["pre_development"]["data_ownership"] = "The zqxmark plant owns the images."
+    ethics["pre_development"]["client_data_use"] = "The zqxmark plant owns the images."
     files = {f"{folder}/card.md": front_matter(meta, body),
              f"{folder}/requirements.md": front_matter(reqs, "\nRequirements of the zqxmark detector.\n"),
              f"{folder}/ethics.md": front_matter(ethics, "\nEthics of the zqxmark detector.\n")}
@@ -425,7 +425,7 @@ def own_public_site(tmp_path_factory):
             shutil.copytree(REPO / name, repo.path / name)
         else:
             (repo.path / name).mkdir()
-    for name in ("mkdocs.yml", "mkdocs.public.yml", ".gitignore"):
+    for name in ("mkdocs.yml", "mkdocs.public.yml", ".gitignore", "ethics-checklist.md"):
         shutil.copy(REPO / name, repo.path / name)
     repo.commit({}, "2026-11-26", "Import the example content")
     result = build(repo.path, config="mkdocs.public.yml", site_dir="site-public",

@@ -33,5 +33,6 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     for path in written:
         print(f"created {path.relative_to(workspace.base_dir).as_posix()}")
-    print(f"next: fill in the [[fill in ...]] placeholders, then run 'mltrl check {root}/{args.slug}'")
+    print(f"next: fill in the [[fill in ...]] placeholders, run 'mltrl check {root}/{args.slug}', and remove "
+          "'draft: true' once it reports nothing")
     return EXIT_OK

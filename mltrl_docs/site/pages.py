@@ -207,7 +207,7 @@ class Site:
         for part in (CACHE_VERSION, __version__, markdown_it.__version__, getattr(nh3, "__version__", ""),
                      view.settings.model_dump_json(), self.repo_url or "", str(self.layout.use_directory_urls),
                      view.now.date().isoformat(), str(view.history.available), view.history.reason or "",
-                     repr(view.portfolio.checklist)):
+                     repr(view.portfolio.checklist), repr(sorted(view.withheld_guidance))):
             digest.update(str(part).encode("utf-8") + b"\0")
         for folder in getattr(self.env.loader, "searchpath", []):
             root = Path(folder) / "mltrl"
@@ -311,11 +311,11 @@ class Site:
                                     t.runs, t.marks, t.bands, view.now, self._timeline_desc(t))
         requirements = sorted(t.tech.requirement_list, key=lambda r: natural_key(r.id))
         risk = None
-        if requirements:
+        if any(r.computed_risk is not None for r in requirements):
             points = [RiskPoint(r.id, r.p_failure, r.value,
                                 f"{r.id} ({r.kind}, {r.status}): p(failure) {r.p_failure:g} x value {r.value} "
                                 f"= risk {r.computed_risk:g}", f"#req-{_anchor(r.id)}")
-                      for r in requirements]
+                      for r in requirements if r.computed_risk is not None]
             risk = risk_matrix_svg(f"mltrl-risk-{t.slug}", points, view.settings.risk_threshold)
         reviews = []
         for doc in sorted(t.tech.reviews, key=lambda d: d.path):
@@ -394,7 +394,7 @@ class Site:
                     else:
                         state, text = "open", ""
                     done += state != "open"
-                    items.append(Row(name=q.key, question=q.text, state=state,
+                    items.append(Row(name=q.key, question=q.text, state=state, answer=None,
                                      paragraphs=[p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]))
                 topics.append(Row(title=topic, items=items))
             in_progress = getattr(values, IN_PROGRESS)
@@ -404,13 +404,16 @@ class Site:
             total = len(part.questions)
             parts.append(Row(key=part.key, title=part.title, topics=topics, done=done, total=total,
                              in_progress=in_progress, in_progress_href=href,
-                             complete=done == total and in_progress is None))
+                             complete=done == total and in_progress is None, organisation=False, source=None))
         guiding = checklist.part(ORGANISATION)
         if guiding is not None:
             items = []
             for q in guiding.questions:
-                rendered = render_markdown(q.answer, id_prefix="ethics-org-") \
-                    if q.answer.strip() else None
+                if q.key in self.view.withheld_guidance:  # it names internal work: not for the public site
+                    items.append(Row(name=q.key, question=q.text, state="answered", answer=None,
+                                     paragraphs=["The organisation's answer is not published."]))
+                    continue
+                rendered = render_markdown(q.answer, id_prefix="ethics-org-") if q.answer.strip() else None
                 items.append(Row(name=q.key, question=q.text, state="answered" if rendered else "open",
                                  answer=Markup(rendered.html) if rendered else None, paragraphs=[]))
             done = sum(i.state == "answered" for i in items)

@@ -18,7 +18,8 @@ from ..diagnostics import Diagnostic, Severity, printable
 from ..history.model import Event, PortfolioHistory, TechnologyHistory
 from ..loader import Portfolio, Technology
 from ..models import LEVEL_NAMES, Card, phase_of
-from ..public import PublicHistory, public_history, published_portfolio
+from ..ethics import ORGANISATION
+from ..public import InternalNames, PublicHistory, public_history, published_portfolio
 from ..rules import Readiness, Rule, level_rules
 from ..rules import readiness as readiness_of
 from .svg import SWITCHBACK_LABELS, Band, Mark, Run
@@ -220,6 +221,8 @@ class SiteView:
     """Portfolio analytics from the history, when available."""
     rules: list[Rule] = field(default_factory=list)
     """The level rules as the settings make them (the levels page lists them)."""
+    withheld_guidance: frozenset[str] = frozenset()
+    """Keys of the organisation's guiding ethics answers a public site withholds: they name internal work."""
 
     @property
     def by_id(self) -> dict[str, TechnologyView]:
@@ -276,7 +279,12 @@ def build_view(portfolio: Portfolio, diagnostics: list[Diagnostic], history: Por
             elif not public_only:
                 view.coupled_missing.append(ref)
     ordered = sorted(views.values(), key=lambda v: (-v.level, natural_key(v.id)))
-    return SiteView(shown, settings, history, ordered, history.now, repo_url, analytics, rules)
+    withheld: frozenset[str] = frozenset()
+    guiding = portfolio.checklist.part(ORGANISATION)
+    if public_only and guiding is not None:
+        names = InternalNames(portfolio)
+        withheld = frozenset(q.key for q in guiding.questions if names.found_in(q.answer))
+    return SiteView(shown, settings, history, ordered, history.now, repo_url, analytics, rules, withheld)
 
 
 def natural_key(text: str) -> tuple:

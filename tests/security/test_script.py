@@ -111,8 +111,8 @@ def hostile_repo(folder: Path) -> GitRepo:
     (tech / "requirements.md").write_text(front_matter(requirements, "\n" + "\n\n".join(SCRIPTS) + "\n"),
                                           encoding="utf-8")
     ethics = ethics_meta(4)
-    ethics["pre_development"]["privacy"] = PAYLOAD
-    ethics["organisation"]["transparency"] = {"not_applicable": PAYLOAD}
+    ethics["pre_development"]["informed_consent"] = PAYLOAD
+    ethics["post_development"]["redress"] = {"not_applicable": PAYLOAD}
     (tech / "ethics.md").write_text(front_matter(ethics, "\n" + SCRIPTS[0] + "\n"), encoding="utf-8")
     (tech / "reviews").mkdir()
     rev = review(3, "2023-05-01", "graduate", 4)
