@@ -56,7 +56,7 @@ _PART_WORDS = (
     (POST, re.compile(r"\bpost\b|\bpost-?dev", re.IGNORECASE)),
     (ORGANISATION, re.compile(r"high-?level|guiding|organi[sz]ation|\borg\b", re.IGNORECASE)),
 )
-_KEY = re.compile(r"\s*\{#([^}\s]*)\}\s*$")
+_KEY = re.compile(r"\s*\{#([^}]*)\}\s*$")
 VALID_KEY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _md = MarkdownIt("commonmark")
 

@@ -11,7 +11,7 @@ documents without losing a sentence and without inventing anything:
   comment at the top of the front matter, so nothing a value held is lost
   (a placeholder such as ``(*link to prior level cards*)`` has no field);
 - every section keeps its heading and its text, raised from ``###`` to ``##``;
-  the TL;DR paragraph becomes the ``TL;DR`` section; footnotes stay footnotes;
+  the bold TL;DR paragraph stays as it is (it is the TL;DR section); footnotes stay footnotes;
 - the numbered top-level requirements are written to ``requirements.md``, with
   their verification, validation and risk left open for ``mltrl check`` to ask for;
 - the stage debrief stays on the card, as its ``MLTRL stage debrief`` section;
@@ -219,7 +219,7 @@ def _body(lines: list[str], tokens: list, span: tuple[int, int] | None, card: Im
         label = re.match(r"^\s*(\*\*|__)\s*TL;?\s?DR\s*[:.]?\s*(\*\*|__)\s*[:.\u2014\u2013-]*\s*(.*)$", line,
                          re.IGNORECASE)
         if label:
-            out += ["## TL;DR", "", label.group(3)]
+            out.append(line)  # the bold TL;DR paragraph is the TL;DR section as it stands
             seen.add("tldr")
         elif heading:
             title = heading.group(2)

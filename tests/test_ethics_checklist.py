@@ -142,7 +142,7 @@ def test_a_broken_checklist_is_reported_where_it_is_wrong(tmp_path):
         encoding="utf-8")
     write_technology(tmp_path / "projects", "tech", "P1.0", 1)
     found = [(d.path, d.line, d.column, d.code) for d in run(tmp_path) if d.code.startswith("ETH")]
-    assert found == [("ethics-checklist.md", 8, 1, "ETH003"), ("ethics-checklist.md", 9, 1, "ETH004"),
+    assert found == [("ethics-checklist.md", 8, 1, "ETH003"), ("ethics-checklist.md", 9, 13, "ETH004"),
                      ("ethics-checklist.md", 11, 1, "ETH002"), ("ethics-checklist.md", 15, 1, "ETH005")]
 
 
@@ -163,6 +163,8 @@ def test_a_checklist_outside_the_repository_is_not_read(tmp_path):
 def test_the_page_shows_topics_and_the_organisations_answers_escaped(tmp_path):
     repo = GitRepo(tmp_path / "repo")
     (repo.path / "mkdocs.yml").write_text(mkdocs_yml(), encoding="utf-8")
+    (repo.path / "overrides").mkdir()
+    (repo.path / "docs").mkdir()
     write_technology(repo.path / "projects", "tech", "P1.0", 4)
     checklist = repo.path / "ethics-checklist.md"
     text = checklist.read_text(encoding="utf-8")
@@ -173,7 +175,8 @@ def test_the_page_shows_topics_and_the_organisations_answers_escaped(tmp_path):
     assert result.returncode == 0, result.stderr
     page = (repo.path / "site" / "technologies" / "tech" / "index.html").read_text(encoding="utf-8")
     assert "Data ownership and rights" in page and "Guiding questions for the organisation" in page
-    assert "We keep" in page and "<script>alert(1)" not in page and "javascript:" not in page
+    assert "We keep" in page and "<script>alert(1)" not in page and "href=\"javascript:" not in page
+    assert "[little](javascript:alert(2))" in page  # shown as the text it is, never a link
     assert "How may we use, or use again, the data a client hands us?" in page
 
 
