@@ -1,0 +1,201 @@
+"""Targets: levels to reach by dates, their states from real git histories, and the findings TGT001 and TGT002."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from factories import card_body, card_meta, front_matter, write_technology
+from gitrepo import GitRepo
+
+from mltrl_docs.config import Settings
+from mltrl_docs.history import load_history
+from mltrl_docs.history.targets import first_reached, target_states
+from mltrl_docs.loader import load_portfolio
+from mltrl_docs.rules import check_portfolio
+
+UTC = dt.UTC
+CARD = "projects/alpha/card.md"
+
+
+def card(level: int, targets: list[dict] | None = None, **changes) -> str:
+    meta = card_meta("P01.1", "Alpha", level, **changes)
+    if targets is not None:
+        meta["targets"] = targets
+    return front_matter(meta, card_body("Alpha"))
+
+
+def at(day: str) -> dt.datetime:
+    """Noon UTC of ``day``: a build's "now"."""
+    return dt.datetime.fromisoformat(day).replace(hour=12, tzinfo=UTC)
+
+
+def findings(root, code_prefix: str) -> list[tuple]:
+    portfolio = load_portfolio(root, Settings())
+    return [(d.path, d.line, d.column, d.severity.value, d.code, d.message, d.hint)
+            for d in check_portfolio(portfolio) if d.code.startswith(code_prefix)]
+
+
+def line_of(text: str, needle: str, occurrence: int = 1) -> int:
+    """1-based line of the ``occurrence``-th line of ``text`` containing ``needle``."""
+    hits = [n for n, line in enumerate(text.split("\n"), 1) if needle in line]
+    return hits[occurrence - 1]
+
+
+# --- the model ------------------------------------------------------------------------------------------
+
+
+def test_bad_targets_are_schema_findings(tmp_path):
+    text = card(1, [{"level": 10, "by": "2027-03-31"}, {"level": 2, "by": "soon"}, {"level": 3},
+                    {"level": 4, "by": "2027-05-01", "owner": "x"}])
+    (tmp_path / "projects/alpha").mkdir(parents=True)
+    (tmp_path / CARD).write_text(text, encoding="utf-8")
+    found = [(d.path, d.line, d.column, d.code, d.message, d.hint) for d in
+             check_portfolio(load_portfolio(tmp_path, Settings())) if d.code.startswith("SCH")]
+    start = line_of(text, "targets:")
+    assert found == [
+        (CARD, start + 1, 12, "SCH005", "'targets.0.level': input should be less than or equal to 9 (got 10)", ""),
+        (CARD, start + 4, 9, "SCH004",
+         "'targets.1.by' should be a valid date or datetime, input is too short, not 'soon'",
+         "write the date as YYYY-MM-DD"),
+        (CARD, start + 5, 5, "SCH001", "missing required field 'targets.2.by'",
+         "add 'by:' (The last day on which reaching the level counts as on time (``YYYY-MM-DD``).)"),
+        (CARD, start + 8, 5, "SCH002", "unknown field 'targets.3.owner'", "allowed fields: level, by, note"),
+    ]
+
+
+def test_a_good_plan_has_no_finding(tmp_path):
+    write_technology(tmp_path / "projects", "alpha", "P01.1", 1,
+                     card=card_meta("P01.1", "Alpha", 1, targets=[
+                         {"level": 2, "by": "2026-06-30", "note": "first research requirements"},
+                         {"level": 4, "by": "2027-03-31"}]))
+    portfolio = load_portfolio(tmp_path, Settings())
+    assert [d for d in check_portfolio(portfolio) if d.code.startswith(("SCH", "TGT"))] == []
+    targets = portfolio.technologies["alpha"].model.targets
+    assert [(t.level, t.by, t.note) for t in targets] == [
+        (2, dt.date(2026, 6, 30), "first research requirements"), (4, dt.date(2027, 3, 31), "")]
+
+
+# --- TGT001 -------------------------------------------------------------------------------------------
+
+
+def test_tgt001_a_level_twice_a_lower_level_later_and_a_date_out_of_order(tmp_path):
+    targets = [{"level": 3, "by": "2026-01-31"}, {"level": 3, "by": "2026-06-30"},
+               {"level": 5, "by": "2026-09-30"}, {"level": 4, "by": "2026-12-31"},
+               {"level": 6, "by": "2026-12-31"}]
+    write_technology(tmp_path / "projects", "alpha", "P01.1", 1,
+                     card=card_meta("P01.1", "Alpha", 1, targets=targets))
+    text = (tmp_path / CARD).read_text(encoding="utf-8")
+    assert findings(tmp_path, "TGT") == [
+        (CARD, line_of(text, "- level: 3", 2), 12, "error", "TGT001",
+         "level 3 is targeted twice (targets 1 and 2)",
+         "keep one target per level; to move its date, change 'by' and say why in its 'note'"),
+        (CARD, line_of(text, "- level: 4"), 12, "error", "TGT001",
+         "target 4 (level 4) comes after target 3 for a higher level (5)",
+         "list the targets from the lowest level up"),
+        (CARD, line_of(text, "- level: 6") + 1, 9, "error", "TGT001",
+         "level 6 is due by 2026-12-31, not after level 4 (due by 2026-12-31)",
+         "give each higher level a later date: reaching a level reaches every level below it"),
+    ]
+
+
+# --- states and TGT002 on real histories ------------------------------------------------------------------
+
+
+@pytest.fixture
+def climbing(git_repo: GitRepo) -> GitRepo:
+    """Alpha starts at 1 on 2025-01-10, reaches 2 on 2025-03-31 and 3 on 2025-07-15 (committed at 23:30 -05:00).
+
+    The level-3 target is 2025-07-14 on the card now; the test below also reads it as 2025-07-15.
+    """
+    targets = [{"level": 2, "by": "2025-03-31"}, {"level": 3, "by": "2025-07-15"},
+               {"level": 4, "by": "2025-12-31"}, {"level": 5, "by": "2026-06-30"}]
+    git_repo.commit({CARD: card(1, targets)}, "2025-01-10", "Start alpha")
+    git_repo.commit({CARD: card(2, targets)}, "2025-03-31T18:00:00+00:00", "Alpha reaches 2")
+    git_repo.commit({CARD: card(3, targets)}, "2025-07-15T23:30:00-05:00", "Alpha reaches 3")
+    git_repo.commit({CARD: card(3, targets[:1] + [{"level": 3, "by": "2025-07-14"}] + targets[2:])},
+                    "2025-08-01", "Alpha's level-3 target was a day earlier")
+    return git_repo
+
+
+def states(repo: GitRepo, now: dt.datetime) -> list[tuple[int, str]]:
+    portfolio = load_portfolio(repo.path, Settings())
+    history = load_history(portfolio, now=now)
+    tech = portfolio.technologies["alpha"]
+    return [(s.level, s.state) for s in target_states(tech.model, history.projects["alpha"], now)]
+
+
+def test_each_state_at_its_date_boundaries(climbing):
+    # Level 2 was reached on its last day: met. Level 3 the day after its date: met late.
+    assert states(climbing, at("2025-12-31")) == [(2, "met"), (3, "met_late"), (4, "on_track"), (5, "on_track")]
+    assert states(climbing, at("2026-01-01")) == [(2, "met"), (3, "met_late"), (4, "late"), (5, "on_track")]
+    assert states(climbing, at("2026-06-30")) == [(2, "met"), (3, "met_late"), (4, "late"), (5, "on_track")]
+    assert states(climbing, at("2026-07-01")) == [(2, "met"), (3, "met_late"), (4, "late"), (5, "late")]
+
+
+def test_a_commit_counts_on_its_own_calendar_day(climbing):
+    # Committed at 23:30 on 2025-07-15 in -05:00, already the 16th in UTC: on time for a target of the 15th.
+    text = (climbing.path / CARD).read_text(encoding="utf-8").replace('"2025-07-14"', '"2025-07-15"')
+    climbing.write({CARD: text})
+    assert states(climbing, at("2025-12-31"))[1] == (3, "met")
+
+
+def test_first_reached_counts_the_first_time_and_higher_levels(git_repo):
+    git_repo.commit({CARD: card(1)}, "2025-01-10", "Start")
+    git_repo.commit({CARD: card(2)}, "2025-02-10", "Up")
+    git_repo.commit({CARD: card(1)}, "2025-03-10", "Back")
+    git_repo.commit({CARD: card(2)}, "2025-04-10", "Up again")
+    portfolio = load_portfolio(git_repo.path, Settings())
+    history = load_history(portfolio, now=at("2025-05-01")).projects["alpha"]
+    assert first_reached(history, 2) == dt.datetime(2025, 2, 10, 12, tzinfo=UTC)
+    assert first_reached(history, 1) == dt.datetime(2025, 1, 10, 12, tzinfo=UTC)
+    assert first_reached(history, 3) is None
+
+
+def test_recorded_events_reach_levels(git_repo):
+    recorded = [{"date": "2023-05-01", "level": 1, "note": "wiki"}, {"date": "2023-09-01", "level": 2}]
+    targets = [{"level": 2, "by": "2023-08-31"}, {"level": 3, "by": "2024-12-31"}]
+    git_repo.commit({CARD: card(2, targets, history=recorded)}, "2024-01-10", "Move the card to git")
+    assert states(git_repo, at("2024-06-01")) == [(2, "met_late"), (3, "on_track")]
+
+
+def test_no_history_means_unknown(tmp_path):
+    write_technology(tmp_path / "projects", "alpha", "P01.1", 1,
+                     card=card_meta("P01.1", "Alpha", 1, targets=[{"level": 2, "by": "2020-01-01"}]))
+    portfolio = load_portfolio(tmp_path, Settings())
+    tech = portfolio.technologies["alpha"]
+    assert [s.state for s in target_states(tech.model, None, at("2025-01-01"))] == ["unknown"]
+    history = load_history(portfolio, now=at("2025-01-01"))
+    assert not history.available and "TGT002" not in {d.code for d in history.diagnostics}
+
+
+def test_tgt002_at_the_late_target(climbing):
+    portfolio = load_portfolio(climbing.path, Settings())
+    text = (climbing.path / CARD).read_text(encoding="utf-8")
+    history = load_history(portfolio, now=at("2026-01-02"))
+    late = [(d.path, d.line, d.column, d.severity.value, d.code, d.message, d.hint, d.project)
+            for d in history.diagnostics if d.code.startswith("TGT")]
+    assert late == [(CARD, line_of(text, "- level: 4"), 5, "warning", "TGT002",
+                     ("target level 4 by 2025-12-31 is late by 2 day(s): the technology is at level 3 and has "
+                      "not reached level 4"),
+                     "reach the level, or move 'by' to the new date and say why in the target's 'note'", "alpha")]
+    assert "TGT002" not in {d.code for d in load_history(portfolio, now=at("2025-12-31")).diagnostics}
+
+
+def test_tgt002_when_the_raised_level_is_not_committed(climbing):
+    text = (climbing.path / CARD).read_text(encoding="utf-8").replace("level: 3\n", "level: 4\n", 1)
+    climbing.write({CARD: text})
+    portfolio = load_portfolio(climbing.path, Settings())
+    late = [d.message for d in load_history(portfolio, now=at("2026-01-02")).diagnostics if d.code == "TGT002"]
+    assert late == [("target level 4 by 2025-12-31 is late by 2 day(s): the card says level 4, but no commit or "
+                     "recorded event has reached level 4 yet")]
+
+
+def test_tgt002_severity_is_configurable(climbing):
+    settings = Settings(rules={"TGT002": {"severity": "off"}})
+    portfolio = load_portfolio(climbing.path, settings)
+    assert "TGT002" not in {d.code for d in load_history(portfolio, now=at("2026-01-02")).diagnostics}
+    settings = Settings(rules={"TGT002": {"severity": "error"}})
+    portfolio = load_portfolio(climbing.path, settings)
+    assert [d.severity.value for d in load_history(portfolio, now=at("2026-01-02")).diagnostics
+            if d.code == "TGT002"] == ["error"]
