@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
+import xml.etree.ElementTree as ET
 
 import pytest
 from factories import card_body, card_meta, front_matter, write_technology
 from gitrepo import GitRepo
+from sitebuild import build, mkdocs_yml, review, write_level
 
 from mltrl_docs.config import Settings
 from mltrl_docs.history import load_history
@@ -199,3 +203,136 @@ def test_tgt002_severity_is_configurable(climbing):
     portfolio = load_portfolio(climbing.path, settings)
     assert [d.severity.value for d in load_history(portfolio, now=at("2026-01-02")).diagnostics
             if d.code == "TGT002"] == ["error"]
+
+
+# --- the site, the export and the public build (real mkdocs build --strict) ----------------------------------
+
+NOTE = "Pilot <script>alert(1)</script> & the plant"
+ALPHA_TARGETS = [{"level": 2, "by": "2024-03-31", "note": "first requirements"}, {"level": 3, "by": "2024-06-30"},
+                 {"level": 4, "by": "2025-06-30", "note": NOTE}]
+BETA_TARGETS = [{"level": 2, "by": "2024-10-31", "note": "Falcon codename launch"}]
+
+
+def planned_portfolio(repo: GitRepo) -> None:
+    """Alpha (public): 1 on 2024-01-10, 2 on 2024-03-15, 3 on 2024-09-02; beta (internal) stays at 1.
+
+    On the builds' day (2025-01-01) alpha's targets are met, met late and on track; beta's is late.
+    """
+    write_level(repo, "alpha", "P01.1", 1, title="Alpha", visibility="public", targets=ALPHA_TARGETS)
+    write_level(repo, "beta", "P02.1", 1, title="Beta", targets=BETA_TARGETS)
+    repo.commit({}, "2024-01-10", "Start alpha and beta")
+    write_level(repo, "alpha", "P01.1", 2, title="Alpha", visibility="public", targets=ALPHA_TARGETS,
+                reviews={"2024-03-15-level-1.md": review(1, "2024-03-15", "graduate", 2)})
+    repo.commit({}, "2024-03-15", "Graduate alpha to level 2")
+    write_level(repo, "alpha", "P01.1", 3, title="Alpha", visibility="public", targets=ALPHA_TARGETS,
+                reviews={"2024-09-01-level-2.md": review(2, "2024-09-01", "graduate", 3)})
+    repo.commit({}, "2024-09-02", "Graduate alpha to level 3")
+
+
+def site_repo(folder, options: dict) -> GitRepo:
+    repo = GitRepo(folder)
+    (repo.path / "docs").mkdir()
+    (repo.path / "overrides").mkdir()
+    (repo.path / "mkdocs.yml").write_text(mkdocs_yml(options=options), encoding="utf-8")
+    (repo.path / ".gitignore").write_text("site/\n.cache/\n", encoding="utf-8")
+    planned_portfolio(repo)
+    return repo
+
+
+# Beta's late target is reported, but as a note: a warning would stop 'mkdocs build --strict'.
+QUIET_LATE = {"rules": {"TGT002": {"severity": "info"}}}
+
+
+@pytest.fixture(scope="module")
+def planned_site(tmp_path_factory):
+    repo = site_repo(tmp_path_factory.mktemp("targets") / "repo", QUIET_LATE)
+    result = build(repo.path)
+    assert result.returncode == 0, result.stderr
+    assert "TGT002" in result.stderr and "target level 2 by 2024-10-31 is late by 62 day(s)" in result.stderr
+    return repo.path / "site"
+
+
+def timeline_of(page: str, slug: str) -> ET.Element:
+    match = re.search(rf'<svg[^>]*aria-labelledby="mltrl-timeline-{slug}-title.*?</svg>', page, re.DOTALL)
+    assert match is not None
+    return ET.fromstring(match.group(0))
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def test_timeline_draws_the_plan_beside_the_path(planned_site):
+    page = (planned_site / "technologies/alpha/index.html").read_text(encoding="utf-8")
+    svg = timeline_of(page, "alpha")
+    targets = [g for g in svg.iter(f"{SVG}g") if "mltrl-target" in g.get("class", "").split()]
+    assert [(g.get("data-level"), g.get("data-by"), g.get("data-state"), g.find(f"{SVG}title").text)
+            for g in targets] == [
+        ("2", "2024-03-31", "met", ("Target: level 2 (Proof of principle) by 2024-03-31, met (reached 2024-03-15) "
+                                    "— first requirements")),
+        ("3", "2024-06-30", "met_late", ("Target: level 3 (System development) by 2024-06-30, met late (reached "
+                                         "2024-09-02)")),
+        ("4", "2025-06-30", "on_track", f"Target: level 4 (Proof of concept) by 2025-06-30, on track — {NOTE}"),
+    ]
+    assert [g.get("class") for g in targets] == ["mltrl-target mltrl-target-met", "mltrl-target mltrl-target-met_late",
+                                                 "mltrl-target mltrl-target-on_track"]
+    # A dashed guide from each marker to the time axis, and a dashed line through the plan in date order.
+    guides = [line for g in targets for line in g.iter(f"{SVG}line")]
+    assert len(guides) == 3 and all(line.get("stroke-dasharray") for line in guides)
+    plan_line = next(p for p in svg.iter(f"{SVG}polyline") if p.get("class") == "mltrl-plan-line")
+    xs = [float(point.split(",")[0]) for point in plan_line.get("points").split()]
+    assert len(xs) == 3 and xs == sorted(xs)
+    # The axis reaches the last target, which lies after today's line.
+    today = float(next(g for g in svg.iter(f"{SVG}g") if g.get("class") == "mltrl-today").find(f"{SVG}line").get("x1"))
+    assert xs[2] > today
+    assert "<script>alert(1)" not in page and "Pilot &lt;script&gt;alert(1)&lt;/script&gt; &amp; the plant" in page
+    # The table under the timeline says the same.
+    table = page[page.index('<h3 id="targets">'):page.index("</table>", page.index('<h3 id="targets">'))]
+    assert [re.sub(r"<[^>]+>", "", s) for s in re.findall(r'<span class="mltrl-chip mltrl-target-\w+">.*?</span>',
+                                                          table)] == ["met", "met late", "on track"]
+
+
+def test_portfolio_shows_targets_per_technology(planned_site):
+    page = (planned_site / "index.html").read_text(encoding="utf-8")
+    assert '<th data-sort="num" scope="col">Targets</th>' in page
+    cells = dict(re.findall(r'<tr data-level="\d"[^>]*>.*?<code>(P\d+\.\d)</code>.*?<td class="mltrl-targets-cell" '
+                            r'data-value="\d+">(.*?)</td>', page, re.DOTALL))
+    chips = {pid: re.findall(r'data-state="(\w+)">(\d+) ([a-z ]+)</span>', cell) for pid, cell in cells.items()}
+    assert chips == {"P01.1": [("met", "2", "met"), ("on_track", "1", "on track")],
+                     "P02.1": [("late", "1", "late")]}
+
+
+def test_analytics_count_targets_met_and_missed_per_quarter(planned_site):
+    page = (planned_site / "analytics/index.html").read_text(encoding="utf-8")
+    table = page[page.index('<h2 id="targets-per-quarter">'):]
+    rows = re.findall(r"<tr><td>(\d{4}-Q\d)</td><td>(\d+)</td><td>(\d+)</td></tr>", table)
+    assert rows == [("2024-Q1", "1", "0"), ("2024-Q2", "0", "1"), ("2024-Q4", "0", "1")]
+
+
+def test_export_has_targets_with_their_states(planned_site):
+    document = json.loads((planned_site / "mltrl.json").read_text(encoding="utf-8"))
+    by_slug = {t["slug"]: t for t in document["technologies"]}
+    assert by_slug["alpha"]["targets"] == [
+        {"level": 2, "by": "2024-03-31", "note": "first requirements", "state": "met",
+         "reached": "2024-03-15T12:00:00+00:00"},
+        {"level": 3, "by": "2024-06-30", "note": "", "state": "met_late", "reached": "2024-09-02T12:00:00+00:00"},
+        {"level": 4, "by": "2025-06-30", "note": NOTE, "state": "on_track", "reached": None},
+    ]
+    assert by_slug["beta"]["targets"] == [{"level": 2, "by": "2024-10-31", "note": "Falcon codename launch",
+                                           "state": "late", "reached": None}]
+    assert document["analytics"]["targets_per_quarter"] == {
+        "2024-Q1": {"met": 1, "missed": 0}, "2024-Q2": {"met": 0, "missed": 1}, "2024-Q4": {"met": 0, "missed": 1}}
+
+
+def test_public_build_shows_only_public_targets(tmp_path):
+    repo = site_repo(tmp_path / "repo", {**QUIET_LATE, "public_only": True})
+    result = build(repo.path)
+    assert result.returncode == 0, result.stderr
+    site = repo.path / "site"
+    document = json.loads((site / "mltrl.json").read_text(encoding="utf-8"))
+    assert [(t["slug"], [g["state"] for g in t["targets"]]) for t in document["technologies"]] == [
+        ("alpha", ["met", "met_late", "on_track"])]
+    assert document["analytics"]["targets_per_quarter"] == {"2024-Q1": {"met": 1, "missed": 0},
+                                                            "2024-Q2": {"met": 0, "missed": 1}}
+    for file in site.rglob("*"):
+        if file.is_file() and file.suffix in (".html", ".json", ".xml", ".txt"):
+            assert "Falcon" not in file.read_text(encoding="utf-8", errors="replace"), file
