@@ -12,6 +12,7 @@ from factories import card_body, card_meta, front_matter, write_technology
 from gitrepo import GitRepo
 from sitebuild import build, mkdocs_yml, review, write_level
 
+from mltrl_docs.cli import main
 from mltrl_docs.config import Settings
 from mltrl_docs.history import load_history
 from mltrl_docs.history.targets import first_reached, target_states
@@ -336,3 +337,42 @@ def test_public_build_shows_only_public_targets(tmp_path):
     for file in site.rglob("*"):
         if file.is_file() and file.suffix in (".html", ".json", ".xml", ".txt"):
             assert "Falcon" not in file.read_text(encoding="utf-8", errors="replace"), file
+
+
+# --- the pull-request report (mltrl check --base) -------------------------------------------------------
+
+
+def test_pr_report_shows_target_changes(git_repo, tmp_path, capsys, monkeypatch):
+    for name in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY"):  # the test picks the format and the summary itself
+        monkeypatch.delenv(name, raising=False)
+    base = [{"level": 2, "by": "2030-03-31"}, {"level": 3, "by": "2030-06-30"}, {"level": 5, "by": "2031-03-31"}]
+    change = [{"level": 2, "by": "2030-05-31", "note": "the data came late"}, {"level": 4, "by": "2030-06-30"},
+              {"level": 6, "by": "2031-12-31"}]
+    write_technology(git_repo.path / "projects", "alpha", "P01.1", 1,
+                     card=card_meta("P01.1", "Alpha", 1, targets=base))
+    git_repo.commit({}, "2025-01-10", "Alpha with a plan")
+    git_repo.git("checkout", "-q", "-b", "change")
+    write_technology(git_repo.path / "projects", "alpha", "P01.1", 1,
+                     card=card_meta("P01.1", "Alpha", 1, targets=change))
+    git_repo.commit({}, "2025-02-10", "Alpha's plan moves")
+    summary = tmp_path / "comment.md"
+    code = main(["check", str(git_repo.path), "--base", "main", "--format", "text", "--summary", str(summary)])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    assert ("Target changes:\n"
+            "  projects/alpha (P01.1): level 2 by 2030-03-31 moved to 2030-05-31\n"
+            "  projects/alpha (P01.1): target by 2030-06-30 changed from level 3 to 4\n"
+            "  projects/alpha (P01.1): level 5 by 2031-03-31 removed\n"
+            "  projects/alpha (P01.1): level 6 by 2031-12-31 added\n") in out
+    markdown = summary.read_text(encoding="utf-8")
+    assert ("### Target changes\n\n| Technology | Change |\n|---|---|\n"
+            "| **P01.1** Alpha (projects/alpha) | level 2 by 2030-03-31 moved to 2030-05-31 |\n") in markdown
+    code = main(["check", str(git_repo.path), "--base", "main", "--format", "json"])
+    document = json.loads(capsys.readouterr().out)
+    assert document["technologies"][0]["target_changes"] == [
+        {"kind": "moved", "level_before": 2, "level_after": 2, "by_before": "2030-03-31", "by_after": "2030-05-31"},
+        {"kind": "relevelled", "level_before": 3, "level_after": 4, "by_before": "2030-06-30",
+         "by_after": "2030-06-30"},
+        {"kind": "removed", "level_before": 5, "level_after": None, "by_before": "2031-03-31", "by_after": None},
+        {"kind": "added", "level_before": None, "level_after": 6, "by_before": None, "by_after": "2031-12-31"},
+    ]
