@@ -18,6 +18,7 @@ from mltrl_docs.history import load_history
 from mltrl_docs.history.targets import first_reached, target_states
 from mltrl_docs.loader import load_portfolio
 from mltrl_docs.rules import check_portfolio
+from mltrl_docs.schema import all_schemas
 
 UTC = dt.UTC
 CARD = "projects/alpha/card.md"
@@ -376,3 +377,12 @@ def test_pr_report_shows_target_changes(git_repo, tmp_path, capsys, monkeypatch)
         {"kind": "removed", "level_before": 5, "level_after": None, "by_before": "2031-03-31", "by_after": None},
         {"kind": "added", "level_before": None, "level_after": 6, "by_before": None, "by_after": "2031-12-31"},
     ]
+
+
+def test_card_schema_describes_targets():
+    schema = json.loads(all_schemas()["card.schema.json"])
+    assert schema["properties"]["targets"]["items"] == {"$ref": "#/$defs/Target"}
+    target = schema["$defs"]["Target"]
+    assert target["required"] == ["level", "by"] and target["additionalProperties"] is False
+    assert (target["properties"]["level"]["minimum"], target["properties"]["level"]["maximum"]) == (0, 9)
+    assert target["properties"]["by"]["format"] == "date"

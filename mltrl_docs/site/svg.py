@@ -201,6 +201,8 @@ class Plan:
     """The marker's accessible title (tooltip text)."""
 
 
+PLAN_HORIZON = dt.timedelta(days=5 * 365)
+"""How far past today a timeline's time axis reaches to show targets."""
 PLAN_COLOURS = {"met": "#2e7d32", "met_late": "#ef6c00", "on_track": "#1565c0", "late": "#c62828",
                 "unknown": "#757575"}
 """Fallback colour of a target marker in each state."""
@@ -272,7 +274,7 @@ def _plan(plans: Sequence[Plan], scale: TimeScale, y, bottom: float) -> str:
                                    f"{_a(yy - 2)}", "fill": "#fff" if hollow else colour, "stroke": colour,
                               "stroke-width": 1.5, "stroke-linejoin": "round"}))
         parts.append(el("g", {"class": f"mltrl-target mltrl-target-{plan.state}", "data-level": plan.level,
-                              "data-by": f"{plan.by:%Y-%m-%d}", "data-state": plan.state},
+                              "data-by": plan.by.date().isoformat(), "data-state": plan.state},
                        flag + tooltip(plan.label)))
     return el("g", {"class": "mltrl-plan"}, "".join(parts))
 
@@ -311,7 +313,12 @@ def timeline_svg(ident: str, title: str, runs: Sequence[Run], marks: Sequence[Ma
     lane = bottom + 30
     height = lane + 18
     dates = [r.start for r in runs] + [m.when for m in marks]
-    scale = TimeScale.covering(dates, now, left, right, max((p.by for p in plans), default=None))
+    # The axis reaches the last target, but no further than PLAN_HORIZON past today: a target decades
+    # away (or at the calendar's end) would squeeze the actual path into a sliver. Later ones stand at
+    # the right edge, and their titles give their dates.
+    horizon = now + PLAN_HORIZON if now.year < dt.MAXYEAR - 6 else now
+    until = min(max((p.by for p in plans), default=now), horizon)
+    scale = TimeScale.covering(dates, now, left, right, until)
 
     def y(level: int) -> float:
         return top + (9 - level) * row + row / 2

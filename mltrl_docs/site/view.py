@@ -223,9 +223,9 @@ def describe_event(event: Event) -> str:
 
 def describe_target(target: TargetStatus) -> str:
     """One line for a target's tooltip or table row: the level, the day, the state and when it was reached."""
-    text = f"Target: level {target.level} ({LEVEL_NAMES[target.level]}) by {target.by:%Y-%m-%d}, {target.label}"
+    text = f"Target: level {target.level} ({LEVEL_NAMES[target.level]}) by {target.by.isoformat()}, {target.label}"
     if target.reached is not None:
-        text += f" (reached {target.reached:%Y-%m-%d})"
+        text += f" (reached {target.reached.date().isoformat()})"
     return text + (f" — {target.note}" if target.note else "")
 
 
