@@ -106,6 +106,7 @@ def target_changes(before: Technology | None, after: Technology | None) -> list[
     for level in sorted(old.keys() & new.keys()):
         if old[level].by != new[level].by:
             out.append(TargetChange("moved", level, level, old[level].by, new[level].by))
+    # Highest level first, so that of two removed targets sharing a date the lower one is kept for matching.
     gone = {t.by: t for t in sorted((old[lv] for lv in old.keys() - new.keys()), key=lambda t: t.level,
                                     reverse=True)}
     came = sorted((new[lv] for lv in new.keys() - old.keys()), key=lambda t: t.level)
