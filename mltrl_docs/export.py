@@ -2,7 +2,7 @@
 
 For every technology: its current state from the card, its readiness (which
 rules of its level are met, what is missing to graduate), its findings and
-its history; plus the portfolio analytics. With ``public_only`` only
+its history, and its targets with their states; plus the portfolio analytics. With ``public_only`` only
 technologies marked ``visibility: public`` are included, and the analytics
 are computed over them alone, and their history is the one
 :func:`mltrl_docs.public.public_history` allows, so nothing about internal
@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from .diagnostics import Diagnostic, sort_diagnostics
 from .history.analytics import portfolio_analytics
 from .history.model import PortfolioHistory
+from .history.targets import target_states
 from .loader import Portfolio, Technology
 from .models import LEVEL_NAMES
 from .public import PublicHistory, is_published, public_history
@@ -80,6 +81,8 @@ def export_document(portfolio: Portfolio, history: PortfolioHistory, findings: l
             "readiness": ready.to_dict() if ready is not None else None,
             "findings": by_project.get(tech.slug, []),
             "history": tech_history.to_dict(history.now) if tech_history is not None else None,
+            "targets": [t.to_dict() for t in target_states(tech.model, tech_history, history.now)]
+            if tech.model is not None else [],
         })
     return {
         "version": EXPORT_VERSION,

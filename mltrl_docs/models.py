@@ -202,6 +202,17 @@ class RecordedEvent(Strict):
         return self
 
 
+class Target(Strict):
+    """An objective on the roadmap: a level to reach by a date (an OKR, as TRL4ML proposes)."""
+
+    level: Level
+    """The level to reach, an integer from 0 to 9."""
+    by: Date
+    """The last day on which reaching the level counts as on time (``YYYY-MM-DD``)."""
+    note: Text = ""
+    """Why this target was set, or why its date moved."""
+
+
 class Card(Strict):
     """Front matter of a TRL card (``card.md``): the living report card of one technology."""
 
@@ -244,6 +255,8 @@ class Card(Strict):
     """How often a deployed technology is reviewed again, in days (level 9)."""
     tags: list[Annotated[str, Field(max_length=64)]] = []
     """Free labels for filtering."""
+    targets: list[Target] = []
+    """Levels to reach by dates, each for a higher level and a later date than the one before."""
     history: list[RecordedEvent] = []
     """Events from before the card was kept in git, oldest first."""
 

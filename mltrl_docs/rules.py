@@ -452,6 +452,9 @@ DOCUMENT_RULES: tuple[Rule, ...] = (
     Rule("REV003", "A graduation review answers the four debrief questions.", severity=Severity.WARNING),
     Rule("REV004", "A review deciding 'tasks' lists the tasks.", severity=Severity.WARNING),
     Rule("DS001", "Dataset names are unique within a card."),
+    Rule("TGT001", "Each target is for a higher level and a later date than the target before it."),
+    Rule("TGT002", "A target's date does not pass before its level is reached (from git history).",
+         severity=Severity.WARNING),
     Rule("XR001", "Project IDs are unique across the portfolio."),
     Rule("XR002", "Every component and coupled ID names an existing technology."),
     Rule("XR003", "A composed technology's level is at most the lowest level of its components."),
@@ -670,6 +673,40 @@ def _card_structure(tech: Technology) -> list[Diagnostic]:
     return out
 
 
+def _target_findings(tech: Technology) -> list[Diagnostic]:
+    """TGT001: a plan reads in one direction, so each target must be above and after the one before it.
+
+    A level named twice, a lower level after a higher one, or a higher level due no later than a
+    lower one cannot all be met as written (reaching a level reaches every level below it).
+    """
+    doc = tech.card
+    out = []
+    first_at: dict[int, int] = {}
+    targets = tech.model.targets
+    for index, target in enumerate(targets):
+        before = targets[index - 1] if index else None
+        if target.level in first_at:
+            pos = doc.parsed.position(("targets", index, "level"))
+            out.append(_doc_diag(doc, pos.line, pos.column, "TGT001",
+                                 f"level {target.level} is targeted twice (targets {first_at[target.level] + 1} "
+                                 f"and {index + 1})", "keep one target per level; to move its date, change 'by' and "
+                                 "say why in its 'note'"))
+        elif before is not None and target.level < before.level:
+            pos = doc.parsed.position(("targets", index, "level"))
+            out.append(_doc_diag(doc, pos.line, pos.column, "TGT001",
+                                 f"target {index + 1} (level {target.level}) comes after target {index} for a higher "
+                                 f"level ({before.level})", "list the targets from the lowest level up"))
+        elif before is not None and target.by <= before.by:
+            pos = doc.parsed.position(("targets", index, "by"))
+            out.append(_doc_diag(doc, pos.line, pos.column, "TGT001",
+                                 f"level {target.level} is due by {target.by.isoformat()}, not after level "
+                                 f"{before.level} (due by {before.by.isoformat()})",
+                                 "give each higher level a later date: reaching a level reaches every level "
+                                 "below it"))
+        first_at.setdefault(target.level, index)
+    return out
+
+
 def _requirement_findings(tech: Technology) -> list[Diagnostic]:
     doc = tech.requirements
     out = []
@@ -880,6 +917,7 @@ def check_portfolio(portfolio: Portfolio) -> list[Diagnostic]:
             raw.extend(placeholder_findings(doc))
         if tech.model is not None:
             raw.extend(_card_structure(tech))
+            raw.extend(_target_findings(tech))
             for rule in levels:
                 if rule.level <= tech.model.level:
                     for miss in rule.check(tech, settings):

@@ -47,6 +47,11 @@ SWITCHBACKS = {
     "search-ranking-model": [(8, 7, "review"), (9, 7, "embedded")],
 }
 
+TARGETS = {
+    # slug: (level, state on NOW) of each target, in the card's order
+    "causal-diagnosis": [(6, "met"), (7, "on_track")],
+}
+
 SHARED_LINEAGE = {
     # branch: (parent, last shared day): the branch lists the shared gates; their reviews live with the parent
     "neuropathology-anomaly-detection": ("industrial-anomaly-detection", dt.date(2020, 3, 30)),

@@ -11,9 +11,10 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from shipped import EXPECTED, NOW, REPO, SHARED_LINEAGE, SWITCHBACKS
+from shipped import EXPECTED, NOW, REPO, SHARED_LINEAGE, SWITCHBACKS, TARGETS
 
 from mltrl_docs.history import load_history
+from mltrl_docs.history.targets import target_states
 from mltrl_docs.loader import Portfolio, Technology, load_portfolio
 from mltrl_docs.rules import check_portfolio, readiness
 from mltrl_docs.workspace import open_workspace
@@ -131,6 +132,13 @@ def test_history_has_no_findings(history) -> None:
     _, derived = history
     assert derived.available
     assert [(d.path, d.code, d.message) for d in derived.diagnostics] == []
+
+
+def test_targets_stand_where_expected(history) -> None:
+    copied, derived = history
+    for slug, tech in copied.technologies.items():
+        states = [(t.level, t.state) for t in target_states(tech.model, derived.projects[slug], NOW)]
+        assert states == TARGETS.get(slug, []), slug
 
 
 def test_derived_switchbacks_match_the_recorded_ones(history) -> None:

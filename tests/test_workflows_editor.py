@@ -94,6 +94,9 @@ def test_snippets_expand_to_valid_documents():
     dataset = parse_and_validate("card", "---\nid: P1\ntitle: T\nlevel: 1\nowners: {research: [r]}\ndatasets:\n" +
                                  _expand(found["Dataset"]["body"]) + "\n---\n", "c.md")
     assert dataset.model is not None and dataset.model.datasets[0].kind == "sample", dataset.diagnostics
+    target = parse_and_validate("card", "---\nid: P1\ntitle: T\nlevel: 1\nowners: {research: [r]}\ntargets:\n" +
+                                _expand(found["Target"]["body"]) + "\n---\n", "c.md")
+    assert target.model is not None and target.model.targets[0].by.isoformat() == "2024-12-31", target.diagnostics
     answer = "---\npre_development:\n  legal_compliance: " + _expand(found["Ethics item not applicable"]["body"]) + "\n---\n"
     ethics = parse_and_validate("ethics", answer, "e.md")
     assert ethics.model is not None, ethics.diagnostics
@@ -109,3 +112,4 @@ def test_snippet_choices_are_the_schema_values():
     assert _choices(req, "kind") == ["research", "product"]
     assert _choices(req, "status") == ["proposed", "verified", "validated"]
     assert _choices(found["Dataset"]["body"], "kind") == ["sample", "synthetic", "benchmark", "real"]
+    assert _choices(found["Target"]["body"], "- level") == [str(n) for n in range(10)]

@@ -11,6 +11,7 @@ improvements; ``--strict`` fails on every error finding.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -29,6 +30,8 @@ from .base import change_commits, read_tree, resolve_commit
 from .rules import pr_rules
 
 ChangeKind = Literal["graduation", "switchback", "skip"]
+TargetChangeKind = Literal["added", "removed", "moved", "relevelled"]
+"""What a change does to one target: adds or removes it, moves its date, or changes its level."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,66 @@ class LevelChange:
     """The review record that decides it, if there is one."""
 
 
+@dataclass(frozen=True)
+class TargetChange:
+    """A target of the card added, removed, given a new date or a new level between the base and the working tree."""
+
+    kind: TargetChangeKind
+    """``added``, ``removed``, ``moved`` (same level, new date) or ``relevelled`` (same date, new level)."""
+    level_before: int | None
+    """The target's level on the base (``None`` when added)."""
+    level_after: int | None
+    """The target's level in the working tree (``None`` when removed)."""
+    by_before: dt.date | None
+    """The target's date on the base (``None`` when added)."""
+    by_after: dt.date | None
+    """The target's date in the working tree (``None`` when removed)."""
+
+    def text(self) -> str:
+        """The change in words, e.g. ``level 6 by 2027-03-31 moved to 2027-06-30``."""
+        if self.kind == "added":
+            return f"level {self.level_after} by {self.by_after.isoformat()} added"
+        if self.kind == "removed":
+            return f"level {self.level_before} by {self.by_before.isoformat()} removed"
+        if self.kind == "moved":
+            return f"level {self.level_before} by {self.by_before.isoformat()} moved to {self.by_after.isoformat()}"
+        return f"target by {self.by_before.isoformat()} changed from level {self.level_before} to {self.level_after}"
+
+    def to_dict(self) -> dict:
+        """JSON form, as in ``check --base --format json``."""
+        return {"kind": self.kind, "level_before": self.level_before, "level_after": self.level_after,
+                "by_before": self.by_before.isoformat() if self.by_before else None,
+                "by_after": self.by_after.isoformat() if self.by_after else None}
+
+
+def target_changes(before: Technology | None, after: Technology | None) -> list[TargetChange]:
+    """How the card's targets changed: matched by level first (a new date is a move), then by date (a new level).
+
+    A new technology's targets are all added; a removed technology, or a card invalid on either side,
+    has no target changes to tell.
+    """
+    if after is None or after.model is None or (before is not None and before.model is None):
+        return []
+    old = {t.level: t for t in reversed(before.model.targets)} if before is not None else {}
+    new = {t.level: t for t in reversed(after.model.targets)}  # the first of a level twice (TGT001) counts
+    out: list[TargetChange] = []
+    for level in sorted(old.keys() & new.keys()):
+        if old[level].by != new[level].by:
+            out.append(TargetChange("moved", level, level, old[level].by, new[level].by))
+    # Highest level first, so that of two removed targets sharing a date the lower one is kept for matching.
+    gone = {t.by: t for t in sorted((old[lv] for lv in old.keys() - new.keys()), key=lambda t: t.level,
+                                    reverse=True)}
+    came = sorted((new[lv] for lv in new.keys() - old.keys()), key=lambda t: t.level)
+    for target in came:
+        was = gone.pop(target.by, None)
+        if was is not None:
+            out.append(TargetChange("relevelled", was.level, target.level, was.by, target.by))
+        else:
+            out.append(TargetChange("added", None, target.level, None, target.by))
+    out.extend(TargetChange("removed", t.level, None, t.by, None) for t in gone.values())
+    return sorted(out, key=lambda c: (c.level_after if c.level_after is not None else c.level_before, c.kind))
+
+
 @dataclass
 class TechnologyDelta:
     """What a change does to one technology."""
@@ -83,6 +146,8 @@ class TechnologyDelta:
     """Readiness on the base."""
     readiness_after: Readiness | None = None
     """Readiness in the working tree."""
+    target_changes: list[TargetChange] = field(default_factory=list)
+    """Targets added, removed, moved to a new date or given a new level."""
 
     @property
     def level_before(self) -> int | None:
@@ -276,6 +341,7 @@ def compare(before: Portfolio, after: Portfolio, ref: str, commit: str,
             delta.state, delta.moved_from = "moved", old.folder
             moves[old.folder] = new.folder
         delta.level_change = _level_change(old, new)
+        delta.target_changes = target_changes(old, new)
         delta.readiness_before = readiness(old, before.settings) if old else None
         delta.readiness_after = (after_readiness[new.slug] if after_readiness is not None
                                  else readiness(new, after.settings)) if new else None

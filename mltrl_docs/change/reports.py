@@ -85,6 +85,10 @@ def format_report_text(comparison: Comparison, strict: bool) -> str:
     if status:
         lines.append("Status changes:")
         lines.extend(f"  {_name(t)}: {t.status_before} -> {t.status_after}" for t in status)
+    targets = [t for t in c.technologies if t.target_changes]
+    if targets:
+        lines.append("Target changes:")
+        lines.extend(f"  {_name(t)}: {change.text()}" for t in targets for change in t.target_changes)
     for state, label in (("new", "New technologies"), ("removed", "Removed technologies"),
                          ("moved", "Moved technologies")):
         group = [t for t in c.technologies if t.state == state]
@@ -138,6 +142,7 @@ def _delta_dict(t: TechnologyDelta) -> dict:
             "review": None if ch.review is None else {"path": ch.review.path, "in_change": ch.review.in_change}},
         "readiness_before": t.readiness_before.to_dict() if t.readiness_before else None,
         "readiness_after": t.readiness_after.to_dict() if t.readiness_after else None,
+        "target_changes": [change.to_dict() for change in t.target_changes],
     }
 
 
@@ -307,6 +312,9 @@ def render_markdown(comparison: Comparison, strict: bool, cap: int | None = None
     lines += _md_section("Status changes", ["Technology", "Before", "After"],
                          [[_md_name(t), t.status_before, t.status_after] for t in c.technologies
                           if t.status_before and t.status_after and t.status_before != t.status_after], cap, False)
+    lines += _md_section("Target changes", ["Technology", "Change"],
+                         [[_md_name(t), change.text()] for t in c.technologies for change in t.target_changes],
+                         cap, False)
     lines += _md_section("New technologies", ["Technology", "Level", "Status"],
                          [[_md_name(t), _md_level(t.level_after), t.status_after or "—"]
                           for t in c.technologies if t.state == "new"], cap, False)

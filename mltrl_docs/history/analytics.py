@@ -14,6 +14,7 @@ from collections import Counter
 
 from ..loader import Portfolio
 from .model import PortfolioHistory, TechnologyHistory
+from .targets import quarter_of, target_states
 
 TOP_CYCLES = 10
 """How many cycles the analytics list."""
@@ -69,7 +70,9 @@ def portfolio_analytics(portfolio: Portfolio, history: PortfolioHistory,
     ``time_in_level`` (per level: completed stays with median, quartiles,
     min and max in days, and open stays), ``transitions`` (from, to, kind,
     count), ``cycles`` (most frequent loops), ``graduations_per_quarter``,
-    ``switchbacks`` (count per kind) and ``skips``.
+    ``switchbacks`` (count per kind), ``skips`` and ``targets_per_quarter`` (targets met and
+    missed, by the quarter of their date: met means reached by the date; missed means the date
+    passed first, whether the level came later or not yet; targets still on track are not counted).
     """
     chosen = [s for s in (slugs if slugs is not None else portfolio.technologies) if s in history.projects]
     completed: dict[int, list[float]] = {level: [] for level in range(10)}
@@ -80,8 +83,14 @@ def portfolio_analytics(portfolio: Portfolio, history: PortfolioHistory,
     switchbacks: Counter = Counter({"embedded": 0, "review": 0, "discovery": 0})
     current: Counter = Counter()
     skips = 0
+    targets: dict[str, Counter] = {}
     for slug in chosen:
         tech_history = history.projects[slug]
+        card = portfolio.technologies[slug].model if slug in portfolio.technologies else None
+        for status in target_states(card, tech_history, history.now) if card is not None else []:
+            if status.state == "met" or status.missed:
+                targets.setdefault(quarter_of(status.by), Counter({"met": 0, "missed": 0}))[
+                    "met" if status.state == "met" else "missed"] += 1
         for level, start, end in stays(tech_history):
             if end is None:
                 open_stays[level] += 1
@@ -113,4 +122,5 @@ def portfolio_analytics(portfolio: Portfolio, history: PortfolioHistory,
         "graduations_per_quarter": dict(sorted(quarters.items())),
         "switchbacks": dict(switchbacks),
         "skips": skips,
+        "targets_per_quarter": {quarter: dict(counts) for quarter, counts in sorted(targets.items())},
     }

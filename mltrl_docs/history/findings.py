@@ -5,7 +5,8 @@ Codes (also listed by ``mltrl rules`` and configurable like every rule):
 graduation without a review deciding it, ``HIS004`` stale level-9 review,
 ``HIS005`` unreadable old version, ``HIS006`` shallow clone, ``HIS007`` not a
 git repository, ``HIS008`` git could not be run, ``HIS009`` a commit date no
-calendar holds (clamped) or with an impossible offset (read as UTC).
+calendar holds (clamped) or with an impossible offset (read as UTC); and
+``TGT002``, a target whose date passed before its level was reached.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from ..diagnostics import Diagnostic, Severity
 from ..loader import Portfolio, Technology
 from ..rules import all_rules
 from .model import PortfolioHistory, TechnologyHistory
+from .targets import target_states
 
 SHALLOW_HINT = ("fetch the whole history: with actions/checkout set 'fetch-depth: 0', elsewhere run "
                 "'git fetch --unshallow'; or set the mltrl option 'allow_shallow: true' to accept an "
@@ -47,7 +49,7 @@ def apply_rule_settings(raw: list[Diagnostic], portfolio: Portfolio) -> list[Dia
     out = []
     for diag in raw:
         rule = rules.get(diag.code)
-        if rule is None and diag.code.startswith("HIS"):
+        if rule is None and diag.code.startswith(("HIS", "TGT")):
             continue  # turned off
         severity = diag.severity
         if rule is not None and diag.code in settings.rules and settings.rules[diag.code].severity:
@@ -118,11 +120,35 @@ def technology_findings(tech: Technology, history: TechnologyHistory, portfolio:
         add(Severity.INFO, "HIS005", f"{what} in {where} could not be read and is left out of the "
             f"history: {skipped.reason}", "nothing to do unless that version matters; the history skips it",
             at=(tech.card.path if tech.card else path, 1, 1))
+    out.extend(_late_targets(tech, history, now))
     for note in history.date_notes:
         add(Severity.WARNING, "HIS009",
             f"commit {note.commit[:10]} has a committer date the history cannot use as it is: {note.problem}; "
             f"the history dates it {note.date.isoformat()}",
             DATE_HINT)
+    return out
+
+
+def _late_targets(tech: Technology, history: TechnologyHistory, now: dt.datetime) -> list[Diagnostic]:
+    """TGT002 at each target whose day has passed while the level is still not reached."""
+    card = tech.model
+    if card is None or not card.targets:
+        return []
+    out = []
+    for status in target_states(card, history, now):
+        if status.state != "late":
+            continue
+        pos = tech.card.parsed.position(("targets", status.index))
+        days = (now.date() - status.by).days
+        # A level raised in the working tree counts once it is committed: say so rather than
+        # claim the card is below it.
+        where = (f"the card says level {card.level}, but no commit or recorded event has reached level "
+                 f"{status.level} yet" if card.level >= status.level else
+                 f"the technology is at level {card.level} and has not reached level {status.level}")
+        out.append(Diagnostic(
+            tech.card.path, pos.line, pos.column, Severity.WARNING, "TGT002",
+            f"target level {status.level} by {status.by.isoformat()} is late by {days} day(s): {where}",
+            "reach the level, or move 'by' to the new date and say why in the target's 'note'", tech.slug))
     return out
 
 

@@ -230,6 +230,8 @@ class Site:
             digest.update(doc.path.encode() + b"\0" + doc.parsed.text.encode("utf-8", "surrogatepass") + b"\0")
         for diag in t.findings:
             digest.update(repr(diag).encode() + b"\0")
+        for target in t.targets:  # their states follow the day too, which the inputs hold
+            digest.update(repr(target).encode("utf-8", "surrogatepass") + b"\0")
         if t.history is not None:
             for item in (*t.history.events, *t.history.spans, *t.history.prior_cards):
                 digest.update(repr(item).encode("utf-8", "surrogatepass") + b"\0")
@@ -281,6 +283,7 @@ class Site:
             self._context(link, standalone=standalone, rows=rows, chart=chart, swimlane=swimlane, phases=phases,
                           statuses=statuses, recent=recent, ready=ready, waiting=waiting,
                           findings=sum(len(t.findings) for t in view.technologies),
+                          with_targets=any(t.targets for t in view.technologies),
                           export_url=link.file(Layout.EXPORT), schema_url=link.file(Layout.SCHEMAS + "/")))
 
     def _row(self, t: TechnologyView, link: Linker) -> dict:
@@ -308,7 +311,7 @@ class Site:
         timeline = None
         if t.history is not None and t.runs:
             timeline = timeline_svg(f"mltrl-timeline-{t.slug}", f"Maturity timeline of {t.id} {t.card.title}",
-                                    t.runs, t.marks, t.bands, view.now, self._timeline_desc(t))
+                                    t.runs, t.marks, t.bands, view.now, self._timeline_desc(t), t.plans)
         requirements = sorted(t.tech.requirement_list, key=lambda r: natural_key(r.id))
         risk = None
         if any(r.computed_risk is not None for r in requirements):
@@ -350,6 +353,7 @@ class Site:
         since = t.since
         parts.append(f"Now at level {t.level} ({LEVEL_NAMES[t.level]})"
                      + (f" since {since:%Y-%m-%d}." if since else "."))
+        parts.extend(plan.label + "." for plan in t.plans)
         return " ".join(parts)
 
     def _time_in_level(self, t: TechnologyView) -> list[tuple[int, float]]:

@@ -89,13 +89,15 @@ class TimeScale:
     right: float
 
     @classmethod
-    def covering(cls, dates: Iterable[dt.datetime], now: dt.datetime, left: float, right: float) -> "TimeScale":
-        """A scale from the earliest date to ``now``, padded, at least a month wide."""
+    def covering(cls, dates: Iterable[dt.datetime], now: dt.datetime, left: float, right: float,
+                 until: dt.datetime | None = None) -> "TimeScale":
+        """A scale from the earliest date to ``now`` (or to ``until``, when later), padded, at least a month wide."""
         values = [d for d in dates if d is not None]
         start = min(values, default=now)
         start = min(start, now - dt.timedelta(days=30))
-        span = now - start
-        return cls(start - span * 0.02, now + span * 0.015, left, right)
+        last = until if until is not None and until > now else now
+        span = last - start
+        return cls(start - span * 0.02, last + span * 0.015, left, right)
 
     def x(self, when: dt.datetime) -> float:
         """x position of ``when``, clamped to the scale."""
@@ -187,6 +189,26 @@ class Mark:
 
 
 @dataclass(frozen=True)
+class Plan:
+    """A target drawn on a timeline: a level to reach by a day."""
+
+    level: int
+    by: dt.datetime
+    """Where the marker stands in time (noon UTC of the target's day)."""
+    state: str
+    """``met``, ``met_late``, ``on_track``, ``late`` or ``unknown`` (:mod:`mltrl_docs.history.targets`)."""
+    label: str
+    """The marker's accessible title (tooltip text)."""
+
+
+PLAN_HORIZON = dt.timedelta(days=5 * 365)
+"""How far past today a timeline's time axis reaches to show targets."""
+PLAN_COLOURS = {"met": "#2e7d32", "met_late": "#ef6c00", "on_track": "#1565c0", "late": "#c62828",
+                "unknown": "#757575"}
+"""Fallback colour of a target marker in each state."""
+
+
+@dataclass(frozen=True)
 class Band:
     """A stretch drawn as a shaded band: paused or stopped."""
 
@@ -230,6 +252,33 @@ def _marker(kind: str, x: float, y: float, switchback_kind: str | None, label: s
     return el("g", {"class": f"mltrl-mark mltrl-mark-{kind}", **attrs_common}, shape + tooltip(label))
 
 
+def _plan(plans: Sequence[Plan], scale: TimeScale, y, bottom: float) -> str:
+    """The plan beside the path: a dashed line through the targets in date order, a dashed drop from each
+    target to the time axis, and a flag per target with its title, coloured by its state."""
+    if not plans:
+        return ""
+    ordered = sorted(plans, key=lambda p: (p.by, p.level))
+    points = [(scale.x(p.by), y(p.level)) for p in ordered]
+    parts = []
+    if len(points) > 1:
+        parts.append(el("polyline", {"class": "mltrl-plan-line", "points": " ".join(f"{_a(x)},{_a(yy)}" for x, yy
+                                                                                     in points),
+                                     "fill": "none", "stroke": "#1565c0", "stroke-width": 1.5,
+                                     "stroke-dasharray": "6 4", "stroke-opacity": 0.7}))
+    for plan, (x, yy) in zip(ordered, points):
+        colour = PLAN_COLOURS.get(plan.state, PLAN_COLOURS["unknown"])
+        hollow = plan.state in ("on_track", "unknown")
+        flag = (el("line", {"class": "mltrl-plan-guide", "x1": x, "x2": x, "y1": yy, "y2": bottom, "stroke": colour,
+                            "stroke-width": 1, "stroke-dasharray": "2 3", "stroke-opacity": 0.6})
+                + el("path", {"d": f"M{_a(x)} {_a(yy + 8)} V{_a(yy - 9)} L{_a(x + 9)} {_a(yy - 5.5)} L{_a(x)} "
+                                   f"{_a(yy - 2)}", "fill": "#fff" if hollow else colour, "stroke": colour,
+                              "stroke-width": 1.5, "stroke-linejoin": "round"}))
+        parts.append(el("g", {"class": f"mltrl-target mltrl-target-{plan.state}", "data-level": plan.level,
+                              "data-by": plan.by.date().isoformat(), "data-state": plan.state},
+                       flag + tooltip(plan.label)))
+    return el("g", {"class": "mltrl-plan"}, "".join(parts))
+
+
 @functools.lru_cache(maxsize=4)
 def _timeline_grid(left: int, right: int, top: int, row: int) -> str:
     """The level rows and phase lines of a timeline, the same on every page."""
@@ -250,12 +299,13 @@ def _timeline_grid(left: int, right: int, top: int, row: int) -> str:
 
 
 def timeline_svg(ident: str, title: str, runs: Sequence[Run], marks: Sequence[Mark], bands: Sequence[Band],
-                 now: dt.datetime, desc: str) -> Markup:
+                 now: dt.datetime, desc: str, plans: Sequence[Plan] = ()) -> Markup:
     """The maturity timeline of one technology: level over time as a step line.
 
     One ``line.mltrl-step`` per run at a level, risers between them, a marker
     per event, reviews on their own lane, paused and stopped stretches shaded,
-    and today's date.
+    today's date, and the targets (``g.mltrl-target``) on a dashed plan line;
+    the time axis reaches the last target's day.
     """
     width, left, right = 900, 170, 866
     top, row = 22, 22
@@ -263,7 +313,12 @@ def timeline_svg(ident: str, title: str, runs: Sequence[Run], marks: Sequence[Ma
     lane = bottom + 30
     height = lane + 18
     dates = [r.start for r in runs] + [m.when for m in marks]
-    scale = TimeScale.covering(dates, now, left, right)
+    # The axis reaches the last target, but no further than PLAN_HORIZON past today: a target decades
+    # away (or at the calendar's end) would squeeze the actual path into a sliver. Later ones stand at
+    # the right edge, and their titles give their dates.
+    horizon = now + PLAN_HORIZON if now.year < dt.MAXYEAR - 6 else now
+    until = min(max((p.by for p in plans), default=now), horizon)
+    scale = TimeScale.covering(dates, now, left, right, until)
 
     def y(level: int) -> float:
         return top + (9 - level) * row + row / 2
@@ -304,6 +359,7 @@ def timeline_svg(ident: str, title: str, runs: Sequence[Run], marks: Sequence[Ma
                                  "stroke": LEVEL_COLOURS[run.level], "stroke-width": 6, "stroke-linecap": "round"},
                         tooltip(f"Level {run.level} ({LEVEL_NAMES[run.level]}) from {run.start:%Y-%m-%d} "
                                 f"to {end_text}: {days:.0f} days")))
+    parts.append(_plan(plans, scale, y, bottom))
     parts.append(el("g", {"class": "mltrl-steps"}, "".join(steps)))
     marks_svg = []
     for mark in marks:

@@ -16,13 +16,14 @@ from functools import cached_property
 from ..config import Settings
 from ..diagnostics import Diagnostic, Severity, printable
 from ..history.model import Event, PortfolioHistory, TechnologyHistory
+from ..history.targets import TargetStatus, target_states
 from ..loader import Portfolio, Technology
 from ..models import LEVEL_NAMES, Card, phase_of
 from ..ethics import ORGANISATION
 from ..public import InternalNames, PublicHistory, public_history, published_portfolio
 from ..rules import Readiness, Rule, level_rules
 from ..rules import readiness as readiness_of
-from .svg import SWITCHBACK_LABELS, Band, Mark, Run
+from .svg import SWITCHBACK_LABELS, Band, Mark, Plan, Run
 
 
 @dataclass
@@ -40,6 +41,8 @@ class TechnologyView:
     coupled: list["TechnologyView"] = field(default_factory=list)
     coupled_missing: list[str] = field(default_factory=list)
     """Coupled or component IDs not shown on this site (unknown, or internal on the public site)."""
+    targets: list[TargetStatus] = field(default_factory=list)
+    """The card's targets with their states, in the card's order."""
 
     @property
     def slug(self) -> str:
@@ -153,6 +156,20 @@ class TechnologyView:
         return sorted(marks, key=lambda m: m.when)
 
     @cached_property
+    def plans(self) -> list[Plan]:
+        """The targets to draw on the timeline."""
+        return [Plan(t.level, dt.datetime.combine(t.by, dt.time(12), tzinfo=dt.UTC), t.state,
+                     describe_target(t)) for t in self.targets]
+
+    @cached_property
+    def target_counts(self) -> dict[str, int]:
+        """How many targets are in each state (``met`` counts met late too), for the portfolio."""
+        counts = {"met": 0, "on_track": 0, "late": 0, "unknown": 0}
+        for target in self.targets:
+            counts["met" if target.state == "met_late" else target.state] += 1
+        return counts
+
+    @cached_property
     def warnings(self) -> list[Diagnostic]:
         """Findings at warning severity."""
         return [d for d in self.findings if d.severity == Severity.WARNING]
@@ -203,6 +220,14 @@ def describe_event(event: Event) -> str:
     source = " (recorded before git)" if event.source == "recorded" else ""
     message = f" — {event.message}" if event.message and event.kind != "pending" else ""
     return f"{when}: {what}{source}{message}"
+
+
+def describe_target(target: TargetStatus) -> str:
+    """One line for a target's tooltip or table row: the level, the day, the state and when it was reached."""
+    text = f"Target: level {target.level} ({LEVEL_NAMES[target.level]}) by {target.by.isoformat()}, {target.label}"
+    if target.reached is not None:
+        text += f" (reached {target.reached.date().isoformat()})"
+    return text + (f" — {target.note}" if target.note else "")
 
 
 @dataclass
@@ -262,9 +287,11 @@ def build_view(portfolio: Portfolio, diagnostics: list[Diagnostic], history: Por
             findings.setdefault(slug, []).append(diag)
     views: dict[str, TechnologyView] = {}
     for tech in shown.technologies.values():
-        views[tech.slug] = TechnologyView(tech, tech.model, history.projects.get(tech.slug),
+        tech_history = history.projects.get(tech.slug)
+        views[tech.slug] = TechnologyView(tech, tech.model, tech_history,
                                           readiness[tech.slug] if readiness is not None
-                                          else readiness_of(tech, settings, rules), findings.get(tech.slug, []))
+                                          else readiness_of(tech, settings, rules), findings.get(tech.slug, []),
+                                          targets=target_states(tech.model, tech_history, history.now))
     by_id = {v.id: v for v in views.values()}
     for view in views.values():
         for ref in view.card.components:
