@@ -6,7 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from factories import card_body, card_meta, front_matter, requirements_meta, write_technology
+from factories import (
+    card_body,
+    card_meta,
+    front_matter,
+    requirements_meta,
+    write_technology,
+)
 from sitebuild import mltrl
 
 from mltrl_docs.config import Settings

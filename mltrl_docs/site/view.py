@@ -15,11 +15,11 @@ from functools import cached_property
 
 from ..config import Settings
 from ..diagnostics import Diagnostic, Severity, printable
+from ..ethics import ORGANISATION
 from ..history.model import Event, PortfolioHistory, TechnologyHistory
 from ..history.targets import TargetStatus, target_states
 from ..loader import Portfolio, Technology
 from ..models import LEVEL_NAMES, Card, phase_of
-from ..ethics import ORGANISATION
 from ..public import InternalNames, PublicHistory, public_history, published_portfolio
 from ..rules import Readiness, Rule, level_rules
 from ..rules import readiness as readiness_of
