@@ -18,7 +18,7 @@ from urllib.parse import urljoin
 
 import pytest
 from browserkit import browser_page, chromium  # noqa: F401 - fixtures
-from factories import card_body, card_meta, ethics_meta, front_matter, requirements_meta
+from factories import card_body, card_meta, ethics_meta, front_matter, requirements_meta, write_checklist
 from gitrepo import GitRepo
 from sitebuild import build, mkdocs_yml, review
 
@@ -114,6 +114,7 @@ def hostile_repo(folder: Path) -> GitRepo:
     ethics["pre_development"]["informed_consent"] = PAYLOAD
     ethics["post_development"]["redress"] = {"not_applicable": PAYLOAD}
     (tech / "ethics.md").write_text(front_matter(ethics, "\n" + SCRIPTS[0] + "\n"), encoding="utf-8")
+    write_checklist(repo.path, answer=PAYLOAD)  # the organisation's answers reach every page too
     (tech / "reviews").mkdir()
     rev = review(3, "2023-05-01", "graduate", 4)
     rev["reviewers"] = [PAYLOAD]
