@@ -372,6 +372,10 @@ DOCUMENT_RULES: tuple[Rule, ...] = (
     Rule("REV002", "A review file is named YYYY-MM-DD-level-N.md after its date and level."),
     Rule("REV003", "A graduation review answers the four debrief questions.", severity=Severity.WARNING),
     Rule("REV004", "A review deciding 'tasks' lists the tasks.", severity=Severity.WARNING),
+    Rule("REV005", "The card makes the level change its latest review decided (from git history; a warning "
+         "while the decision is at most 30 days old)."),
+    Rule("REV006", "The card takes the status a latest review deciding 'pause' or 'stop' asks for (from git "
+         "history; a warning while the decision is at most 30 days old)."),
     Rule("DS001", "Dataset names are unique within a card."),
     Rule("XR001", "Project IDs are unique across the portfolio."),
     Rule("XR002", "Every component and coupled ID names an existing technology."),

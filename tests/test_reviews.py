@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
 from factories import card_body, card_meta, front_matter
 from gitrepo import GitRepo
 from sitebuild import build, mkdocs_yml, mltrl
+
+from mltrl_docs.config import Settings
+from mltrl_docs.history import load_history
+from mltrl_docs.loader import load_portfolio
 
 
 def card(level: int, **changes) -> str:
@@ -68,3 +73,86 @@ def test_a_review_is_dated_by_its_record_in_the_cli_the_event_table_the_timeline
     [label] = re.findall(r'class="mltrl-mark mltrl-mark-review".*?<title>([^<]*)</title>', timeline, re.DOTALL)
     assert label.startswith("2021-03-15: level 0 review, graduate")
     assert "2022-10-03" not in label
+
+
+NOW = dt.datetime(2025, 6, 1, tzinfo=dt.timezone.utc)
+A = "projects/alpha"
+
+
+def decisions(repo: GitRepo, settings: Settings | None = None, now: dt.datetime = NOW) -> list[tuple]:
+    """The REV005 and REV006 findings of the repository, in full."""
+    history = load_history(load_portfolio(repo.path, settings or Settings()), now=now)
+    return [(d.path, d.line, d.column, d.severity.value, d.code, d.message, d.hint, d.project)
+            for d in history.diagnostics if d.code in ("REV005", "REV006")]
+
+
+def test_a_graduation_the_card_never_made_is_an_error_once_the_grace_has_passed(git_repo):
+    git_repo.commit({f"{A}/card.md": card(8)}, "2024-01-10", "Alpha at 8")
+    git_repo.commit({f"{A}/reviews/2024-03-01-level-8.md": review(8, "2024-03-01", "graduate")}, "2024-03-01",
+                    "Review: graduate alpha to 9")
+    finding = (f"{A}/reviews/2024-03-01-level-8.md", 6, 1, "error", "REV005",
+               "the level 8 review of 2024-03-01 decided to graduate to level 9, but the card never reached "
+               "level 9 after it (it is at level 8)", "set the card's level to 9, or record a new review", "alpha")
+    assert decisions(git_repo) == [finding]
+    # Within the grace the card's change may still be on its way: a warning.
+    assert decisions(git_repo, now=dt.datetime(2024, 3, 20, tzinfo=dt.timezone.utc)) == \
+        [finding[:3] + ("warning",) + finding[4:]]
+    # Configured like every rule.
+    assert decisions(git_repo, Settings(rules={"REV005": {"severity": "warning"}}))[0][3] == "warning"
+    assert decisions(git_repo, Settings(rules={"REV005": {"severity": "off"}})) == []
+    # The card follows (its level, uncommitted or committed): nothing to report.
+    git_repo.write({f"{A}/card.md": card(9, review_cadence_days=90)})
+    assert decisions(git_repo) == []
+    git_repo.commit({}, "2024-03-05", "Graduate alpha to 9")
+    assert decisions(git_repo) == []
+
+
+def test_a_card_that_reached_the_target_and_moved_on_followed_the_review(git_repo):
+    git_repo.commit({f"{A}/card.md": card(3)}, "2024-01-10", "Alpha at 3")
+    # The level changed a week before the record's date (paperwork lags), then went on.
+    git_repo.commit({f"{A}/card.md": card(4)}, "2024-02-22", "Graduate alpha to 4")
+    git_repo.commit({f"{A}/reviews/2024-03-01-level-3.md": review(3, "2024-03-01", "graduate")}, "2024-03-01",
+                    "Record the review")
+    git_repo.commit({f"{A}/card.md": card(2)}, "2024-04-01", "Back to 2")
+    assert decisions(git_repo) == []
+
+
+def test_a_switchback_to_another_level_than_decided_is_reported(git_repo):
+    git_repo.commit({f"{A}/card.md": card(4)}, "2024-01-10", "Alpha at 4")
+    git_repo.commit({f"{A}/reviews/2024-03-01-level-4.md": review(4, "2024-03-01", "switchback", 2),
+                     f"{A}/card.md": card(3)}, "2024-03-01", "Back to 3")
+    assert decisions(git_repo) == [
+        (f"{A}/reviews/2024-03-01-level-4.md", 6, 1, "error", "REV005",
+         "the level 4 review of 2024-03-01 decided to switch back to level 2, but the card never reached level 2 "
+         "after it (it is at level 3)", "set the card's level to 2, or record a new review", "alpha")]
+
+
+def test_only_the_latest_review_counts(git_repo):
+    git_repo.commit({f"{A}/card.md": card(8)}, "2024-01-10", "Alpha at 8")
+    git_repo.commit({f"{A}/reviews/2024-03-01-level-8.md": review(8, "2024-03-01", "graduate")}, "2024-03-01",
+                    "Review: graduate")
+    # The panel met again and asked for more work first: the earlier decision is overtaken.
+    git_repo.commit({f"{A}/reviews/2024-03-20-level-8.md": review(8, "2024-03-20", "tasks")}, "2024-03-20",
+                    "Review: more work")
+    assert decisions(git_repo) == []
+
+
+def test_a_pause_or_stop_the_card_does_not_take_is_reported(git_repo):
+    git_repo.commit({f"{A}/card.md": card(5)}, "2024-01-10", "Alpha at 5")
+    git_repo.commit({f"{A}/reviews/2024-03-01-level-5.md": review(5, "2024-03-01", "pause")}, "2024-03-01",
+                    "Review: pause alpha")
+    assert decisions(git_repo) == [
+        (f"{A}/reviews/2024-03-01-level-5.md", 6, 1, "error", "REV006",
+         "the level 5 review of 2024-03-01 decided to pause the work, but the card's status never became paused "
+         "after it (it is active)", "set 'status: paused' on the card, or record a new review", "alpha")]
+    # Paused, then resumed months later: the decision was carried out.
+    git_repo.commit({f"{A}/card.md": card(5, status="paused")}, "2024-03-02", "Pause alpha")
+    git_repo.commit({f"{A}/card.md": card(5)}, "2024-06-01", "Resume alpha")
+    assert decisions(git_repo) == []
+    git_repo.commit({f"{A}/reviews/2024-07-01-level-5.md": review(5, "2024-07-01", "stop")}, "2024-07-01",
+                    "Review: stop alpha")
+    assert [f[4:6] for f in decisions(git_repo)] == [
+        ("REV006", "the level 5 review of 2024-07-01 decided to stop the work, but the card's status never became "
+                   "stopped after it (it is active)")]
+    git_repo.write({f"{A}/card.md": card(5, status="stopped")})
+    assert decisions(git_repo) == []
