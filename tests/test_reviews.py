@@ -75,7 +75,7 @@ def test_a_review_is_dated_by_its_record_in_the_cli_the_event_table_the_timeline
     assert "2022-10-03" not in label
 
 
-NOW = dt.datetime(2025, 6, 1, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
 A = "projects/alpha"
 
 
@@ -95,7 +95,7 @@ def test_a_graduation_the_card_never_made_is_an_error_once_the_grace_has_passed(
                "level 9 after it (it is at level 8)", "set the card's level to 9, or record a new review", "alpha")
     assert decisions(git_repo) == [finding]
     # Within the grace the card's change may still be on its way: a warning.
-    assert decisions(git_repo, now=dt.datetime(2024, 3, 20, tzinfo=dt.timezone.utc)) == \
+    assert decisions(git_repo, now=dt.datetime(2024, 3, 20, tzinfo=dt.UTC)) == \
         [finding[:3] + ("warning",) + finding[4:]]
     # Configured like every rule.
     assert decisions(git_repo, Settings(rules={"REV005": {"severity": "warning"}}))[0][3] == "warning"
