@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import re
 
-from factories import card_body, card_meta, front_matter
+from factories import card_body, card_meta, front_matter, write_technology
 from gitrepo import GitRepo
 from sitebuild import build, mkdocs_yml, mltrl
 
@@ -156,3 +156,30 @@ def test_a_pause_or_stop_the_card_does_not_take_is_reported(git_repo):
                    "stopped after it (it is active)")]
     git_repo.write({f"{A}/card.md": card(5, status="stopped")})
     assert decisions(git_repo) == []
+
+
+def test_mltrl_check_reports_an_unfollowed_decision_and_fails_on_it(git_repo):
+    write_technology(git_repo.path / "projects", "alpha", "P01.1", 8)  # complete for level 8
+    git_repo.commit({}, "2024-01-10", "Alpha at 8")
+    git_repo.commit({f"{A}/reviews/2024-03-01-level-8.md": review(8, "2024-03-01", "graduate")}, "2024-03-01",
+                    "Review: graduate alpha to 9")
+    result = mltrl("check", "--format", "json", cwd=git_repo.path)
+    assert result.returncode == 1, result.stderr
+    found = [(d["path"], d["line"], d["column"], d["severity"], d["code"])
+             for d in json.loads(result.stdout)["diagnostics"]]
+    assert found == [(f"{A}/reviews/2024-03-01-level-8.md", 6, 1, "error", "REV005")]
+
+
+def test_reviews_at_the_ends_of_the_calendar_give_findings_not_tracebacks(git_repo):
+    git_repo.commit({f"{A}/card.md": card(5)}, "2024-01-10", "Alpha at 5")
+    git_repo.commit({f"{A}/reviews/0001-01-02-level-5.md": review(5, "0001-01-02", "stop")}, "2024-02-01",
+                    "An old stop")
+    assert [f[4:6] for f in decisions(git_repo)] == [
+        ("REV006", "the level 5 review of 0001-01-02 decided to stop the work, but the card's status never became "
+                   "stopped after it (it is active)")]
+    git_repo.commit({f"{A}/reviews/9999-12-31-level-5.md": review(5, "9999-12-31", "graduate")}, "2024-03-01",
+                    "A review from the far future")
+    assert [f[3:5] for f in decisions(git_repo)] == [("warning", "REV005")]
+    history = load_history(load_portfolio(git_repo.path, Settings()), now=NOW).projects["alpha"]
+    assert [(e.kind, e.date.date().isoformat()) for e in history.events] == [
+        ("review", "0001-01-02"), ("created", "2024-01-10"), ("review", "9999-12-31")]
