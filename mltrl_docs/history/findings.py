@@ -6,8 +6,9 @@ graduation without a review deciding it, ``HIS004`` stale level-9 review,
 ``HIS005`` unreadable old version, ``HIS006`` shallow clone, ``HIS007`` not a
 git repository, ``HIS008`` git could not be run, ``HIS009`` a commit date no
 calendar holds (clamped) or with an impossible offset (read as UTC).
-``REV005`` and ``REV006`` are here too, because they read the card's path: the
-latest review decided a level change, or a pause or stop, that the card never made.
+``REV005`` and ``REV006`` live here too, since only the history tells what the card
+did after a review: the latest review decided a level change, or a pause or stop,
+that the card never made.
 """
 
 from __future__ import annotations
