@@ -81,9 +81,10 @@ def card_meta(project_id: str, title: str, level: int, **changes) -> dict:
     return meta
 
 
-def card_body(title: str, skip: tuple[str, ...] = (), listed: tuple[int, ...] = ()) -> str:
+def card_body(title: str, skip: tuple[str, ...] = (), listed: tuple[int, ...] = (1,)) -> str:
     """A card body with every section filled, except the section keys in ``skip``; the top-level
-    requirements section lists the numbers in ``listed``."""
+    requirements section lists the numbers in ``listed`` (by default requirement 1, the one
+    :func:`requirements_meta` writes below level 5)."""
     parts = [f"\n# {title}\n"]
     for spec in CARD_SECTIONS:
         if spec.key not in skip:

@@ -85,7 +85,7 @@ def test_missing_card_evidence_is_reported_at_the_field(tmp_path, level, change,
 
 
 def test_missing_section_content_is_reported_at_the_heading(tmp_path):
-    body = card_body("Tech", listed=(1,)).replace("Written content for testing.", "")
+    body = card_body("Tech").replace("Written content for testing.", "")
     write_technology(tmp_path / "projects", "tech", "P1.0", 3, body=body)
     _, diagnostics = run(tmp_path)
     (diag,) = diagnostics
@@ -170,7 +170,7 @@ def test_requirement_ids_are_unique_within_their_kind(tmp_path):
     # Research 1.0.0 and product 1.0.0: each kind is numbered from 1, as MLTRL's examples do.
     reqs["requirements"][1]["id"] = "1.0.0"
     folder = write_technology(tmp_path / "projects", "tech", "P1.0", 5, requirements=reqs,
-                              body=card_body("Tech").replace("Written content for requirements.\n",
+                              body=card_body("Tech", listed=()).replace("Written content for requirements.\n",
                                                              "### Research\n\n1. Ranking.\n\n### Product\n\n"
                                                              "1. Latency.\n"))
     assert run(tmp_path)[1] == []
@@ -186,7 +186,7 @@ def test_requirement_ids_are_unique_within_their_kind(tmp_path):
 
 def top_list_findings(tmp_path, reqs: dict, section: str) -> list[tuple]:
     """Findings of a level-5 technology whose top-level requirements section holds ``section``."""
-    body = card_body("Tech").replace("Written content for requirements.\n", section)
+    body = card_body("Tech", listed=()).replace("Written content for requirements.\n", section)
     write_technology(tmp_path / "projects", "tech", "P1.0", 5, requirements=reqs, body=body)
     return full(d for d in run(tmp_path)[1] if d.code.startswith("REQ"))
 
@@ -258,7 +258,7 @@ def test_component_cycle(tmp_path):
 
 def test_public_card_may_not_refer_to_internal_ones(tmp_path):
     write_technology(tmp_path / "projects", "secret", "P1.0", 3)
-    body = card_body("Open", listed=(1,)) + "\nSee [the other one](../../projects/secret/card.md).\n"
+    body = card_body("Open") + "\nSee [the other one](../../projects/secret/card.md).\n"
     write_technology(tmp_path / "cards", "open", "O1.0", 3,
                      card=card_meta("O1.0", "Open", 3, visibility="public", coupled=["P1.0"]), body=body)
     diagnostics = run(tmp_path)[1]

@@ -149,7 +149,7 @@ def test_readiness_before_and_after(portfolio_change, capsys):
 @pytest.fixture
 def adopting(git_repo: GitRepo) -> GitRepo:
     """``main`` holds an incomplete legacy card (old errors) and a complete one."""
-    tech(git_repo, "legacy", "P10.1", 2, body=card_body("Legacy", skip=("metrics",), listed=(1,)))
+    tech(git_repo, "legacy", "P10.1", 2, body=card_body("Legacy", skip=("metrics",)))
     tech(git_repo, "clean", "P11.1", 1)
     git_repo.commit({}, "2024-01-10", "Adopt mltrl")
     branch(git_repo)
@@ -184,7 +184,7 @@ def test_ratchet_fails_on_a_new_error_and_reports_fixed_ones(adopting, capsys):
 
 def test_findings_survive_unrelated_edits_and_a_graduation(adopting, capsys):
     # Lines move and the level changes; the same missing section stays an old finding.
-    body = "\n<!-- a note added above every section -->\n" + card_body("Legacy", skip=("metrics",), listed=(1,))
+    body = "\n<!-- a note added above every section -->\n" + card_body("Legacy", skip=("metrics",))
     meta = card_meta("P10.1", "Legacy", 3)
     tech(adopting, "legacy", "P10.1", 3, card=meta, body=body, reviews=review(2, "graduate", "2024-01-20"))
     adopting.commit({}, "2024-02-01", "Graduate legacy")

@@ -324,7 +324,7 @@ def test_research_and_product_requirements_with_one_id_keep_their_own_rows_and_a
          "verification": "Load test.", "validation": "User study.", "p_failure": 0.1, "value": 8},
         {"id": "1.0.0", "kind": "research", "statement": "The model shall rank candidates.",
          "verification": "Unit tests.", "validation": "Expert review.", "p_failure": 0.2, "value": 5}]}
-    body = card_body("Ranker").replace("Written content for requirements.\n",
+    body = card_body("Ranker", listed=()).replace("Written content for requirements.\n",
                                        "### Research\n\n1. Ranking.\n\n### Product\n\n1. Latency.\n")
     write_technology(tmp_path / "projects", "ranker", "P02.1", 2, requirements=reqs, body=body)
     settings = Settings()
