@@ -223,14 +223,14 @@ def test_labelled_lists_tell_research_from_product(tmp_path):
     assert top_list_findings(tmp_path, reqs, only_research) == [
         ("projects/tech/requirements.md", line_of(file, "id: \"1.0.0\"", line_of(file, "kind: \"product\"") - 1), 9,
          "warning", "REQ004", "top-level product requirement 1 is not on the card's top-level list",
-         "add '1. ...' to the 'Top-level requirements' section of projects/tech/card.md under its 'Product' "
-         "sub-heading")]
+         ("add '1. ...' to the 'Top-level requirements' section of projects/tech/card.md under its 'Product' "
+         "sub-heading"))]
     # One unlabelled list cannot say which requirement 1 it means.
     assert top_list_findings(tmp_path, reqs, "1. Ranking and latency.\n") == [
         ("projects/tech/card.md", line_of(card, "1. Ranking and latency."), 1, "warning", "REQ005",
          "number 1 on the card's top-level list may be research requirement 1 or product requirement 1",
-         "put the lists under sub-headings of the section, '### Research' and '### Product', so each number names "
-         "one requirement")]
+         ("put the lists under sub-headings of the section, '### Research' and '### Product', so each number names "
+         "one requirement"))]
 
 
 def test_cross_document_rules(tmp_path):

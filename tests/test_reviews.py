@@ -91,8 +91,8 @@ def test_a_graduation_the_card_never_made_is_an_error_once_the_grace_has_passed(
     git_repo.commit({f"{A}/reviews/2024-03-01-level-8.md": review(8, "2024-03-01", "graduate")}, "2024-03-01",
                     "Review: graduate alpha to 9")
     finding = (f"{A}/reviews/2024-03-01-level-8.md", 6, 1, "error", "REV005",
-               "the level 8 review of 2024-03-01 decided to graduate to level 9, but the card never reached "
-               "level 9 after it (it is at level 8)", "set the card's level to 9, or record a new review", "alpha")
+               ("the level 8 review of 2024-03-01 decided to graduate to level 9, but the card never reached "
+               "level 9 after it (it is at level 8)"), "set the card's level to 9, or record a new review", "alpha")
     assert decisions(git_repo) == [finding]
     # Within the grace the card's change may still be on its way: a warning.
     assert decisions(git_repo, now=dt.datetime(2024, 3, 20, tzinfo=dt.UTC)) == \
@@ -123,8 +123,8 @@ def test_a_switchback_to_another_level_than_decided_is_reported(git_repo):
                      f"{A}/card.md": card(3)}, "2024-03-01", "Back to 3")
     assert decisions(git_repo) == [
         (f"{A}/reviews/2024-03-01-level-4.md", 6, 1, "error", "REV005",
-         "the level 4 review of 2024-03-01 decided to switch back to level 2, but the card never reached level 2 "
-         "after it (it is at level 3)", "set the card's level to 2, or record a new review", "alpha")]
+         ("the level 4 review of 2024-03-01 decided to switch back to level 2, but the card never reached level 2 "
+         "after it (it is at level 3)"), "set the card's level to 2, or record a new review", "alpha")]
 
 
 def test_only_the_latest_review_counts(git_repo):
@@ -143,8 +143,8 @@ def test_a_pause_or_stop_the_card_does_not_take_is_reported(git_repo):
                     "Review: pause alpha")
     assert decisions(git_repo) == [
         (f"{A}/reviews/2024-03-01-level-5.md", 6, 1, "error", "REV006",
-         "the level 5 review of 2024-03-01 decided to pause the work, but the card's status never became paused "
-         "after it (it is active)", "set 'status: paused' on the card, or record a new review", "alpha")]
+         ("the level 5 review of 2024-03-01 decided to pause the work, but the card's status never became paused "
+         "after it (it is active)"), "set 'status: paused' on the card, or record a new review", "alpha")]
     # Paused, then resumed months later: the decision was carried out.
     git_repo.commit({f"{A}/card.md": card(5, status="paused")}, "2024-03-02", "Pause alpha")
     git_repo.commit({f"{A}/card.md": card(5)}, "2024-06-01", "Resume alpha")
@@ -152,8 +152,8 @@ def test_a_pause_or_stop_the_card_does_not_take_is_reported(git_repo):
     git_repo.commit({f"{A}/reviews/2024-07-01-level-5.md": review(5, "2024-07-01", "stop")}, "2024-07-01",
                     "Review: stop alpha")
     assert [f[4:6] for f in decisions(git_repo)] == [
-        ("REV006", "the level 5 review of 2024-07-01 decided to stop the work, but the card's status never became "
-                   "stopped after it (it is active)")]
+        ("REV006", ("the level 5 review of 2024-07-01 decided to stop the work, but the card's status never became "
+                   "stopped after it (it is active)"))]
     git_repo.write({f"{A}/card.md": card(5, status="stopped")})
     assert decisions(git_repo) == []
 
@@ -175,8 +175,8 @@ def test_reviews_at_the_ends_of_the_calendar_give_findings_not_tracebacks(git_re
     git_repo.commit({f"{A}/reviews/0001-01-02-level-5.md": review(5, "0001-01-02", "stop")}, "2024-02-01",
                     "An old stop")
     assert [f[4:6] for f in decisions(git_repo)] == [
-        ("REV006", "the level 5 review of 0001-01-02 decided to stop the work, but the card's status never became "
-                   "stopped after it (it is active)")]
+        ("REV006", ("the level 5 review of 0001-01-02 decided to stop the work, but the card's status never became "
+                   "stopped after it (it is active)"))]
     git_repo.commit({f"{A}/reviews/9999-12-31-level-5.md": review(5, "9999-12-31", "graduate")}, "2024-03-01",
                     "A review from the far future")
     assert [f[3:5] for f in decisions(git_repo)] == [("warning", "REV005")]
