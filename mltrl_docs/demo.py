@@ -185,8 +185,10 @@ class _Writer:
         texts = {
             "tldr": f"{t.title} is maintained by the {t.team}. It stands at level {t.level} ({name})"
                     f"{', paused for now' if t.status == 'paused' else ''}.",
-            "requirements": "See [the requirements](requirements.md): 1. accuracy on the reference slices; "
-                            "2. bounded running time." if m >= 2 else "Research requirements come at level 2.",
+            "requirements": "See [the requirements](requirements.md).\n\n1. Accuracy on the reference slices, in "
+                            "bounded running time." + ("\n2. Answers within the agreed latency, with every input "
+                                                       "logged." if m >= 5 else "")
+                            if m >= 2 else "Research requirements come at level 2.",
             "model": f"A {t.slug.split('-')[-1].replace('-', ' ')} built on well-understood statistical "
                      "methods, explained for a reviewer outside machine learning.",
             "intended_use": "Supports analysts in the team's daily decisions; not for decisions about "

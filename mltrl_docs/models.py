@@ -269,7 +269,8 @@ class Requirement(Strict):
     """One documented need, stated without prescribing a solution."""
 
     id: Annotated[str, Field(pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$")]
-    """Number ``requirement.subset.component``, e.g. ``1.2.0``; the first integer is the top-level requirement."""
+    """Number ``requirement.subset.component``, e.g. ``1.2.0``; the first integer is the top-level requirement.
+    Unique within its kind: research and product requirements are each numbered from 1."""
     kind: RequirementKind
     """``research`` (from level 2) or ``product`` (drafted at 5, defined at 6)."""
     statement: Annotated[str, Field(min_length=1, max_length=20000)]
@@ -301,12 +302,23 @@ class Requirement(Strict):
         """The top-level requirement number."""
         return int(self.id.split(".")[0])
 
+    @property
+    def ref(self) -> str:
+        """The ID qualified by kind, ``R1.0.0`` or ``P1.0.0``: research and product requirements are numbered
+        apart, so a bare ID may name two requirements."""
+        return ("R" if self.kind == "research" else "P") + self.id
+
+    @property
+    def label(self) -> str:
+        """How messages name it: ``research requirement 1.0.0`` or ``product requirement 1.0.0``."""
+        return f"{self.kind} requirement {self.id}"
+
 
 class RequirementsDoc(Strict):
     """Front matter of ``requirements.md``: the requirements with V&V and risk."""
 
     requirements: list[Requirement] = []
-    """The requirements, research and product."""
+    """The requirements, research and product, each kind numbered on its own."""
 
 
 class NotApplicable(Strict):

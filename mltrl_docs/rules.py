@@ -20,6 +20,7 @@ from .ethics import DEFAULT as DEFAULT_CHECKLIST
 from .ethics import IN_PROGRESS, ORGANISATION, is_complete
 from .loader import Document, Portfolio, Technology
 from .models import Card, phase_of
+from .reqlist import listed_requirements
 from .sections import (
     CARD_SECTIONS,
     PLACEHOLDER,
@@ -167,7 +168,7 @@ def _vv(kind: str) -> Check:
                     written = step in tech.requirements.parsed.meta["requirements"][index]
                     done = "verified" if step == "verification" else "validated"
                     misses.append(_req_at(tech, index, step if written else None,
-                                          f"requirement {req.id} has no {step}" + _placeholder_note(text),
+                                          f"{req.label} has no {step}" + _placeholder_note(text),
                                           f"describe how the requirement is {done}"))
         return misses
 
@@ -268,7 +269,7 @@ def _product_owner(tech: Technology, s: Settings) -> list[Miss]:
 
 
 def _research_validated(tech: Technology, s: Settings) -> list[Miss]:
-    return [_req_at(tech, i, "status", f"research requirement {r.id} is {r.status}, not validated",
+    return [_req_at(tech, i, "status", f"{r.label} is {r.status}, not validated",
                     "finish its verification and validation and set 'status: validated'")
             for i, r in _each_requirement(tech, "research") if r.status != "validated"]
 
@@ -336,14 +337,14 @@ def _golden_dataset(tech: Technology, s: Settings) -> list[Miss]:
 
 def _risk_tests(tech: Technology, s: Settings) -> list[Miss]:
     return [_req_at(tech, i, "tests" if "tests" in tech.requirements.parsed.meta["requirements"][i] else None,
-                    f"requirement {r.id} has risk {r.computed_risk:g} (at or above {s.risk_threshold:g}) "
+                    f"{r.label} has risk {r.computed_risk:g} (at or above {s.risk_threshold:g}) "
                     "but no critical-scenario test", "list the tests that cover it under 'tests'")
             for i, r in _each_requirement(tech)
             if r.computed_risk is not None and r.computed_risk >= s.risk_threshold and not r.tests]
 
 
 def _all_validated(tech: Technology, s: Settings) -> list[Miss]:
-    return [_req_at(tech, i, "status", f"requirement {r.id} is {r.status}, not validated",
+    return [_req_at(tech, i, "status", f"{r.label} is {r.status}, not validated",
                     "walk it through its validation and set 'status: validated'")
             for i, r in _each_requirement(tech) if r.status != "validated"]
 
@@ -445,12 +446,21 @@ DOCUMENT_RULES: tuple[Rule, ...] = (
     Rule("SCH006", "Values pass the field's own checks (e.g. safe link schemes)."),
     Rule("DOC001", "The card has every TRL card section.", severity=Severity.WARNING),
     Rule("PH001", "No placeholder text (TODO, TBD, FIXME, [[fill in ...]]) is left.", severity=Severity.WARNING),
-    Rule("REQ001", "Requirement IDs are unique within a technology."),
+    Rule("REQ001", "Requirement IDs are unique within their kind (research, product) in a technology."),
     Rule("REQ002", "A written risk equals p_failure x value."),
+    Rule("REQ003", "Every number on the card's top-level requirements list has a requirement N.x.y of its kind."),
+    Rule("REQ004", "Every top-level requirement number of requirements.md is on the card's list.",
+         severity=Severity.WARNING),
+    Rule("REQ005", "A list that names no kind does not show a number both research and product requirements use.",
+         severity=Severity.WARNING),
     Rule("REV001", "A review's to_level agrees with its decision."),
     Rule("REV002", "A review file is named YYYY-MM-DD-level-N.md after its date and level."),
     Rule("REV003", "A graduation review answers the four debrief questions.", severity=Severity.WARNING),
     Rule("REV004", "A review deciding 'tasks' lists the tasks.", severity=Severity.WARNING),
+    Rule("REV005", "The card makes the level change its latest review decided (from git history; a warning "
+         "while the decision is at most 30 days old)."),
+    Rule("REV006", "The card takes the status a latest review deciding 'pause' or 'stop' asks for (from git "
+         "history; a warning while the decision is at most 30 days old)."),
     Rule("DS001", "Dataset names are unique within a card."),
     Rule("TGT001", "Each target is for a higher level and a later date than the target before it."),
     Rule("TGT002", "A target's date does not pass before its level is reached (from git history).",
@@ -710,19 +720,64 @@ def _target_findings(tech: Technology) -> list[Diagnostic]:
 def _requirement_findings(tech: Technology) -> list[Diagnostic]:
     doc = tech.requirements
     out = []
-    seen: dict[str, int] = {}
+    seen: set[tuple[str, str]] = set()  # (kind, ID): each kind is numbered on its own
     for index, req in enumerate(tech.requirement_list):
-        if req.id in seen:
+        if (req.kind, req.id) in seen:
             pos = doc.parsed.position(("requirements", index, "id"))
-            out.append(_doc_diag(doc, pos.line, pos.column, "REQ001",
-                                 f"requirement ID {req.id} is used twice", "number each requirement uniquely"))
-        seen[req.id] = index
+            out.append(_doc_diag(doc, pos.line, pos.column, "REQ001", f"{req.kind} requirement ID {req.id} is used "
+                                 "twice", f"number each {req.kind} requirement uniquely (research and product "
+                                 "requirements are numbered apart)"))
+        seen.add((req.kind, req.id))
         if req.risk is not None and req.computed_risk is not None and abs(req.risk - req.computed_risk) > 1e-6:
             pos = doc.parsed.position(("requirements", index, "risk"))
             out.append(_doc_diag(doc, pos.line, pos.column, "REQ002",
-                                 f"requirement {req.id}: risk {req.risk:g} is not p_failure x value "
+                                 f"{req.label}: risk {req.risk:g} is not p_failure x value "
                                  f"= {req.p_failure:g} x {req.value} = {req.computed_risk:g}",
                                  f"write 'risk: {req.computed_risk:g}' or remove it (it is derived)"))
+    return out
+
+
+def _top_level_list_findings(tech: Technology) -> list[Diagnostic]:
+    """``REQ003``-``REQ005``: the card's top-level list and the requirements' first numbers, both ways."""
+    section = tech.card.card_sections.get("requirements")
+    if section is None:
+        return []  # DOC001 (and L203 from level 2) ask for the section
+    card, doc = tech.card, tech.requirements
+    listed = listed_requirements(card.parsed.body, card.parsed.body_line, section)
+    first: dict[tuple[str, int], int] = {}  # (kind, top number) -> index of its first requirement
+    for index, req in enumerate(tech.requirement_list):
+        first.setdefault((req.kind, req.top), index)
+    tops = {kind: {top for k, top in first if k == kind} for kind in ("research", "product")}
+    shown = {(item.kind, item.number) for item in listed}
+    labelled = any(item.kind is not None for item in listed)
+    out = []
+    for item in listed:
+        if item.kind is not None and item.number not in tops[item.kind]:
+            out.append(_doc_diag(card, item.line, item.column, "REQ003",
+                                 f"the card's {item.kind} list shows number {item.number}, but requirements.md has "
+                                 f"no {item.kind} requirement {item.number}.x.y",
+                                 f"number the list after requirements.md, or add {item.kind} requirement "
+                                 f"{item.number}.0.0 there"))
+        elif item.kind is None and all(item.number not in numbers for numbers in tops.values()):
+            out.append(_doc_diag(card, item.line, item.column, "REQ003",
+                                 f"the card's top-level list shows number {item.number}, but requirements.md has no "
+                                 f"requirement {item.number}.x.y",
+                                 f"number the list after requirements.md, or add requirement {item.number}.0.0 "
+                                 "there"))
+        elif item.kind is None and all(item.number in numbers for numbers in tops.values()):
+            out.append(Diagnostic(card.path, item.line, item.column, Severity.WARNING, "REQ005",
+                                  f"number {item.number} on the card's top-level list may be research requirement "
+                                  f"{item.number} or product requirement {item.number}",
+                                  "put the lists under sub-headings of the section, '### Research' and "
+                                  "'### Product', so each number names one requirement"))
+    for (kind, top), index in first.items():
+        if (kind, top) in shown or (None, top) in shown:
+            continue
+        pos = doc.parsed.position(("requirements", index, "id"))
+        where = f" under its '{kind.capitalize()}' sub-heading" if labelled else ""
+        out.append(Diagnostic(doc.path, pos.line, pos.column, Severity.WARNING, "REQ004",
+                              f"top-level {kind} requirement {top} is not on the card's top-level list",
+                              f"add '{top}. ...' to the 'Top-level requirements' section of {card.path}{where}"))
     return out
 
 
@@ -925,6 +980,8 @@ def check_portfolio(portfolio: Portfolio) -> list[Diagnostic]:
                                               f"level {tech.model.level}: {miss.message}", miss.hint))
         if tech.requirements is not None and tech.requirements.model is not None:
             raw.extend(_requirement_findings(tech))
+            if tech.model is not None:
+                raw.extend(_top_level_list_findings(tech))
         for doc in tech.reviews:
             if doc.model is not None:
                 raw.extend(_review_findings(doc))

@@ -87,13 +87,23 @@ def card_meta(project_id: str, title: str, level: int, **changes) -> dict:
     return meta
 
 
-def card_body(title: str, skip: tuple[str, ...] = ()) -> str:
-    """A card body with every section filled, except the section keys in ``skip``."""
+def card_body(title: str, skip: tuple[str, ...] = (), listed: tuple[int, ...] = (1,)) -> str:
+    """A card body with every section filled, except the section keys in ``skip``; the top-level
+    requirements section lists the numbers in ``listed`` (by default requirement 1, the one
+    :func:`requirements_meta` writes below level 5)."""
     parts = [f"\n# {title}\n"]
     for spec in CARD_SECTIONS:
         if spec.required and spec.key not in skip:
-            parts.append(f"## {spec.title}\n\nWritten content for {spec.key}.\n")
+            items = "".join(f"{n}. Top-level requirement {n}.\n" for n in listed) if spec.key == "requirements" else ""
+            parts.append(f"## {spec.title}\n\nWritten content for {spec.key}.\n" + (f"\n{items}" if items else ""))
     return "\n".join(parts)
+
+
+def top_numbers(requirements: dict) -> tuple[int, ...]:
+    """The top-level numbers of a requirements document's front matter, in order, each once."""
+    numbers = [int(str(r.get("id", "0")).split(".")[0]) for r in requirements.get("requirements", [])
+               if isinstance(r, dict) and str(r.get("id", "")).split(".")[0].isdigit()]
+    return tuple(sorted(set(numbers)))
 
 
 def requirements_meta(level: int) -> dict:
@@ -145,12 +155,13 @@ def write_technology(root: Path, slug: str, project_id: str, level: int, *, titl
     folder = root / slug
     folder.mkdir(parents=True, exist_ok=True)
     meta = card if card is not None else card_meta(project_id, title, level)
-    (folder / "card.md").write_text(front_matter(meta, body if body is not None else card_body(title)),
+    written = level >= 2 or requirements is not None
+    reqs = (requirements if requirements is not None else requirements_meta(level)) if written else None
+    listed = top_numbers(reqs) if reqs is not None else ()
+    (folder / "card.md").write_text(front_matter(meta, body if body is not None else card_body(title, listed=listed)),
                                     encoding="utf-8")
-    if level >= 2 or requirements is not None:
-        (folder / "requirements.md").write_text(
-            front_matter(requirements if requirements is not None else requirements_meta(level), "\nRequirements.\n"),
-            encoding="utf-8")
+    if reqs is not None:
+        (folder / "requirements.md").write_text(front_matter(reqs, "\nRequirements.\n"), encoding="utf-8")
     (folder / "ethics.md").write_text(front_matter(ethics if ethics is not None else ethics_meta(level),
                                                    "\nEthics.\n"), encoding="utf-8")
     for name, review in (reviews or {}).items():

@@ -99,7 +99,7 @@ def card_meta_lines(tmp_path: Path) -> int:
 
 
 def test_missing_section_is_a_structure_warning_and_a_level_error(tmp_path):
-    write_technology(tmp_path / "projects", "tech", "P1.0", 5, body=card_body("Tech", skip=("caveats",)))
+    write_technology(tmp_path / "projects", "tech", "P1.0", 5, body=card_body("Tech", skip=("caveats",), listed=(1, 2)))
     _, diagnostics = run(tmp_path)
     assert sorted((d.code, d.severity) for d in diagnostics) == [("DOC001", Severity.WARNING),
                                                                  ("L503", Severity.ERROR)]
@@ -114,7 +114,7 @@ def test_research_vv_and_validation(tmp_path):
     file = folder / "requirements.md"
     assert [(d.line, d.code) for d in diagnostics] == [(line_of(file, "validation:"), "L202"),
                                                        (line_of(file, "status:"), "L501")]
-    assert diagnostics[0].message == "level 5: requirement 1.0.0 has no validation"
+    assert diagnostics[0].message == "level 5: research requirement 1.0.0 has no validation"
 
 
 def test_requirements_document_missing_points_at_the_card(tmp_path):
@@ -157,17 +157,82 @@ def test_risk_arithmetic(tmp_path):
     _, diagnostics = run(tmp_path)
     (diag,) = diagnostics
     assert (diag.code, diag.line) == ("REQ002", line_of(folder / "requirements.md", "risk: 1.5"))
-    assert diag.message == "requirement 1.0.0: risk 1.5 is not p_failure x value = 0.2 x 5 = 1"
+    assert diag.message == "research requirement 1.0.0: risk 1.5 is not p_failure x value = 0.2 x 5 = 1"
     reqs["requirements"][0]["risk"] = 1.0
     write_technology(tmp_path / "projects", "tech", "P1.0", 2, requirements=reqs)
     assert run(tmp_path)[1] == []
 
 
-def test_duplicate_requirement_ids(tmp_path):
+def full(diagnostics) -> list[tuple]:
+    return [(d.path, d.line, d.column, d.severity.value, d.code, d.message, d.hint) for d in diagnostics]
+
+
+def test_requirement_ids_are_unique_within_their_kind(tmp_path):
     reqs = requirements_meta(5)
+    # Research 1.0.0 and product 1.0.0: each kind is numbered from 1, as MLTRL's examples do.
     reqs["requirements"][1]["id"] = "1.0.0"
-    write_technology(tmp_path / "projects", "tech", "P1.0", 5, requirements=reqs)
-    assert [d.code for d in run(tmp_path)[1]] == ["REQ001"]
+    folder = write_technology(tmp_path / "projects", "tech", "P1.0", 5, requirements=reqs,
+                              body=card_body("Tech", listed=()).replace("Written content for requirements.\n",
+                                                             "### Research\n\n1. Ranking.\n\n### Product\n\n"
+                                                             "1. Latency.\n"))
+    assert run(tmp_path)[1] == []
+    reqs["requirements"].append({**reqs["requirements"][1], "statement": "Another one."})
+    write_technology(tmp_path / "projects", "tech", "P1.0", 5, requirements=reqs,
+                     body=(folder / "card.md").read_text().split("---\n", 2)[2])
+    file = folder / "requirements.md"
+    assert full(run(tmp_path)[1]) == [
+        ("projects/tech/requirements.md", line_of(file, "id:", line_of(file, "Another one.") - 2), 9, "error",
+         "REQ001", "product requirement ID 1.0.0 is used twice",
+         "number each product requirement uniquely (research and product requirements are numbered apart)")]
+
+
+def top_list_findings(tmp_path, reqs: dict, section: str) -> list[tuple]:
+    """Findings of a level-5 technology whose top-level requirements section holds ``section``."""
+    body = card_body("Tech", listed=()).replace("Written content for requirements.\n", section)
+    write_technology(tmp_path / "projects", "tech", "P1.0", 5, requirements=reqs, body=body)
+    return full(d for d in run(tmp_path)[1] if d.code.startswith("REQ"))
+
+
+def test_the_cards_top_level_list_and_the_requirements_agree_both_ways(tmp_path):
+    reqs = requirements_meta(5)  # research 1.0.0, product 2.0.0
+    card = tmp_path / "projects" / "tech" / "card.md"
+    file = tmp_path / "projects" / "tech" / "requirements.md"
+    # One list for both kinds, numbered in one sequence: nothing to report.
+    assert top_list_findings(tmp_path, reqs, "See requirements.md.\n\n1. Ranking.\n2. Latency.\n") == []
+    # Lazy numbering shows 1, 2, 3: the third has no requirement; product requirement 2 is still shown.
+    found = top_list_findings(tmp_path, reqs, "1. Ranking.\n1. Latency.\n1. Cost.\n")
+    assert found == [("projects/tech/card.md", line_of(card, "1. Cost."), 1, "error", "REQ003",
+                      "the card's top-level list shows number 3, but requirements.md has no requirement 3.x.y",
+                      "number the list after requirements.md, or add requirement 3.0.0 there")]
+    # Requirement 2 missing from the list, and a list nested in a quote is not the card's list.
+    found = top_list_findings(tmp_path, reqs, "1. Ranking.\n\n> 2. Latency.\n")
+    assert found == [("projects/tech/requirements.md", line_of(file, "id: \"2.0.0\""), 9, "warning", "REQ004",
+                      "top-level product requirement 2 is not on the card's top-level list",
+                      "add '2. ...' to the 'Top-level requirements' section of projects/tech/card.md")]
+
+
+def test_labelled_lists_tell_research_from_product(tmp_path):
+    reqs = requirements_meta(5)
+    reqs["requirements"][1]["id"] = "1.0.0"  # research 1.0.0 and product 1.0.0
+    card = tmp_path / "projects" / "tech" / "card.md"
+    file = tmp_path / "projects" / "tech" / "requirements.md"
+    labelled = "### Research requirements\n\n1. Ranking.\n\n### Product requirements\n\n1. Latency.\n2. Cost.\n"
+    assert top_list_findings(tmp_path, reqs, labelled) == [
+        ("projects/tech/card.md", line_of(card, "2. Cost."), 1, "error", "REQ003",
+         "the card's product list shows number 2, but requirements.md has no product requirement 2.x.y",
+         "number the list after requirements.md, or add product requirement 2.0.0 there")]
+    only_research = "### Research\n\n1. Ranking.\n"
+    assert top_list_findings(tmp_path, reqs, only_research) == [
+        ("projects/tech/requirements.md", line_of(file, "id: \"1.0.0\"", line_of(file, "kind: \"product\"") - 1), 9,
+         "warning", "REQ004", "top-level product requirement 1 is not on the card's top-level list",
+         ("add '1. ...' to the 'Top-level requirements' section of projects/tech/card.md under its 'Product' "
+         "sub-heading"))]
+    # One unlabelled list cannot say which requirement 1 it means.
+    assert top_list_findings(tmp_path, reqs, "1. Ranking and latency.\n") == [
+        ("projects/tech/card.md", line_of(card, "1. Ranking and latency."), 1, "warning", "REQ005",
+         "number 1 on the card's top-level list may be research requirement 1 or product requirement 1",
+         ("put the lists under sub-headings of the section, '### Research' and '### Product', so each number names "
+         "one requirement"))]
 
 
 def test_cross_document_rules(tmp_path):

@@ -121,7 +121,7 @@ def test_technology_page_shows_the_card_its_timeline_and_its_history(built):
         assert f'href="{REPO_URL}/commit/{sha}"' in html
     assert f'href="{REPO_URL}/edit/main/projects/solar-bo/card.md"' in html
     assert '<h2 id="readiness">Readiness</h2>' in html and "To graduate to level 5" in html
-    assert 'id="req-1-0-0"' in html and 'class="mltrl-chart mltrl-risk-matrix"' in html
+    assert 'id="req-research-1-0-0"' in html and 'class="mltrl-chart mltrl-risk-matrix"' in html
     assert "pre-development checklist 19/19" in html
     assert 'id="review-2024-04-30-level-3"' in html and "Level 3 work by the research lead." in html
     assert [int(n) for n in re.findall(r'id="card-level-(\d)"', html)] == [3, 2, 1]

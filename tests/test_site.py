@@ -298,3 +298,46 @@ def test_page_stub_front_matter_keeps_any_title_as_text(title):
         assert body.strip() == PLACEHOLDER
         # Without front matter (the plugin sets the metadata itself), the engine finds none to read.
         assert get_data(spec.markdown(front_matter=False)) == (PLACEHOLDER + "\n", {})
+
+
+class _Ids(HTMLParser):
+    """Every ``id`` on a page, and every in-page link (``href`` or ``xlink:href`` starting with ``#``)."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.ids: list[str] = []
+        self.links: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        if found.get("id"):
+            self.ids.append(found["id"])
+        for name in ("href", "xlink:href"):
+            if (found.get(name) or "").startswith("#"):
+                self.links.append(found[name][1:])
+
+
+def test_research_and_product_requirements_with_one_id_keep_their_own_rows_and_anchors(tmp_path: Path):
+    reqs = {"requirements": [
+        {"id": "1.0.0", "kind": "product", "statement": "The service shall answer within a second.",
+         "verification": "Load test.", "validation": "User study.", "p_failure": 0.1, "value": 8},
+        {"id": "1.0.0", "kind": "research", "statement": "The model shall rank candidates.",
+         "verification": "Unit tests.", "validation": "Expert review.", "p_failure": 0.2, "value": 5}]}
+    body = card_body("Ranker", listed=()).replace("Written content for requirements.\n",
+                                       "### Research\n\n1. Ranking.\n\n### Product\n\n1. Latency.\n")
+    write_technology(tmp_path / "projects", "ranker", "P02.1", 2, requirements=reqs, body=body)
+    settings = Settings()
+    portfolio = load_portfolio(tmp_path, settings)
+    assert check_portfolio(portfolio) == []
+    history = PortfolioHistory(True, now=day("2024-01-01"))
+    site = Site(build_view(portfolio, [], history, settings=settings, repo_url=None))
+    html = site.render(PageSpecFor(site, "technologies/ranker.md")).html
+    page = _Ids(html)
+    assert len(page.ids) == len(set(page.ids)), "ids are unique"
+    rows = re.findall(r'<tr id="(req-[^"]+)">', html)
+    assert rows == ["req-research-1-0-0", "req-product-1-0-0"]  # research first, each kind numbered apart
+    matrix = re.search(r'<svg[^>]*class="mltrl-chart mltrl-risk-matrix".*?</svg>', html, re.DOTALL).group(0)
+    assert sorted(_Ids(matrix).links) == ["req-product-1-0-0", "req-research-1-0-0"]
+    assert ">R1.0.0<" in matrix and ">P1.0.0<" in matrix
+    assert set(page.links) >= set(rows)

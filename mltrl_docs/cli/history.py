@@ -71,6 +71,8 @@ def format_history_text(tech_history: TechnologyHistory, history: PortfolioHisto
         what = event.detail or event.status or ""
         if event.kind == "status":
             what = event.detail
+        if event.committed is not None and event.committed.date() != event.date.date():
+            what += f", recorded {event.committed.date().isoformat()}"  # the line's date is the review's own
         source = event.commit[:10] if event.commit else event.source
         author = event.author or ""
         what, source, author, message = (printable(x or "") for x in (what, source, author, event.message))

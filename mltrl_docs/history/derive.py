@@ -30,6 +30,7 @@ from .model import (
     LevelSpan,
     SkippedVersion,
     TechnologyHistory,
+    review_time,
 )
 
 REVIEW_GRACE_DAYS = 30
@@ -290,6 +291,7 @@ def build_history(slug: str, track: Track | None, tech: Technology | None, revie
     stay_start: dt.datetime | None = None
     last_at: dict[int, Entry] = {}
     previous: dict | None = None  # summary of the last card version applied
+    review_events: list[Event] = []
     for step in steps:
         if not isinstance(step, Entry):
             record = step
@@ -313,7 +315,7 @@ def build_history(slug: str, track: Track | None, tech: Technology | None, revie
                 if step.date_problem is not None:  # once per commit, whatever it changed
                     history.date_notes.append(DateNote(step.sha, when, step.path, step.date_problem))
             if step.kind == "r":
-                history.events.append(_review_event(step, when, reviews_read, history))
+                review_events.append(_review_event(step, when, reviews_read, history))
                 continue
             if step.summary is previous and previous is not None and step.regular:
                 last_at[state["level"]] = step  # same front matter as before (a body edit): nothing changed
@@ -366,6 +368,7 @@ def build_history(slug: str, track: Track | None, tech: Technology | None, revie
                                             from_level=new["level"], to_level=new["level"], **base))
         state = new
 
+    history.events = _place_reviews(history.events, review_events)
     if pending:
         history.events.append(_pending_event(history, tech, pending, state, now))
     return history, last_at
@@ -385,6 +388,27 @@ def _merge_recorded(steps: list, recorded: list) -> list:
     return out
 
 
+def _place_reviews(events: list[Event], reviews: list[Event]) -> list[Event]:
+    """``events`` with each review event put on its own date: before every other event of that day or later.
+
+    A review is dated by its record, which may have been committed long after the panel met (records
+    imported later) or a little before; placed by that date, the list reads in the order things
+    happened, and a gate still comes before the level change of the same day.
+    """
+    if not reviews:
+        return events
+    out: list[Event] = []
+    pending = sorted(reviews, key=lambda e: e.date)  # stable: records of one day keep their commit order
+    r = 0
+    for event in events:
+        while r < len(pending) and pending[r].date.date() <= event.date.date():
+            out.append(pending[r])
+            r += 1
+        out.append(event)
+    out.extend(pending[r:])
+    return out
+
+
 def _close_span(history: TechnologyHistory, when: dt.datetime) -> None:
     if history.spans:
         last = history.spans[-1]
@@ -394,13 +418,14 @@ def _close_span(history: TechnologyHistory, when: dt.datetime) -> None:
 def _review_event(entry: Entry, when: dt.datetime, reviews_read: dict[str, dict],
                   history: TechnologyHistory) -> Event:
     summary = reviews_read.get(entry.blob) if entry.regular else None
-    base = {"date": when, "kind": "review", "commit": entry.sha, "author": entry.author,
-            "message": entry.subject, "path": entry.path}
+    base = {"kind": "review", "commit": entry.sha, "author": entry.author, "message": entry.subject,
+            "path": entry.path, "committed": when}
     if summary is None or "error" in summary:
         reason = summary["error"] if summary else "not a regular file"
         history.skipped.append(SkippedVersion(entry.sha, when, entry.path, reason))
-        return Event(detail="the review record could not be read", **base)
-    return Event(from_level=summary["level"], to_level=summary["to_level"], detail=summary["decision"], **base)
+        return Event(date=when, detail="the review record could not be read", **base)  # no date of its own
+    return Event(date=review_time(dt.date.fromisoformat(summary["date"])), from_level=summary["level"],
+                 to_level=summary["to_level"], detail=summary["decision"], **base)
 
 
 def _pending_event(history: TechnologyHistory, tech: Technology | None, pending: list[str], state: dict | None,

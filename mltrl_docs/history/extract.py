@@ -435,6 +435,7 @@ def _fingerprint(tech: Technology, track: Track | None) -> str:
 
 
 _EVENT_FIELDS = [f.name for f in dataclasses.fields(Event)]
+_COMMITTED = _EVENT_FIELDS.index("committed")
 
 
 def _builder(cls: type, names: list[str]):
@@ -471,7 +472,10 @@ def derived_record(history: TechnologyHistory, last_at: dict[int, Entry]) -> dic
 
     for e in history.events:
         row = list(e.__dict__.values())  # field order: see _EVENT_FIELDS
-        if e.source == "git" and e.commit:
+        if e.committed is not None:
+            row[_COMMITTED] = text(e.committed)
+        # A review event is dated by its record, not its commit: it keeps its own date, author and subject.
+        if e.source == "git" and e.commit and e.kind != "review":
             index = commits.get(e.commit)
             if index is None:
                 index = commits[e.commit] = len(table)
@@ -502,6 +506,8 @@ def history_from_record(slug: str, record: dict) -> tuple[TechnologyHistory, dic
             row[0], row[3], row[4], row[5] = date, sha, author, message
         else:
             row[0] = parse(row[0])
+        if row[_COMMITTED] is not None:
+            row[_COMMITTED] = parse(row[_COMMITTED])
         events.append(_new_event(row))
     history = TechnologyHistory(slug=slug, folder=record["folder"], events=events)
     history.spans = [_new_span((level, status, parse(start), parse(end) if end else None))

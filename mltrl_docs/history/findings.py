@@ -7,6 +7,9 @@ graduation without a review deciding it, ``HIS004`` stale level-9 review,
 git repository, ``HIS008`` git could not be run, ``HIS009`` a commit date no
 calendar holds (clamped) or with an impossible offset (read as UTC); and
 ``TGT002``, a target whose date passed before its level was reached.
+``REV005`` and ``REV006`` live here too, since only the history tells what the card
+did after a review: the latest review decided a level change, or a pause or stop,
+that the card never made.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from __future__ import annotations
 import datetime as dt
 
 from ..diagnostics import Diagnostic, Severity
-from ..loader import Portfolio, Technology
-from ..rules import all_rules
+from ..loader import Document, Portfolio, Technology
+from ..rules import all_rules, known_codes
+from .derive import REVIEW_GRACE_DAYS
 from .model import PortfolioHistory, TechnologyHistory
 from .targets import target_states
 
@@ -47,9 +51,10 @@ def apply_rule_settings(raw: list[Diagnostic], portfolio: Portfolio) -> list[Dia
     settings = portfolio.settings
     rules = {r.code: r for r in all_rules(settings)}
     out = []
+    codes = known_codes(settings)
     for diag in raw:
         rule = rules.get(diag.code)
-        if rule is None and diag.code.startswith(("HIS", "TGT")):
+        if rule is None and diag.code in codes:
             continue  # turned off
         severity = diag.severity
         if rule is not None and diag.code in settings.rules and settings.rules[diag.code].severity:
@@ -121,6 +126,7 @@ def technology_findings(tech: Technology, history: TechnologyHistory, portfolio:
             f"history: {skipped.reason}", "nothing to do unless that version matters; the history skips it",
             at=(tech.card.path if tech.card else path, 1, 1))
     out.extend(_late_targets(tech, history, now))
+    out.extend(_decision_not_followed(tech, history, now))
     for note in history.date_notes:
         add(Severity.WARNING, "HIS009",
             f"commit {note.commit[:10]} has a committer date the history cannot use as it is: {note.problem}; "
@@ -173,6 +179,59 @@ def _stale_review(tech: Technology, history: TechnologyHistory, settings, now: d
     return (f"{what}: {age} days, more than the {cadence}-day review cadence",
             "hold the periodic review and record it as reviews/YYYY-MM-DD-level-9.md; a deployed "
             "technology is reviewed at its cadence")
+
+
+_STATUS_OF = {"pause": "paused", "stop": "stopped"}
+"""The card status a pause or stop decision asks for."""
+
+
+def _latest_review(tech: Technology) -> Document | None:
+    """The review record with the latest ``date`` (then the highest level, then the last name)."""
+    docs = [doc for doc in tech.reviews if doc.model is not None]
+    return max(docs, key=lambda d: (d.model.date, d.model.level, d.path), default=None)
+
+
+def _decision_not_followed(tech: Technology, history: TechnologyHistory, now: dt.datetime) -> list[Diagnostic]:
+    """``REV005``/``REV006``: the latest review moved the level, or paused or stopped the work, and the card
+    never did.
+
+    What the card did is read from the history: every level and status it held from
+    ``REVIEW_GRACE_DAYS`` before the review's date on (a card changed a little before its record was
+    written still follows it, as for ``HIS003``), and what it says now. A decision older than that grace
+    that nobody carried out is an error; a younger one a warning, since the card's change may still be
+    under review.
+    """
+    card, doc = tech.model, _latest_review(tech)
+    if card is None or doc is None:
+        return []
+    review = doc.model
+    status = _STATUS_OF.get(review.decision)
+    target = review.target if review.decision in ("graduate", "switchback") else None
+    if target is None and status is None:
+        return []
+    if any(event.review == doc.path for event in history.level_events):
+        return []  # the history paired this record with the level change it decided
+    grace = dt.timedelta(days=REVIEW_GRACE_DAYS)
+    since = review.date - grace if review.date - dt.date.min > grace else dt.date.min
+    held = [(span.level, span.status) for span in history.spans if span.end is None or span.end.date() >= since]
+    held.append((card.level, card.status))
+    late = (now.date() - review.date).days > REVIEW_GRACE_DAYS
+    severity = Severity.ERROR if late else Severity.WARNING
+    parsed = doc.parsed
+    pos = parsed.key_position(("decision",))
+    when = review.date.isoformat()
+    if target is not None and all(level != target for level, _ in held):
+        verb = "graduate to" if review.decision == "graduate" else "switch back to"
+        return [Diagnostic(doc.path, pos.line, pos.column, severity, "REV005",
+                           f"the level {review.level} review of {when} decided to {verb} level {target}, but the "
+                           f"card never reached level {target} after it (it is at level {card.level})",
+                           f"set the card's level to {target}, or record a new review", tech.slug)]
+    if status is not None and all(held_status != status for _, held_status in held):
+        return [Diagnostic(doc.path, pos.line, pos.column, severity, "REV006",
+                           f"the level {review.level} review of {when} decided to {review.decision} the work, but "
+                           f"the card's status never became {status} after it (it is {card.status})",
+                           f"set 'status: {status}' on the card, or record a new review", tech.slug)]
+    return []
 
 
 def repository_finding(code: str, severity: Severity, message: str, hint: str) -> Diagnostic:

@@ -26,7 +26,8 @@ class Event:
     """One change in a technology's life."""
 
     date: dt.datetime
-    """When it happened (timezone-aware; commit date for git events)."""
+    """When it happened (timezone-aware): the commit date for git events, the review's own ``date`` for
+    ``review`` events (see :func:`review_time`), the listed date for recorded ones."""
     kind: EventKind
     source: Source = "git"
     """``git`` (derived from a commit), ``recorded`` (listed on the card) or ``working-tree``."""
@@ -47,6 +48,8 @@ class Event:
     """Extra text, e.g. the review decision or the owner change."""
     review: str | None = None
     """For level changes: path of the review record that decided it, when one was found."""
+    committed: dt.datetime | None = None
+    """For ``review`` events: the date of the commit that added the record (``date`` is the review's own)."""
 
     def to_dict(self) -> dict:
         """JSON form of ``mltrl history --format json``."""
@@ -64,7 +67,18 @@ class Event:
             "path": self.path,
             "detail": self.detail,
             "review": self.review,
+            "committed": self.committed.isoformat() if self.committed is not None else None,
         }
+
+
+def review_time(day: dt.date) -> dt.datetime:
+    """The moment a review dated ``day`` stands for, wherever a review is placed in time.
+
+    A review record states only its day. Noon UTC keeps that day whatever time zone between
+    UTC-12 and UTC+12 a reader converts it to, and is the same moment on the timeline, in the
+    event list and in the export.
+    """
+    return dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.timezone.utc)
 
 
 @dataclass(frozen=True)

@@ -312,12 +312,13 @@ class Site:
         if t.history is not None and t.runs:
             timeline = timeline_svg(f"mltrl-timeline-{t.slug}", f"Maturity timeline of {t.id} {t.card.title}",
                                     t.runs, t.marks, t.bands, view.now, self._timeline_desc(t), t.plans)
-        requirements = sorted(t.tech.requirement_list, key=lambda r: natural_key(r.id))
+        # Research first, then product: each kind is numbered from 1, so one ID may stand in both.
+        requirements = sorted(t.tech.requirement_list, key=lambda r: (r.kind != "research", natural_key(r.id)))
         risk = None
         if any(r.computed_risk is not None for r in requirements):
-            points = [RiskPoint(r.id, r.p_failure, r.value,
-                                f"{r.id} ({r.kind}, {r.status}): p(failure) {r.p_failure:g} x value {r.value} "
-                                f"= risk {r.computed_risk:g}", f"#req-{_anchor(r.id)}")
+            points = [RiskPoint(r.ref, r.p_failure, r.value,
+                                f"{r.ref} ({r.kind}, {r.status}): p(failure) {r.p_failure:g} x value {r.value} "
+                                f"= risk {r.computed_risk:g}", f"#{requirement_anchor(r)}")
                       for r in requirements if r.computed_risk is not None]
             risk = risk_matrix_svg(f"mltrl-risk-{t.slug}", points, view.settings.risk_threshold)
         reviews = []
@@ -337,7 +338,8 @@ class Site:
             link, t=t, body=Markup(body.html), timeline=timeline, time_in_level=self._time_in_level(t),
             events=[Row(e=e, text=describe_event(e), commit=self.addresses.commit_url(e.commit)) for e in t.events],
             requirements=requirements, risk=risk, ethics=self._ethics(t, link), reviews=reviews, prior=prior,
-            system_level=system_level, limiting=limiting, links=self._links(t), anchor=_anchor,
+            system_level=system_level, limiting=limiting, links=self._links(t),
+            anchor=_anchor, requirement_anchor=requirement_anchor,
             edit_source=self.addresses.repo_file_url(t.tech.card.path), risk_threshold=view.settings.risk_threshold,
             next_level=t.level + 1 if t.level < 9 else None, levels_url=link.page(Layout.LEVELS)))
         search = self.env.get_template("mltrl/technology-search.html").render(
@@ -457,6 +459,11 @@ def _change_text(event) -> str:
     if event.kind == "skip":
         return f"skipped from level {event.from_level} to {event.to_level}"
     return f"is now {event.status}"
+
+
+def requirement_anchor(requirement) -> str:
+    """The id of a requirement's row: ``req-research-1-0-0``, ``req-product-1-0-0`` (the kind keeps them apart)."""
+    return f"req-{requirement.kind}-{_anchor(requirement.id)}"
 
 
 def _anchor(text: str) -> str:

@@ -16,7 +16,7 @@ from functools import cached_property
 from ..config import Settings
 from ..diagnostics import Diagnostic, Severity, printable
 from ..ethics import ORGANISATION
-from ..history.model import Event, PortfolioHistory, TechnologyHistory
+from ..history.model import Event, PortfolioHistory, TechnologyHistory, review_time
 from ..history.targets import TargetStatus, target_states
 from ..loader import Portfolio, Technology
 from ..models import LEVEL_NAMES, Card, phase_of
@@ -148,7 +148,7 @@ class TechnologyView:
         # Reviews are drawn on the date the panel met, which the record states; the commit adding
         # the record may come much later (e.g. when earlier records are imported).
         for review in self.tech.review_models:
-            when = dt.datetime.combine(review.date, dt.time(12), tzinfo=dt.timezone.utc)
+            when = review_time(review.date)  # the moment the event list and the export give it too
             target = review.target
             outcome = f" → level {target}" if target is not None and target != review.level else ""
             marks.append(Mark(when, "review", review.level, f"{review.date:%Y-%m-%d}: level {review.level} review, "
@@ -197,6 +197,13 @@ class TechnologyView:
         return lowest, limiting
 
 
+def recorded_note(event: Event) -> str:
+    """``, recorded on YYYY-MM-DD`` for a review committed on another day than it is dated, else nothing."""
+    if event.committed is None or event.committed.date() == event.date.date():
+        return ""
+    return f", recorded on {event.committed:%Y-%m-%d}"
+
+
 def describe_event(event: Event) -> str:
     """One line for a tooltip or a table: date, what happened, and the commit subject."""
     when = f"{event.date:%Y-%m-%d}"
@@ -212,7 +219,7 @@ def describe_event(event: Event) -> str:
     elif event.kind == "status":
         what = f"status: {event.status}"
     elif event.kind == "review":
-        what = f"review recorded{': ' + event.detail if event.detail else ''}"
+        what = f"review{': ' + event.detail if event.detail else ''}{recorded_note(event)}"
     elif event.kind == "pending":
         what = "uncommitted changes"
     else:

@@ -114,7 +114,9 @@ def test_history_command_shows_the_clamped_date(crafted):
     document = json.loads(result.stdout)
     dates = {(e["commit"], e["kind"]): e["date"] for e in document["events"]}
     assert dates[(sha, "graduation")] == clamped
-    assert dates[(sha, "review")] == clamped
+    # The review is dated by its record; the clamped commit date is kept as when it was recorded.
+    review_event = next(e for e in document["events"] if e["kind"] == "review")
+    assert (review_event["date"], review_event["committed"]) == ("2024-02-01T12:00:00+00:00", clamped)
     assert [f["code"] for f in document["findings"] if f["code"] == "HIS009"] == ["HIS009"]
     text = mltrl("history", "alpha", cwd=repo.path)
     assert text.returncode == 0 and "Traceback" not in text.stderr
@@ -138,7 +140,8 @@ def test_finding_is_the_same_cold_warm_and_after_a_new_commit(crafted, tmp_path)
     for history in runs:
         events = [e for e in history.projects["alpha"].events if e.commit == sha]
         assert {e.kind for e in events} == {"review", "graduation"}
-        assert {e.date.isoformat() for e in events} == {clamped}
+        assert {(e.kind, e.date.isoformat(), e.committed and e.committed.isoformat()) for e in events} == \
+            {("graduation", clamped, None), ("review", "2024-02-01T12:00:00+00:00", clamped)}
     # A later ordinary commit: the track is read back from the cache and the history derived again.
     write_level(repo, "alpha", "P01.1", 2, title="Alpha", status="paused",
                 reviews={"2024-02-01-level-1.md": review(1, "2024-02-01", "graduate", 2)})
