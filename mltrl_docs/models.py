@@ -200,6 +200,20 @@ class RecordedEvent(Strict):
         return self
 
 
+class ExternalTechnology(Strict):
+    """A technology outside this portfolio (another team's system, an open-source library) that the card refers to."""
+
+    id: ProjectId
+    """The ID used for it in ``components`` and ``coupled``; it must not be an ID of this portfolio."""
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    """Its name."""
+    url: Url | None = None
+    """Where to read about it (http, https or mailto); shown as an external link."""
+    level: Level | None = None
+    """Its MLTRL level as far as known; a system using it as a component can be no higher. Without it,
+    the component does not limit the system's level."""
+
+
 class Card(Strict):
     """Front matter of a TRL card (``card.md``): the living report card of one technology."""
 
@@ -219,6 +233,12 @@ class Card(Strict):
     """IDs of the technologies this one is composed of; its level can be no higher than theirs."""
     coupled: list[ProjectId] = []
     """IDs of technologies coupled to this one (changes in one affect the other)."""
+    external: list[ExternalTechnology] = []
+    """Technologies outside this portfolio that ``components`` or ``coupled`` name; they need no card here and
+    count in no portfolio figure."""
+    former_ids: list[ProjectId] = []
+    """Earlier project IDs of this technology (e.g. ``R02.1`` before the handoff to product), for changes git
+    does not show; references to them resolve to this technology, with a warning."""
     links: Links = Links()
     """Main page, code and docs."""
     versions: Versions = Versions()

@@ -14,9 +14,9 @@ from ..diagnostics import Diagnostic
 from ..models import SwitchbackKind
 
 EventKind = Literal["created", "graduation", "switchback", "skip", "status", "review", "owners",
-                    "reviewers", "pending"]
+                    "reviewers", "id", "pending"]
 """What happened: the first commit, a level change (up one, down, up by more than one), a status
-change, a review record added, an owner or reviewer change, or uncommitted changes."""
+change, a review record added, an owner or reviewer change, a new project ID, or uncommitted changes."""
 Source = Literal["git", "recorded", "working-tree"]
 """Where an event comes from: a commit, the card's ``history`` list, or uncommitted changes."""
 
@@ -47,6 +47,10 @@ class Event:
     """Extra text, e.g. the review decision or the owner change."""
     review: str | None = None
     """For level changes: path of the review record that decided it, when one was found."""
+    from_id: str | None = None
+    """For ``id`` events: the project ID before the change."""
+    to_id: str | None = None
+    """For ``id`` events: the project ID after the change."""
 
     def to_dict(self) -> dict:
         """JSON form of ``mltrl history --format json``."""
@@ -64,6 +68,8 @@ class Event:
             "path": self.path,
             "detail": self.detail,
             "review": self.review,
+            "from_id": self.from_id,
+            "to_id": self.to_id,
         }
 
 

@@ -122,6 +122,11 @@ class TechnologyView:
         return list(self.history.events) if self.history else []
 
     @cached_property
+    def renamed(self) -> bool:
+        """Whether the history holds a change of the project ID (the timeline's legend then explains its mark)."""
+        return any(e.kind == "id" for e in self.events)
+
+    @cached_property
     def last_change(self) -> Event | None:
         """The latest committed or recorded event."""
         committed = [e for e in self.events if e.source != "working-tree"]
@@ -195,6 +200,8 @@ def describe_event(event: Event) -> str:
         what = f"status: {event.status}"
     elif event.kind == "review":
         what = f"review recorded{': ' + event.detail if event.detail else ''}"
+    elif event.kind == "id":
+        what = f"project ID changed from {event.from_id} to {event.to_id}"
     elif event.kind == "pending":
         what = "uncommitted changes"
     else:
