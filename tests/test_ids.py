@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
-from factories import card_body, card_meta, front_matter
+from factories import card_body, card_meta, front_matter, write_technology
 from gitrepo import GitRepo
 
+from mltrl_docs.build import Build
 from mltrl_docs.config import Settings
 from mltrl_docs.history import load_history
 from mltrl_docs.loader import load_portfolio
@@ -61,3 +63,82 @@ def test_the_id_event_survives_the_history_cache(git_repo, tmp_path):
     later = load_history(load_portfolio(repo.path, Settings()), now=NOW, cache_dir=tmp_path / "cache")
     assert [(e.from_id, e.to_id) for e in later.projects["churn"].events if e.kind == "id"] == [
         ("R02.1", "P13.2"), ("P13.2", "P13.3")]
+
+
+def build_of(base: Path, settings: Settings | None = None) -> Build:
+    return Build(base, settings or Settings(), now=NOW)
+
+
+def findings_of(base: Path, *codes: str) -> list[tuple]:
+    with build_of(base) as build:
+        found = build.findings
+    return [(d.path, d.line, d.column, d.severity.value, d.code, d.message, d.hint) for d in found if d.code in codes]
+
+
+def where(file: Path, needle: str, after: str = "") -> tuple[int, int]:
+    """Line and column (1-based) of the first ``needle`` after the line holding ``after``."""
+    lines = file.read_text(encoding="utf-8").split("\n")
+    start = next(n for n, line in enumerate(lines) if after in line) if after else 0
+    for number, line in enumerate(lines[start:], start + 1):
+        if needle in line:
+            return number, line.index(needle) + 1
+    raise AssertionError(f"{needle!r} not in {file}")
+
+
+def test_a_former_id_from_git_resolves_in_components_and_coupled_with_xr009(git_repo):
+    repo = renamed(git_repo)
+    meta = card_meta("S01.0", "Dashboard", 3, components=["R02.1"], coupled=["R02.1"])
+    repo.commit({"projects/dashboard/card.md": front_matter(meta, card_body("Dashboard"))}, "2024-04-01")
+    card_file = repo.path / "projects/dashboard/card.md"
+    message = "'R02.1' is the former ID of P13.2 (changed on 2024-03-05)"
+    assert findings_of(repo.path, "XR002", "XR003", "XR009") == [
+        ("projects/dashboard/card.md", *where(card_file, '"R02.1"', "components:"), "warning", "XR009", message,
+         "write 'P13.2'"),
+        ("projects/dashboard/card.md", *where(card_file, '"R02.1"', "coupled:"), "warning", "XR009", message,
+         "write 'P13.2'"),
+    ]
+
+
+def test_without_the_former_id_a_reference_fails_xr002_with_a_hint(tmp_path):
+    write_technology(tmp_path / "projects", "churn", "P13.2", 3)
+    write_technology(tmp_path / "projects", "dashboard", "S01.0", 3,
+                     card=card_meta("S01.0", "Dashboard", 3, coupled=["R02.1", "p13.2"]))
+    card_file = tmp_path / "projects/dashboard/card.md"
+    assert findings_of(tmp_path, "XR002", "XR009") == [
+        ("projects/dashboard/card.md", *where(card_file, '"R02.1"'), "error", "XR002",
+         "coupled 'R02.1' is not the ID of any technology",
+         "check the ID on its card; a technology outside this portfolio is declared under 'external'"),
+        ("projects/dashboard/card.md", *where(card_file, '"p13.2"'), "error", "XR002",
+         "coupled 'p13.2' is not the ID of any technology", "did you mean 'P13.2'?"),
+    ]
+
+
+def test_declared_former_ids_resolve_without_git_and_bound_the_level(tmp_path):
+    write_technology(tmp_path / "projects", "churn", "P13.2", 3,
+                     card=card_meta("P13.2", "Churn", 3, former_ids=["R02.1"]))
+    write_technology(tmp_path / "projects", "system", "S01.0", 4,
+                     card=card_meta("S01.0", "System", 4, components=["R02.1"]))
+    card_file = tmp_path / "projects/system/card.md"
+    assert findings_of(tmp_path, "XR002", "XR003", "XR009") == [
+        ("projects/system/card.md", *where(card_file, "4", "level:"), "error", "XR003",
+         "level 4 is above component P13.2 at level 3",
+         "a system is only as ready as its least ready component: set 'level: 3' or mature P13.2 first"),
+        ("projects/system/card.md", *where(card_file, '"R02.1"'), "warning", "XR009",
+         "'R02.1' is the former ID of P13.2", "write 'P13.2'"),
+    ]
+
+
+def test_a_former_id_claimed_twice_or_in_use_is_xr010(tmp_path):
+    root = tmp_path / "projects"
+    write_technology(root, "churn", "P13.2", 3, card=card_meta("P13.2", "Churn", 3, former_ids=["R02.1", "R07.0"]))
+    write_technology(root, "other", "P20.0", 3, card=card_meta("P20.0", "Other", 3, former_ids=["R02.1"]))
+    write_technology(root, "research", "R07.0", 2)
+    churn, other = root / "churn/card.md", root / "other/card.md"
+    assert findings_of(tmp_path, "XR001", "XR010") == [
+        ("projects/churn/card.md", *where(churn, '"R07.0"'), "error", "XR010",
+         "former ID 'R07.0' is also the project ID of projects/research/card.md",
+         "an ID names one technology only: remove it here or on the other card"),
+        ("projects/other/card.md", *where(other, '"R02.1"'), "error", "XR010",
+         "former ID 'R02.1' is also a former ID of projects/churn/card.md",
+         "an ID names one technology only: remove it here or on the other card"),
+    ]
