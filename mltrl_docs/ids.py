@@ -81,6 +81,8 @@ class Identities:
     """Former IDs no current ID shadows, by ID."""
     clashes: list[Clash] = field(default_factory=list)
     """Declared former IDs that another technology claims first."""
+    shadowed: list[tuple[Former, Technology]] = field(default_factory=list)
+    """Former IDs from git that another technology now carries or declares (finding ``HIS010``), with it."""
 
     def resolve(self, ref: str) -> tuple[Technology | None, Former | None]:
         """The technology ``ref`` names, and the former ID it was reached by (``None`` for a current ID)."""
@@ -127,7 +129,12 @@ def identities(portfolio: Portfolio, changes: Mapping[str, list[IdChange]] | Non
     from_git: dict[str, Former] = {}
     for (slug, former), when in dated.items():
         tech = portfolio.technologies.get(slug)
-        if tech is None or tech.model is None or former == tech.model.id or former in current or former in declared:
+        if tech is None or tech.model is None or former == tech.model.id:
+            continue
+        other = current.get(former) or (declared[former].tech if former in declared else None)
+        if other is not None:
+            if other is not tech:
+                result.shadowed.append((Former(former, tech, when, None), other))
             continue
         known = from_git.get(former)
         if known is None or known.date < when:

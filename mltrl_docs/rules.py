@@ -397,6 +397,8 @@ DOCUMENT_RULES: tuple[Rule, ...] = (
     Rule("HIS008", "git can be run to read the history.", severity=Severity.WARNING),
     Rule("HIS009", "Every commit date git stores lies between 1970 and 9999 with a real time zone offset (others are "
          "clamped, or read as UTC).", severity=Severity.WARNING),
+    Rule("HIS010", "A project ID a technology had in git history is not taken by another technology since.",
+         severity=Severity.WARNING),
 )
 """Rules every document follows whatever its level."""
 
@@ -660,6 +662,13 @@ def _cross_findings(portfolio: Portfolio, ids: Identities) -> list[Diagnostic]:
         out.append(_doc_diag(clash.tech.card, pos.line, pos.column, "XR010",
                              f"former ID '{clash.id}' is also {claim} of {clash.other.card.path}",
                              "an ID names one technology only: remove it here or on the other card"))
+    for former, other in ids.shadowed:
+        pos = former.tech.card.parsed.position(("id",))
+        out.append(Diagnostic(former.tech.card.path, pos.line, pos.column, Severity.WARNING, "HIS010",
+                              f"the card's ID was '{former.id}' until {former.date.date().isoformat()}, and "
+                              f"'{former.id}' is now an ID of {other.card.path}",
+                              f"references to '{former.id}' mean that technology; if some meant this one, write "
+                              f"'{former.current}' there"))
     for tech in portfolio.technologies.values():
         card = tech.model
         if card is None:

@@ -142,3 +142,82 @@ def test_a_former_id_claimed_twice_or_in_use_is_xr010(tmp_path):
          "former ID 'R02.1' is also a former ID of projects/churn/card.md",
          "an ID names one technology only: remove it here or on the other card"),
     ]
+
+
+ACME = {"id": "ACME-7", "title": "Acme feature store", "url": "https://acme.example.org/store", "level": 5}
+LIB = {"id": "OSS-TORCH", "title": "An open-source library"}
+
+
+def test_external_components_need_no_card_and_bound_the_level_by_their_declared_level(tmp_path):
+    root = tmp_path / "projects"
+    write_technology(root, "system", "S01.0", 6, card=card_meta(
+        "S01.0", "System", 6, components=["ACME-7", "OSS-TORCH"], coupled=["OSS-TORCH"], external=[ACME, LIB]))
+    card_file = root / "system/card.md"
+    assert findings_of(tmp_path, "XR002", "XR003", "XR007", "XR011") == [
+        ("projects/system/card.md", *where(card_file, "6", "level:"), "error", "XR003",
+         "level 6 is above external component ACME-7 at level 5",
+         "a system is only as ready as its least ready component: set 'level: 5' or mature ACME-7 first"),
+    ]
+
+
+def test_an_external_component_without_a_level_does_not_bound_the_level(tmp_path):
+    root = tmp_path / "projects"
+    write_technology(root, "system", "S01.0", 6, card=card_meta("S01.0", "System", 6, components=["OSS-TORCH"],
+                                                                external=[LIB]))
+    assert findings_of(tmp_path, "XR002", "XR003") == []
+
+
+def test_an_external_id_belongs_to_the_card_that_declares_it(tmp_path):
+    root = tmp_path / "projects"
+    write_technology(root, "one", "P01.0", 3, card=card_meta("P01.0", "One", 3, coupled=["ACME-7"], external=[ACME]))
+    write_technology(root, "two", "P02.0", 3, card=card_meta("P02.0", "Two", 3, coupled=["ACME-7"]))
+    assert [(p, code) for p, *_, code, _, _ in findings_of(tmp_path, "XR002")] == [
+        ("projects/two/card.md", "XR002")]
+
+
+def test_external_ids_of_the_portfolio_or_declared_twice_are_xr011(tmp_path):
+    root = tmp_path / "projects"
+    write_technology(root, "churn", "P13.2", 3, card=card_meta("P13.2", "Churn", 3, former_ids=["R02.1"]))
+    write_technology(root, "system", "S01.0", 3, card=card_meta(
+        "S01.0", "System", 3, coupled=["P13.2"],
+        external=[{"id": "P13.2", "title": "Same"}, {"id": "R02.1", "title": "Old"}, LIB, LIB]))
+    card_file = root / "system/card.md"
+    lines = card_file.read_text(encoding="utf-8").split("\n")
+    ids = [(n, line.index('"') + 1) for n, line in enumerate(lines, 1) if line.strip().startswith("- id:")]
+    hint = "remove the entry from 'external': the reference resolves to that technology"
+    assert findings_of(tmp_path, "XR002", "XR011") == [
+        ("projects/system/card.md", *ids[0], "error", "XR011",
+         "external technology 'P13.2' is an ID of projects/churn/card.md in this portfolio", hint),
+        ("projects/system/card.md", *ids[1], "error", "XR011",
+         "external technology 'R02.1' is an ID of projects/churn/card.md in this portfolio", hint),
+        ("projects/system/card.md", *ids[3], "error", "XR011",
+         "external technology 'OSS-TORCH' is declared twice", "keep one entry for it under 'external'"),
+    ]
+
+
+def test_a_public_card_may_refer_to_an_external_technology(tmp_path):
+    write_technology(tmp_path / "cards", "open", "P10", 3, card=card_meta(
+        "P10", "Open", 3, visibility="public", components=["ACME-7"], external=[{**ACME, "level": 3}]))
+    assert findings_of(tmp_path, "XR002", "XR003", "XR008") == []
+
+
+def test_an_external_url_with_a_script_scheme_is_refused(tmp_path):
+    write_technology(tmp_path / "projects", "system", "S01.0", 3, card=card_meta(
+        "S01.0", "System", 3, coupled=["ACME-7"], external=[{**ACME, "url": " java\tscript:alert(1)"}]))
+    card_file = tmp_path / "projects/system/card.md"
+    found = findings_of(tmp_path, "SCH006", "XR002")
+    assert [(p, line, code) for p, line, _, _, code, _, _ in found] == [
+        ("projects/system/card.md", where(card_file, "url:")[0], "SCH006")]
+    assert "links may use http, https or mailto, not 'javascript:'" in found[0][5]
+
+
+def test_a_former_id_from_git_that_another_technology_now_carries_is_his010(git_repo):
+    repo = renamed(git_repo)
+    repo.commit({"projects/fresh/card.md": card("R02.1", 1, "Fresh research"),
+                 "projects/dashboard/card.md": card("S01.0", 3, "Dashboard", coupled=["R02.1"])}, "2024-04-01")
+    churn = repo.path / "projects/churn/card.md"
+    assert findings_of(repo.path, "HIS010", "XR009", "XR002") == [
+        ("projects/churn/card.md", *where(churn, '"P13.2"'), "warning", "HIS010",
+         "the card's ID was 'R02.1' until 2024-03-05, and 'R02.1' is now an ID of projects/fresh/card.md",
+         "references to 'R02.1' mean that technology; if some meant this one, write 'P13.2' there"),
+    ]
