@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 from factories import card_body, card_meta, front_matter, write_technology
 from gitrepo import GitRepo
+from sitebuild import mltrl
 
 from mltrl_docs.build import Build
 from mltrl_docs.config import Settings
@@ -221,3 +223,24 @@ def test_a_former_id_from_git_that_another_technology_now_carries_is_his010(git_
          "the card's ID was 'R02.1' until 2024-03-05, and 'R02.1' is now an ID of projects/fresh/card.md",
          "references to 'R02.1' mean that technology; if some meant this one, write 'P13.2' there"),
     ]
+
+
+def test_mltrl_history_takes_a_current_id_a_former_id_or_a_folder(git_repo):
+    repo = renamed(git_repo)
+    outputs = {}
+    for name in ("churn", "P13.2", "R02.1"):
+        result = mltrl("history", name, "--format", "json", cwd=repo.path)
+        assert result.returncode == 0, result.stderr
+        outputs[name] = json.loads(result.stdout)
+    assert outputs["churn"] == outputs["P13.2"] == outputs["R02.1"]
+    change = outputs["R02.1"]["events"][-1]
+    assert (change["kind"], change["from_id"], change["to_id"], change["date"], change["author"]) == (
+        "id", "R02.1", "P13.2", "2024-03-05T09:30:00+00:00", "product owner")
+    text = mltrl("history", "R02.1", cwd=repo.path)
+    assert text.returncode == 0, text.stderr
+    line = next(line for line in text.stdout.split("\n") if line.startswith("2024-03-05"))
+    assert line.split()[:5] == ["2024-03-05", "id", "at", "3", "R02.1"]
+    assert "R02.1 → P13.2" in line and "Hand churn over to product" in line
+    unknown = mltrl("history", "P13.3", cwd=repo.path)
+    assert unknown.returncode == 2
+    assert "no technology 'P13.3' (give a folder name or a project ID); did you mean 'P13.2'?" in unknown.stderr
