@@ -193,7 +193,8 @@ class Build:
         """What the site's pages show."""
         return build_view(self.portfolio, self.findings, self.shown.history, settings=self.settings,
                           repo_url=self.settings.repo_url, public_only=self.settings.public_only,
-                          analytics=self.analytics, rules=self.rules, readiness=self.readiness)
+                          analytics=self.analytics, rules=self.rules, readiness=self.readiness,
+                          ids=self.identities)
 
     def export(self, public_only: bool | None = None) -> dict:
         """The ``mltrl.json`` document: of this build's site, or with ``public_only`` of the public technologies."""

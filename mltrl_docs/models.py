@@ -61,6 +61,16 @@ def _safe_url(value: str) -> str:
     raise ValueError("write a full http(s) URL such as https://example.org/page, or a relative path")
 
 
+def _absolute_url(value: str) -> str:
+    if safe_url(value) is not None:
+        return value
+    scheme = scheme_of(value)
+    if scheme and scheme not in SAFE_SCHEMES:
+        raise ValueError(f"links may use http, https or mailto, not '{scheme}:'")
+    raise ValueError("write a full http(s) URL such as https://example.org/page: a technology outside the "
+                     "portfolio has no page in this repository")
+
+
 Level = Annotated[StrictInt, Field(ge=0, le=9)]
 """An MLTRL level: an integer from 0 to 9."""
 ProjectId = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$", max_length=64)]
@@ -69,6 +79,8 @@ SemVer = Annotated[str, Field(pattern=r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*
 """A semantic version such as ``1.4.0``."""
 Url = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_safe_url)]
 """An http(s) or mailto URL, or a path relative to the repository."""
+AbsoluteUrl = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_absolute_url)]
+"""An http(s) or mailto URL; no relative path."""
 Date = Annotated[dt.date, Field(strict=False)]
 """A calendar date written ``YYYY-MM-DD``."""
 Text = Annotated[str, Field(max_length=20000)]
@@ -207,8 +219,8 @@ class ExternalTechnology(Strict):
     """The ID used for it in ``components`` and ``coupled``; it must not be an ID of this portfolio."""
     title: Annotated[str, Field(min_length=1, max_length=200)]
     """Its name."""
-    url: Url | None = None
-    """Where to read about it (http, https or mailto); shown as an external link."""
+    url: AbsoluteUrl | None = None
+    """Where to read about it: a full http, https or mailto address, shown as an external link."""
     level: Level | None = None
     """Its MLTRL level as far as known; a system using it as a component can be no higher. Without it,
     the component does not limit the system's level."""

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 from factories import card_body, card_meta, front_matter, write_technology
 from gitrepo import GitRepo
-from sitebuild import mltrl
+from sitebuild import build, mkdocs_yml, mltrl
 
 from mltrl_docs.build import Build
 from mltrl_docs.config import Settings
 from mltrl_docs.history import load_history
+from mltrl_docs.history.model import PortfolioHistory
 from mltrl_docs.loader import load_portfolio
+from mltrl_docs.site import Site, build_view
 
 NOW = dt.datetime(2025, 6, 1, tzinfo=dt.timezone.utc)
 
@@ -67,7 +70,7 @@ def test_the_id_event_survives_the_history_cache(git_repo, tmp_path):
         ("R02.1", "P13.2"), ("P13.2", "P13.3")]
 
 
-def build_of(base: Path, settings: Settings | None = None) -> Build:
+def build_of(base: Path, settings: Settings | None = None) -> Build:  # the pipeline, not a site
     return Build(base, settings or Settings(), now=NOW)
 
 
@@ -244,3 +247,83 @@ def test_mltrl_history_takes_a_current_id_a_former_id_or_a_folder(git_repo):
     unknown = mltrl("history", "P13.3", cwd=repo.path)
     assert unknown.returncode == 2
     assert "no technology 'P13.3' (give a folder name or a project ID); did you mean 'P13.2'?" in unknown.stderr
+
+
+def site_repo(repo: GitRepo) -> GitRepo:
+    """The churn model renamed at the handoff, and a dashboard using it by its old ID and two outside technologies."""
+    root = repo.path / "projects"
+    (repo.path / "docs").mkdir()
+    (repo.path / "overrides").mkdir()
+    (repo.path / "mkdocs.yml").write_text(mkdocs_yml(), encoding="utf-8")
+    (repo.path / ".gitignore").write_text("site/\n.cache/\n", encoding="utf-8")
+    write_technology(root, "churn", "R02.1", 2, title="Churn model")
+    repo.commit({}, "2024-01-10", "Start churn research")
+    write_technology(root, "churn", "R02.1", 3, title="Churn model")
+    repo.commit({}, "2024-02-10", "Graduate churn to 3")
+    write_technology(root, "churn", "P13.2", 3, title="Churn model")
+    repo.commit({}, "2024-03-05T09:30:00+00:00", "Hand churn over to product", author="product owner")
+    hostile = {"id": "ACME-7", "title": "Acme <img src=x onerror=alert(1)> store", "level": 3,
+               "url": "https://acme.example.org/store?a=1&b=<2>"}
+    write_technology(root, "dashboard", "S01.0", 3, card=card_meta(
+        "S01.0", "Dashboard", 3, components=["R02.1", "ACME-7"], coupled=["OSS-TORCH"], external=[hostile, LIB]))
+    repo.commit({}, "2024-04-01", "Add the dashboard")
+    return repo
+
+
+def test_the_site_links_former_ids_to_the_page_and_external_technologies_out(git_repo):
+    repo = site_repo(git_repo)
+    result = build(repo.path, strict=False)  # the XR009 warning would stop a strict build
+    assert result.returncode == 0, result.stderr
+    assert "warning XR009 'R02.1' is the former ID of P13.2 (changed on 2024-03-05)" in result.stderr
+    site = repo.path / "site"
+    page = (site / "technologies/dashboard/index.html").read_text(encoding="utf-8")
+    composition = page.split('id="composition"')[1]
+    # The former ID leads to the churn model's page, under its current ID.
+    assert '<a href="../churn/"><code>P13.2</code> Churn model</a>' in composition
+    # External technologies link out, escaped, and never to a page of this site.
+    assert "<img" not in page and "onerror=alert(1)> store" not in page
+    assert ('<a class="mltrl-external" href="https://acme.example.org/store?a=1&amp;b=&lt;2&gt;" '
+            'rel="external noopener noreferrer" title="outside this portfolio"><code>ACME-7</code> '
+            'Acme &lt;img src=x onerror=alert(1)&gt; store</a>') in composition
+    assert ('<span class="mltrl-external" title="outside this portfolio"><code>OSS-TORCH</code> '
+            'An open-source library</span>') in composition
+    assert not (site / "technologies/acme-7").exists() and not (site / "technologies/oss-torch").exists()
+    # No portfolio figure counts them.
+    for other in ("index.html", "analytics/index.html", "levels/index.html"):
+        text = (site / other).read_text(encoding="utf-8")
+        assert "ACME-7" not in text and "OSS-TORCH" not in text, other
+    export = json.loads((site / "mltrl.json").read_text(encoding="utf-8"))
+    assert sorted(t["slug"] for t in export["technologies"]) == ["churn", "dashboard"]
+    dashboard = next(t for t in export["technologies"] if t["slug"] == "dashboard")
+    assert [e["id"] for e in dashboard["external"]] == ["ACME-7", "OSS-TORCH"]
+    churn = next(t for t in export["technologies"] if t["slug"] == "churn")
+    assert [(e["kind"], e["from_id"], e["to_id"], e["date"]) for e in churn["history"]["events"]][-1] == (
+        "id", "R02.1", "P13.2", "2024-03-05T09:30:00+00:00")
+    # The churn page shows the change in its event table and on its timeline.
+    churn_page = (site / "technologies/churn/index.html").read_text(encoding="utf-8")
+    row = re.search(r'<tr class="mltrl-ev-row-id" data-kind="id">.*?</tr>', churn_page, re.S).group(0)
+    assert "2024-03-05" in row and "product owner" in row and "R02.1 → P13.2" in row
+    mark = re.search(r'<g class="mltrl-mark mltrl-mark-id"[^>]*>.*?</g>', churn_page, re.S).group(0)
+    assert "2024-03-05: project ID changed from R02.1 to P13.2" in mark
+    assert "new project ID" in churn_page.split('id="timeline"')[1].split("</figure>")[0]
+
+
+def test_an_external_component_limits_the_system_level_on_the_page(tmp_path):
+    root = tmp_path / "projects"
+    write_technology(root, "system", "S01.0", 4, card=card_meta(
+        "S01.0", "System", 4, components=["ACME-7", "OSS-TORCH"], external=[{**ACME, "level": 2}, LIB]))
+    settings = Settings()
+    portfolio = load_portfolio(tmp_path, settings)
+    history = PortfolioHistory(False, "not a git repository", now=NOW)
+    view = build_view(portfolio, [], history, settings=settings, repo_url=None)
+    system = view.by_slug["system"]
+    level, limiting = system.system_level
+    assert (level, limiting.id, limiting.external) == (2, "ACME-7", True)
+    assert [(e.id, e.roles) for e in system.externals] == [("ACME-7", ("component",)), ("OSS-TORCH", ("component",))]
+    assert system.coupled_missing == [] and system.components == []
+    site = Site(view)
+    html = site.render(next(s for s in site.pages() if s.src_uri == "technologies/system.md")).html
+    assert ('limited by <a class="mltrl-external" href="https://acme.example.org/store" '
+            'rel="external noopener noreferrer" title="outside this portfolio"><code>ACME-7</code> Acme feature '
+            'store</a> (outside this portfolio).') in html
+    assert "level not known: it does not limit the system" in html
