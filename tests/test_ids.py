@@ -16,6 +16,7 @@ from mltrl_docs.config import Settings
 from mltrl_docs.history import load_history
 from mltrl_docs.history.model import PortfolioHistory
 from mltrl_docs.loader import load_portfolio
+from mltrl_docs.public import public_history
 from mltrl_docs.site import Site, build_view
 
 NOW = dt.datetime(2025, 6, 1, tzinfo=dt.timezone.utc)
@@ -327,3 +328,16 @@ def test_an_external_component_limits_the_system_level_on_the_page(tmp_path):
             'rel="external noopener noreferrer" title="outside this portfolio"><code>ACME-7</code> Acme feature '
             'store</a> (outside this portfolio).') in html
     assert "level not known: it does not limit the system" in html
+
+
+def test_the_public_history_leaves_out_an_old_id_an_internal_technology_carries_now(git_repo):
+    a = "cards/open/card.md"
+    git_repo.commit({a: card("R02.1", 1, "Open model", visibility="public")}, "2024-01-10", "Start")
+    git_repo.commit({a: card("P13.2", 1, "Open model", visibility="public")}, "2024-02-10", "Handoff")
+    git_repo.commit({a: card("P13.3", 1, "Open model", visibility="public"),
+                     "projects/secret/card.md": card("R02.1", 1, "Secret model")}, "2024-03-10", "More")
+    portfolio, history = history_of(git_repo)
+    assert [(e.from_id, e.to_id) for e in history.projects["open"].events if e.kind == "id"] == [
+        ("R02.1", "P13.2"), ("P13.2", "P13.3")]
+    public = public_history(portfolio, history)
+    assert [(e.from_id, e.to_id) for e in public.projects["open"].events if e.kind == "id"] == [("P13.2", "P13.3")]

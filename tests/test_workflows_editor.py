@@ -94,6 +94,9 @@ def test_snippets_expand_to_valid_documents():
     dataset = parse_and_validate("card", "---\nid: P1\ntitle: T\nlevel: 1\nowners: {research: [r]}\ndatasets:\n" +
                                  _expand(found["Dataset"]["body"]) + "\n---\n", "c.md")
     assert dataset.model is not None and dataset.model.datasets[0].kind == "sample", dataset.diagnostics
+    external = parse_and_validate("card", "---\nid: P1\ntitle: T\nlevel: 1\nowners: {research: [r]}\nexternal:\n" +
+                                  _expand(found["External technology"]["body"]) + "\n---\n", "c.md")
+    assert external.model is not None and external.model.external[0].id == "ACME-7", external.diagnostics
     answer = "---\npre_development:\n  legal: " + _expand(found["Ethics item not applicable"]["body"]) + "\n---\n"
     ethics = parse_and_validate("ethics", answer, "e.md")
     assert ethics.model is not None, ethics.diagnostics
