@@ -341,3 +341,22 @@ def test_the_public_history_leaves_out_an_old_id_an_internal_technology_carries_
         ("R02.1", "P13.2"), ("P13.2", "P13.3")]
     public = public_history(portfolio, history)
     assert [(e.from_id, e.to_id) for e in public.projects["open"].events if e.kind == "id"] == [("P13.2", "P13.3")]
+
+
+def test_a_loop_through_a_former_id_is_xr007_and_an_internal_one_is_xr008(tmp_path):
+    root = tmp_path / "projects"
+    write_technology(root, "a", "A2", 3, card=card_meta("A2", "A", 3, components=["B1"], former_ids=["A1"]))
+    write_technology(root, "b", "B1", 3, card=card_meta("B1", "B", 3, components=["A1"]))
+    write_technology(tmp_path / "cards", "open", "P10", 3, card=card_meta("P10", "Open", 3, visibility="public",
+                                                                           coupled=["A1"]))
+    open_card = tmp_path / "cards/open/card.md"
+    found = findings_of(tmp_path, "XR007", "XR008", "XR009")
+    assert [(p, code) for p, _, _, _, code, _, _ in found if code == "XR007"] == [
+        ("projects/a/card.md", "XR007"), ("projects/b/card.md", "XR007")]
+    assert [f for f in found if f[0] == "cards/open/card.md"] == [
+        ("cards/open/card.md", *where(open_card, '"A1"'), "error", "XR008",
+         "public technology refers to internal technology 'A1'",
+         "make that technology public too, or remove the reference"),
+        ("cards/open/card.md", *where(open_card, '"A1"'), "warning", "XR009", "'A1' is the former ID of A2",
+         "write 'A2'"),
+    ]
