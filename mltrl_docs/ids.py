@@ -42,8 +42,6 @@ class Former:
     tech: Technology
     date: dt.datetime | None
     """When the ID changed, when git tells; ``None`` for a declared ID the history does not show."""
-    index: int | None
-    """Place of the ID in the card's ``former_ids``; ``None`` when only git knows it."""
 
     @property
     def current(self) -> str:
@@ -125,7 +123,7 @@ def identities(portfolio: Portfolio, changes: Mapping[str, list[IdChange]] | Non
                 if first is None or first.tech is not tech:
                     result.clashes.append(Clash(tech, index, former, other or first.tech, other is not None))
                 continue
-            declared[former] = Former(former, tech, dated.get((tech.slug, former)), index)
+            declared[former] = Former(former, tech, dated.get((tech.slug, former)))
     from_git: dict[str, Former] = {}
     for (slug, former), when in dated.items():
         tech = portfolio.technologies.get(slug)
@@ -134,11 +132,11 @@ def identities(portfolio: Portfolio, changes: Mapping[str, list[IdChange]] | Non
         other = current.get(former) or (declared[former].tech if former in declared else None)
         if other is not None:
             if other is not tech:
-                result.shadowed.append((Former(former, tech, when, None), other))
+                result.shadowed.append((Former(former, tech, when), other))
             continue
         known = from_git.get(former)
         if known is None or known.date < when:
-            from_git[former] = Former(former, tech, when, None)
+            from_git[former] = Former(former, tech, when)
     result.former = {**declared, **from_git}
     return result
 
