@@ -6,8 +6,9 @@ together itself::
 
     workspace (mkdocs.yml, settings, cache folder)
         -> portfolio      documents read and validated        loader
-        -> rule_findings  reading, schema, level, cross rules  rules
         -> history        from git, cached                    history
+        -> identities     current and former project IDs      ids
+        -> rule_findings  reading, schema, level, cross rules  rules
         -> findings       both, sorted, without HIS007
         -> public / shown the public filter and public history public
         -> view           what the pages show                 site.view
@@ -34,12 +35,14 @@ from .export import export_document
 from .history import HistoryStart, load_history, start_history
 from .history.analytics import portfolio_analytics
 from .history.model import PortfolioHistory
+from .ids import IdChange, Identities, identities
 from .loader import Portfolio, load_portfolio_cached
 from .public import public_history, published_portfolio
 from .rules import (
     Readiness,
     Rule,
-    check_portfolio,
+    cross_reference_findings,
+    document_findings,
     level_rules,
     readiness,
     relax_drafts,
@@ -112,12 +115,31 @@ class Build:
         return portfolio
 
     @cached_property
-    def rule_findings(self) -> list[Diagnostic]:
-        """The findings of every rule that reads the documents (not the history)."""
+    def identities(self) -> Identities:
+        """Every project ID that resolves: the cards' own, the former IDs they declare and those git shows."""
+        history = self.history
+        changes = {slug: [IdChange(e.from_id, e.date) for e in h.events if e.kind == "id" and e.from_id]
+                   for slug, h in history.projects.items()} if history.available else {}
+        return identities(self.portfolio, changes)
+
+    @cached_property
+    def document_findings(self) -> list[Diagnostic]:
+        """The findings of the rules that read one technology at a time (they need no history)."""
         portfolio = self.portfolio
         began = time.perf_counter()
-        found = check_portfolio(portfolio)
+        found = document_findings(portfolio)
         self._timed("rules", began)
+        return found
+
+    @cached_property
+    def rule_findings(self) -> list[Diagnostic]:
+        """The findings of every rule that reads the documents; the cross references resolve former IDs
+        the history shows too."""
+        found = self.document_findings
+        ids = self.identities
+        began = time.perf_counter()
+        found = found + cross_reference_findings(self.portfolio, ids)
+        self.timings["rules"] += time.perf_counter() - began
         return found
 
     @cached_property
@@ -172,7 +194,8 @@ class Build:
         """What the site's pages show."""
         return build_view(self.portfolio, self.findings, self.shown.history, settings=self.settings,
                           repo_url=self.settings.repo_url, public_only=self.settings.public_only,
-                          analytics=self.analytics, rules=self.rules, readiness=self.readiness)
+                          analytics=self.analytics, rules=self.rules, readiness=self.readiness,
+                          ids=self.identities)
 
     def export(self, public_only: bool | None = None) -> dict:
         """The ``mltrl.json`` document: of this build's site, or with ``public_only`` of the public technologies."""

@@ -44,6 +44,8 @@ def _state(tech: Technology) -> dict:
         "reviewers": card.reviewers.model_dump(),
         "components": list(card.components),
         "coupled": list(card.coupled),
+        "former_ids": list(card.former_ids),
+        "external": [e.model_dump(exclude_none=True) for e in card.external],
         "links": card.links.model_dump(exclude_none=True),
         "versions": card.versions.model_dump(exclude_none=True),
         "tags": list(card.tags),

@@ -63,6 +63,16 @@ def _safe_url(value: str) -> str:
     raise ValueError("write a full http(s) URL such as https://example.org/page, or a relative path")
 
 
+def _absolute_url(value: str) -> str:
+    if safe_url(value) is not None:
+        return value
+    scheme = scheme_of(value)
+    if scheme and scheme not in SAFE_SCHEMES:
+        raise ValueError(f"links may use http, https or mailto, not '{scheme}:'")
+    raise ValueError("write a full http(s) URL such as https://example.org/page: a technology outside the "
+                     "portfolio has no page in this repository")
+
+
 Level = Annotated[StrictInt, Field(ge=0, le=9)]
 """An MLTRL level: an integer from 0 to 9."""
 ProjectId = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$", max_length=64)]
@@ -71,6 +81,8 @@ SemVer = Annotated[str, Field(pattern=r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*
 """A semantic version such as ``1.4.0``."""
 Url = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_safe_url)]
 """An http(s) or mailto URL, or a path relative to the repository."""
+AbsoluteUrl = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_absolute_url)]
+"""An http(s) or mailto URL; no relative path."""
 Date = Annotated[dt.date, Field(strict=False)]
 """A calendar date written ``YYYY-MM-DD``."""
 Text = Annotated[str, Field(max_length=20000)]
@@ -213,6 +225,20 @@ class Target(Strict):
     """Why this target was set, or why its date moved."""
 
 
+class ExternalTechnology(Strict):
+    """A technology outside this portfolio (another team's system, an open-source library) that the card refers to."""
+
+    id: ProjectId
+    """The ID used for it in ``components`` and ``coupled``; it must not be an ID of this portfolio."""
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    """Its name."""
+    url: AbsoluteUrl | None = None
+    """Where to read about it: a full http, https or mailto address, shown as an external link."""
+    level: Level | None = None
+    """Its MLTRL level as far as known; a system using it as a component can be no higher. Without it,
+    the component does not limit the system's level."""
+
+
 class Card(Strict):
     """Front matter of a TRL card (``card.md``): the living report card of one technology."""
 
@@ -232,6 +258,12 @@ class Card(Strict):
     """IDs of the technologies this one is composed of; its level can be no higher than theirs."""
     coupled: list[ProjectId] = []
     """IDs of technologies coupled to this one (changes in one affect the other)."""
+    external: list[ExternalTechnology] = []
+    """Technologies outside this portfolio that ``components`` or ``coupled`` name; they need no card here and
+    count in no portfolio figure."""
+    former_ids: list[ProjectId] = []
+    """Earlier project IDs of this technology (e.g. ``R02.1`` before the handoff to product), for changes git
+    does not show; references to them resolve to this technology, with a warning."""
     links: Links = Links()
     """Main page, code and docs."""
     versions: Versions = Versions()

@@ -191,8 +191,8 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         build = Build(self.base_dir, settings, cache=location, now=build_now())
         try:
             build.start()  # git reads the commits while the documents are read and checked
-            build.rule_findings
-            build.history
+            build.document_findings
+            build.rule_findings  # the history, then the cross references (which resolve former IDs)
         except Exception as exc:  # noqa: BLE001 - one clear message instead of a MkDocs traceback
             build.abandon()  # its second process, if any, is waited for
             raise PluginError(printable(f"mltrl: could not read the content under {self.base_dir}: {exc}")) from exc

@@ -15,7 +15,9 @@ internal work:
 - an earlier card version is shown only when that version was itself marked
   ``visibility: public`` and names no internal technology;
 - file paths of events and earlier cards outside the technology's current
-  folder (from before a move) are dropped.
+  folder (from before a move) are dropped;
+- a change of project ID is left out when the old ID names an internal
+  technology (one that carries that ID now).
 
 Events recorded on a public card (its ``history:`` list) and review records
 are the public technology's own documents and are kept as they are.
@@ -175,6 +177,8 @@ def public_history(portfolio: Portfolio, history: PortfolioHistory) -> PublicHis
 
         events = []
         for e in tech_history.events:
+            if e.kind == "id" and e.from_id is not None and not safe(e.from_id):
+                continue  # the old ID is now the name of an internal technology
             message = e.message
             if e.source == "git" and message and not (shown(e.commit or "") and safe(message)):
                 message = ""

@@ -18,6 +18,7 @@ from .config import ExtraRule, Settings
 from .diagnostics import Diagnostic, Severity, printable
 from .ethics import DEFAULT as DEFAULT_CHECKLIST
 from .ethics import IN_PROGRESS, ORGANISATION, is_complete
+from .ids import Identities, externals_of, identities
 from .loader import Document, Portfolio, Technology
 from .models import Card, phase_of
 from .reqlist import listed_requirements
@@ -473,6 +474,9 @@ DOCUMENT_RULES: tuple[Rule, ...] = (
     Rule("XR006", "Technology folder names are valid slugs."),
     Rule("XR007", "A technology is not a component of itself, directly or through others."),
     Rule("XR008", "A public technology does not refer or link to an internal one."),
+    Rule("XR009", "References use a technology's current project ID, not a former one.", severity=Severity.WARNING),
+    Rule("XR010", "A former project ID belongs to one technology only, and to none as its current ID."),
+    Rule("XR011", "An external technology's ID is not an ID of this portfolio, and is declared once per card."),
     Rule("HIS001", "Once started, a technology climbs one level at a time: no level is skipped (from git history)."),
     Rule("HIS002", "No switchback goes below the level the technology started at.", severity=Severity.WARNING),
     Rule("HIS003", "Every graduation in git history is decided by a review record (severity: option "
@@ -485,6 +489,8 @@ DOCUMENT_RULES: tuple[Rule, ...] = (
     Rule("HIS008", "git can be run to read the history.", severity=Severity.WARNING),
     Rule("HIS009", "Every commit date git stores lies between 1970 and 9999 with a real time zone offset (others are "
          "clamped, or read as UTC).", severity=Severity.WARNING),
+    Rule("HIS010", "A project ID a technology had in git history is not taken by another technology since.",
+         severity=Severity.WARNING),
 )
 """Rules every document follows whatever its level."""
 
@@ -819,9 +825,22 @@ def _review_findings(doc: Document) -> list[Diagnostic]:
     return out
 
 
-def _cross_findings(portfolio: Portfolio) -> list[Diagnostic]:
+def _cross_findings(portfolio: Portfolio, ids: Identities) -> list[Diagnostic]:
     out = []
-    by_id = portfolio.by_id
+    by_id = ids.current
+    for clash in ids.clashes:
+        pos = clash.tech.card.parsed.position(("former_ids", clash.index))
+        claim = "the project ID" if clash.as_current else "a former ID"
+        out.append(_doc_diag(clash.tech.card, pos.line, pos.column, "XR010",
+                             f"former ID '{clash.id}' is also {claim} of {clash.other.card.path}",
+                             "an ID names one technology only: remove it here or on the other card"))
+    for former, other in ids.shadowed:
+        pos = former.tech.card.parsed.position(("id",))
+        out.append(Diagnostic(former.tech.card.path, pos.line, pos.column, Severity.WARNING, "HIS010",
+                              f"the card's ID was '{former.id}' until {former.date.date().isoformat()}, and "
+                              f"'{former.id}' is now an ID of {other.card.path}",
+                              f"references to '{former.id}' mean that technology; if some meant this one, write "
+                              f"'{former.current}' there"))
     for tech in portfolio.technologies.values():
         card = tech.model
         if card is None:
@@ -833,31 +852,50 @@ def _cross_findings(portfolio: Portfolio) -> list[Diagnostic]:
             out.append(_doc_diag(tech.card, pos.line, pos.column, "XR001",
                                  f"project ID {card.id} is also used by {first.card.path}",
                                  "give each technology its own ID"))
+        external = externals_of(tech)
+        if card.external:
+            out.extend(_external_findings(tech, ids))
         for field_name in ("components", "coupled"):
             for index, ref in enumerate(getattr(card, field_name)):
-                target = by_id.get(ref)
-                if target is None or card.visibility == "public" and target.model.visibility != "public":
+                target, former = ids.resolve(ref)
+                if target is None and ref in external:
+                    continue  # outside the portfolio, as the card declares: no card to find, nothing internal
+                hidden = target is not None and card.visibility == "public" and target.model.visibility != "public"
+                if target is None or former is not None or hidden:
                     pos = parsed.position((field_name, index))  # only when reporting: it may need a parse
                 if target is None:
-                    close = [i for i in by_id if i.lower() == ref.lower()]
+                    close = [i for i in ids.names() if i.lower() == ref.lower()]
                     out.append(_doc_diag(tech.card, pos.line, pos.column, "XR002",
                                          f"{field_name[:-1] if field_name == 'components' else 'coupled'} "
                                          f"'{ref}' is not the ID of any technology",
-                                         f"did you mean '{close[0]}'?" if close else "check the ID on its card"))
-                elif card.visibility == "public" and target.model.visibility != "public":
+                                         f"did you mean '{close[0]}'?" if close else
+                                         "check the ID on its card; a technology outside this portfolio is "
+                                         "declared under 'external'"))
+                    continue
+                if former is not None:
+                    out.append(Diagnostic(tech.card.path, pos.line, pos.column, Severity.WARNING, "XR009",
+                                          former.describe(), f"write '{former.current}'"))
+                if hidden:
                     out.append(_doc_diag(tech.card, pos.line, pos.column, "XR008",
                                          f"public technology refers to internal technology '{ref}'",
                                          "make that technology public too, or remove the reference"))
-        levels = [(by_id[c].model.level, c) for c in card.components if c in by_id and c != card.id]
+        levels = []
+        for ref in card.components:
+            target = ids.lookup(ref)
+            if target is not None:
+                if target is not tech:
+                    levels.append((target.model.level, target.model.id, ""))
+            elif ref in external and external[ref].level is not None:
+                levels.append((external[ref].level, ref, "external "))
         if levels:
-            lowest, which = min(levels)
+            lowest, which, where = min(levels)
             if card.level > lowest:
                 pos = parsed.position(("level",))
                 out.append(_doc_diag(tech.card, pos.line, pos.column, "XR003",
-                                     f"level {card.level} is above component {which} at level {lowest}",
+                                     f"level {card.level} is above {where}component {which} at level {lowest}",
                                      f"a system is only as ready as its least ready component: "
                                      f"set 'level: {lowest}' or mature {which} first"))
-        if _in_cycle(card.id, by_id):
+        if _in_cycle(tech, ids):
             pos = parsed.position(("components",))
             out.append(_doc_diag(tech.card, pos.line, pos.column, "XR007",
                                  f"{card.id} is one of its own components",
@@ -867,17 +905,40 @@ def _cross_findings(portfolio: Portfolio) -> list[Diagnostic]:
     return out
 
 
-def _in_cycle(start: str, by_id: dict[str, Technology]) -> bool:
-    stack = [c for c in by_id[start].model.components]
+def _external_findings(tech: Technology, ids: Identities) -> list[Diagnostic]:
+    """External technologies that are not outside the portfolio, or declared twice."""
+    out = []
     seen: set[str] = set()
+    for index, item in enumerate(tech.model.external):
+        inside = ids.lookup(item.id)
+        if inside is not None or item.id in seen:
+            pos = tech.card.parsed.position(("external", index, "id"))
+            if inside is not None:
+                out.append(_doc_diag(tech.card, pos.line, pos.column, "XR011",
+                                     f"external technology '{item.id}' is an ID of {inside.card.path} in this "
+                                     "portfolio", "remove the entry from 'external': the reference resolves to "
+                                     "that technology"))
+            else:
+                out.append(_doc_diag(tech.card, pos.line, pos.column, "XR011",
+                                     f"external technology '{item.id}' is declared twice",
+                                     "keep one entry for it under 'external'"))
+        seen.add(item.id)
+    return out
+
+
+def _in_cycle(start: Technology, ids: Identities) -> bool:
+    stack = [ids.lookup(c) for c in start.model.components]
+    seen: set[int] = set()
     while stack:
         current = stack.pop()
-        if current == start:
-            return True
-        if current in seen or current not in by_id:
+        if current is None:
             continue
-        seen.add(current)
-        stack.extend(by_id[current].model.components)
+        if current is start:
+            return True
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        stack.extend(ids.lookup(c) for c in current.model.components)
     return False
 
 
@@ -960,10 +1021,18 @@ def relax_drafts(findings: list[Diagnostic], portfolio: Portfolio) -> list[Diagn
     return out
 
 
-def check_portfolio(portfolio: Portfolio) -> list[Diagnostic]:
-    """Every finding for the portfolio: reading, schema, document, level and cross-document rules."""
+def check_portfolio(portfolio: Portfolio, ids: Identities | None = None) -> list[Diagnostic]:
+    """Every finding for the portfolio: reading, schema, document, level and cross-document rules.
+
+    ``ids`` are the portfolio's IDs with the former ones its history shows (:mod:`mltrl_docs.ids`); without
+    them, only the former IDs the cards declare resolve.
+    """
+    return document_findings(portfolio) + cross_reference_findings(portfolio, ids)
+
+
+def document_findings(portfolio: Portfolio) -> list[Diagnostic]:
+    """The findings of the rules that read one technology at a time: reading, schema, document and level rules."""
     settings = portfolio.settings
-    rules = {r.code: r for r in all_rules(settings)}
     raw: list[Diagnostic] = list(portfolio.diagnostics)
     levels = level_rules(settings)
     for tech in portfolio.technologies.values():
@@ -985,13 +1054,25 @@ def check_portfolio(portfolio: Portfolio) -> list[Diagnostic]:
         for doc in tech.reviews:
             if doc.model is not None:
                 raw.extend(_review_findings(doc))
-    raw.extend(_cross_findings(portfolio))
+    return _settled(portfolio, raw)
+
+
+def cross_reference_findings(portfolio: Portfolio, ids: Identities | None = None) -> list[Diagnostic]:
+    """The findings of the rules across technologies (``XR…``); ``ids`` as for :func:`check_portfolio`."""
+    return _settled(portfolio, _cross_findings(portfolio, ids if ids is not None else identities(portfolio)))
+
+
+def _settled(portfolio: Portfolio, raw: list[Diagnostic]) -> list[Diagnostic]:
+    """``raw`` with the configured severities, without the rules turned off, each with its technology."""
+    settings = portfolio.settings
+    rules = {r.code: r for r in all_rules(settings)}
+    known = known_codes(settings)
     # Keyed as a finding shows its path (escaped: see diagnostics.printable).
     slug_of = {printable(d.path): t.slug for t in portfolio.technologies.values() for d in t.documents}
     out = []
     for diag in raw:
         rule = rules.get(diag.code)
-        if rule is None and diag.code in known_codes(settings):
+        if rule is None and diag.code in known:
             continue  # turned off
         severity = rule.severity if rule is not None else diag.severity
         out.append(Diagnostic(diag.path, diag.line, diag.column, severity, diag.code, diag.message, diag.hint,

@@ -414,7 +414,7 @@ def test_internal_error_exits_2_and_never_looks_like_a_result(tmp_path, monkeypa
         raise RuntimeError("boom")
 
     write_technology(tmp_path / "projects", "tech", "P1.0", 0)
-    monkeypatch.setattr(mltrl_docs.build, "check_portfolio", broken)  # the stage every command goes through
+    monkeypatch.setattr(mltrl_docs.build, "document_findings", broken)  # the stage every command goes through
     assert main(["check", str(tmp_path)]) == 2
     out, err = capsys.readouterr()
     assert out == ""

@@ -97,6 +97,9 @@ def test_snippets_expand_to_valid_documents():
     target = parse_and_validate("card", "---\nid: P1\ntitle: T\nlevel: 1\nowners: {research: [r]}\ntargets:\n" +
                                 _expand(found["Target"]["body"]) + "\n---\n", "c.md")
     assert target.model is not None and target.model.targets[0].by.isoformat() == "2024-12-31", target.diagnostics
+    external = parse_and_validate("card", "---\nid: P1\ntitle: T\nlevel: 1\nowners: {research: [r]}\nexternal:\n" +
+                                  _expand(found["External technology"]["body"]) + "\n---\n", "c.md")
+    assert external.model is not None and external.model.external[0].id == "ACME-7", external.diagnostics
     answer = "---\npre_development:\n  legal_compliance: " + _expand(found["Ethics item not applicable"]["body"]) + "\n---\n"
     ethics = parse_and_validate("ethics", answer, "e.md")
     assert ethics.model is not None, ethics.diagnostics

@@ -10,6 +10,8 @@ from ..build import Build
 from ..diagnostics import printable
 from ..errors import UsageError
 from ..history.model import PortfolioHistory, TechnologyHistory
+from ..ids import Identities
+from ..loader import Portfolio
 from ..models import LEVEL_NAMES
 from ..report import dumps_json, format_finding
 from .common import EXIT_ERROR, EXIT_OK, workspace_of
@@ -21,7 +23,8 @@ HISTORY_VERSION = 1
 def register(command) -> None:
     """Add ``history`` to the parser through ``command(name, run, help)``."""
     p = command("history", run, "Show a technology's maturity history, derived from git.")
-    p.add_argument("slug", help="folder name of the technology, e.g. solar-bo")
+    p.add_argument("slug", metavar="technology",
+                   help="folder name of the technology (e.g. solar-bo), or its project ID, current or former")
     p.add_argument("--format", choices=("text", "json"), default="text")
 
 
@@ -37,18 +40,34 @@ def run(args: argparse.Namespace) -> int:
     """Print one technology's events and time per level."""
     with Build.of(workspace_of(args)) as build:
         portfolio, history = build.portfolio, build.history
-    if args.slug not in portfolio.technologies:
-        close = difflib.get_close_matches(args.slug, list(portfolio.technologies), n=1)
-        raise UsageError(f"no technology '{args.slug}'" + (f"; did you mean '{close[0]}'?" if close else ""))
+        ids = build.identities
+    slug = technology_named(args.slug, portfolio, ids)
     if not history.available:
         print(f"mltrl: history is unavailable: {printable(history.reason)}", file=sys.stderr)
         return EXIT_ERROR
-    tech_history = history.projects[args.slug]
+    tech_history = history.projects[slug]
     if args.format == "json":
-        sys.stdout.write(dumps_json(history_document(args.slug, tech_history, history)))
+        sys.stdout.write(dumps_json(history_document(slug, tech_history, history)))
         return EXIT_OK
     sys.stdout.write(format_history_text(tech_history, history))
     return EXIT_OK
+
+
+def technology_named(name: str, portfolio: Portfolio, ids: Identities) -> str:
+    """The folder name of the technology ``name`` names: a folder name, a project ID, or a former one.
+
+    A folder name comes first, as before IDs were understood; anything else is a usage error that
+    suggests the closest folder name or ID.
+    """
+    if name in portfolio.technologies:
+        return name
+    tech = ids.lookup(name)
+    if tech is not None:
+        return tech.slug
+    names = [*portfolio.technologies, *ids.names()]
+    close = difflib.get_close_matches(name, names, n=1) or [n for n in names if n.lower() == name.lower()][:1]
+    raise UsageError(f"no technology '{printable(name)}' (give a folder name or a project ID)"
+                     + (f"; did you mean '{printable(close[0])}'?" if close else ""))
 
 
 def _levels(event) -> str:

@@ -39,7 +39,8 @@ from pathlib import Path
 from ..cachedir import make_folder, open_file, read_file, write_file
 from ..errors import DamagedCache
 
-FORMAT = 3
+FORMAT = 4
+"""Version of the files' layout; 4: events carry the project IDs before and after an ``id`` change."""
 FILES = ("tracks.jsonl", "derived.jsonl", "texts.bin")
 GARBAGE_FACTOR = 4
 """Start over when the files are this many times larger than their live records."""

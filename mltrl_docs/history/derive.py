@@ -7,7 +7,7 @@ card changed too much in the same commit), a card deleted in one folder and
 added in another by the same commit still continues the same history if
 both carry the same project ID.
 
-Each readable card version is a state (level, status, owners, reviewers);
+Each readable card version is a state (level, status, owners, reviewers, project ID);
 events are the differences between consecutive states. Events a card lists
 under ``history:`` (from before it was kept in git) are merged in by date
 and marked ``recorded``.
@@ -300,7 +300,7 @@ def build_history(slug: str, track: Track | None, tech: Technology | None, revie
                 history.skipped.append(SkippedVersion("", when, tech.card.path if tech and tech.card else "",
                                                       "a recorded status change before any level is known"))
                 continue
-            new = dict(state or {"status": "active", "owners": None, "reviewers": None})
+            new = dict(state or {"status": "active", "owners": None, "reviewers": None, "id": None})
             if record.level is not None:
                 new["level"] = record.level
             if record.status is not None:
@@ -328,9 +328,9 @@ def build_history(slug: str, track: Track | None, tech: Technology | None, revie
                 history.skipped.append(SkippedVersion(step.sha, when, step.path, reason))
                 continue
             new = {"level": summary["level"], "status": summary["status"], "owners": summary["owners"],
-                   "reviewers": summary["reviewers"]}
+                   "reviewers": summary["reviewers"], "id": summary.get("id")}
             if state is not None:
-                for key in ("status", "owners", "reviewers"):
+                for key in ("status", "owners", "reviewers", "id"):
                     if new[key] is None:
                         new[key] = state[key]
             new["status"] = new["status"] or "active"
@@ -366,6 +366,10 @@ def build_history(slug: str, track: Track | None, tech: Technology | None, revie
             if state[key] is not None and new[key] is not None and new[key] != state[key]:
                 history.events.append(Event(date=when, kind=key, detail=_people_change(state[key], new[key]),
                                             from_level=new["level"], to_level=new["level"], **base))
+        if state["id"] is not None and new["id"] is not None and new["id"] != state["id"]:
+            history.events.append(Event(date=when, kind="id", detail=f"{state['id']} → {new['id']}",
+                                        from_level=new["level"], to_level=new["level"], from_id=state["id"],
+                                        to_id=new["id"], **base))
         state = new
 
     history.events = _place_reviews(history.events, review_events)

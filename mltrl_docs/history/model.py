@@ -14,9 +14,9 @@ from ..diagnostics import Diagnostic
 from ..models import SwitchbackKind
 
 EventKind = Literal["created", "graduation", "switchback", "skip", "status", "review", "owners",
-                    "reviewers", "pending"]
+                    "reviewers", "id", "pending"]
 """What happened: the first commit, a level change (up one, down, up by more than one), a status
-change, a review record added, an owner or reviewer change, or uncommitted changes."""
+change, a review record added, an owner or reviewer change, a new project ID, or uncommitted changes."""
 Source = Literal["git", "recorded", "working-tree"]
 """Where an event comes from: a commit, the card's ``history`` list, or uncommitted changes."""
 
@@ -50,6 +50,10 @@ class Event:
     """For level changes: path of the review record that decided it, when one was found."""
     committed: dt.datetime | None = None
     """For ``review`` events: the date of the commit that added the record (``date`` is the review's own)."""
+    from_id: str | None = None
+    """For ``id`` events: the project ID before the change."""
+    to_id: str | None = None
+    """For ``id`` events: the project ID after the change."""
 
     def to_dict(self) -> dict:
         """JSON form of ``mltrl history --format json``."""
@@ -68,6 +72,8 @@ class Event:
             "detail": self.detail,
             "review": self.review,
             "committed": self.committed.isoformat() if self.committed is not None else None,
+            "from_id": self.from_id,
+            "to_id": self.to_id,
         }
 
 

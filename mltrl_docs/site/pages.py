@@ -246,6 +246,8 @@ class Site:
         for slug in sorted(related):
             o = related[slug]
             digest.update(f"{o.slug}\0{o.id}\0{o.card.title}\0{o.level}\0{o.status}\0".encode())
+            # An external component of a component below can limit the system level shown here.
+            digest.update(repr([(e.id, e.level) for e in o.external_components]).encode("utf-8", "surrogatepass"))
         digest.update(repr(t.coupled_missing).encode())
         return digest.hexdigest()
 

@@ -247,6 +247,10 @@ def _marker(kind: str, x: float, y: float, switchback_kind: str | None, label: s
         shape = (el("circle", {"cx": x, "cy": y, "r": 6, "fill": "#f9a825", "stroke": "#f57f17"})
                  + el("text", {"x": x, "y": y + 3.5, "text-anchor": "middle", "font-size": 9, "font-weight": 700,
                                "fill": "#3e2723"}, "R"))
+    elif kind == "id":
+        # A tag shape: the technology is the same, only its name changed.
+        shape = el("path", {"d": f"M{x - 6} {y - 4} H{x + 3} L{x + 7} {y} L{x + 3} {y + 4} H{x - 6} Z",
+                            "fill": "#fff", "stroke": "#5e35b1", "stroke-width": 1.5})
     else:
         shape = el("rect", {"x": x - 3, "y": y - 3, "width": 6, "height": 6, "fill": "#78909c"})
     return el("g", {"class": f"mltrl-mark mltrl-mark-{kind}", **attrs_common}, shape + tooltip(label))

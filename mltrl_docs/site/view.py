@@ -18,12 +18,45 @@ from ..diagnostics import Diagnostic, Severity, printable
 from ..ethics import ORGANISATION
 from ..history.model import Event, PortfolioHistory, TechnologyHistory, review_time
 from ..history.targets import TargetStatus, target_states
+from ..ids import Identities, externals_of, identities
+from ..links import safe_url
 from ..loader import Portfolio, Technology
-from ..models import LEVEL_NAMES, Card, phase_of
+from ..models import LEVEL_NAMES, Card, ExternalTechnology, phase_of
 from ..public import InternalNames, PublicHistory, public_history, published_portfolio
 from ..rules import Readiness, Rule, level_rules
 from ..rules import readiness as readiness_of
 from .svg import SWITCHBACK_LABELS, Band, Mark, Plan, Run
+
+
+@dataclass(frozen=True)
+class ExternalView:
+    """A technology outside the portfolio, as a card declares it: shown with a link out, never a page here."""
+
+    item: ExternalTechnology
+    roles: tuple[str, ...]
+    """How the card uses it: ``component``, ``coupled``, both, or neither (only declared)."""
+    external = True
+    """Tells templates this is not one of the portfolio's technologies."""
+
+    @property
+    def id(self) -> str:
+        """The ID the card uses for it."""
+        return self.item.id
+
+    @property
+    def title(self) -> str:
+        """Its name."""
+        return self.item.title
+
+    @property
+    def level(self) -> int | None:
+        """Its declared level, if any."""
+        return self.item.level
+
+    @property
+    def href(self) -> str | None:
+        """Where it is described (an absolute http, https or mailto address), if anywhere."""
+        return safe_url(self.item.url) if self.item.url else None
 
 
 @dataclass
@@ -43,6 +76,20 @@ class TechnologyView:
     """Coupled or component IDs not shown on this site (unknown, or internal on the public site)."""
     targets: list[TargetStatus] = field(default_factory=list)
     """The card's targets with their states, in the card's order."""
+    externals: list[ExternalView] = field(default_factory=list)
+    """Technologies outside the portfolio the card declares, in its order."""
+    external = False
+    """Tells templates this is one of the portfolio's technologies (see :class:`ExternalView`)."""
+
+    @property
+    def external_components(self) -> list[ExternalView]:
+        """The external technologies among the components."""
+        return [e for e in self.externals if "component" in e.roles]
+
+    @property
+    def external_coupled(self) -> list[ExternalView]:
+        """The external technologies among the coupled ones."""
+        return [e for e in self.externals if "coupled" in e.roles]
 
     @property
     def slug(self) -> str:
@@ -126,6 +173,11 @@ class TechnologyView:
         return list(self.history.events) if self.history else []
 
     @cached_property
+    def renamed(self) -> bool:
+        """Whether the history holds a change of the project ID (the timeline's legend then explains its mark)."""
+        return any(e.kind == "id" for e in self.events)
+
+    @cached_property
     def last_change(self) -> Event | None:
         """The latest committed or recorded event."""
         committed = [e for e in self.events if e.source != "working-tree"]
@@ -181,9 +233,15 @@ class TechnologyView:
                          *self.card.tags]).lower()
 
     @cached_property
-    def system_level(self) -> tuple[int, "TechnologyView | None"]:
-        """The level of the system: the lowest level among it and all its components, and the one that limits it."""
+    def system_level(self) -> tuple[int, "TechnologyView | ExternalView | None"]:
+        """The level of the system: the lowest level among it and all its components, and the one that limits it.
+
+        External components count with their declared level; one without a level cannot limit the system.
+        """
         lowest, limiting = self.level, None
+        for item in self.external_components:
+            if item.level is not None and item.level < lowest:
+                lowest, limiting = item.level, item
         seen: set[str] = {self.id}
         stack = list(self.components)
         while stack:
@@ -193,6 +251,9 @@ class TechnologyView:
             seen.add(current.id)
             if current.level < lowest:
                 lowest, limiting = current.level, current
+            for item in current.external_components:
+                if item.level is not None and item.level < lowest:
+                    lowest, limiting = item.level, item
             stack.extend(current.components)
         return lowest, limiting
 
@@ -220,6 +281,8 @@ def describe_event(event: Event) -> str:
         what = f"status: {event.status}"
     elif event.kind == "review":
         what = f"review{': ' + event.detail if event.detail else ''}{recorded_note(event)}"
+    elif event.kind == "id":
+        what = f"project ID changed from {event.from_id} to {event.to_id}"
     elif event.kind == "pending":
         what = "uncommitted changes"
     else:
@@ -274,13 +337,14 @@ class SiteView:
 def build_view(portfolio: Portfolio, diagnostics: list[Diagnostic], history: PortfolioHistory, *,
                settings: Settings, repo_url: str | None, public_only: bool = False,
                analytics: dict | None = None, rules: list[Rule] | None = None,
-               readiness: Mapping[str, Readiness | None] | None = None) -> SiteView:
+               readiness: Mapping[str, Readiness | None] | None = None, ids: Identities | None = None) -> SiteView:
     """Compute the view of ``portfolio`` (all technologies, or the public ones).
 
     With ``public_only``, ``history`` should be the public one (:attr:`mltrl_docs.build.Build.public`);
     any other is reduced here first, so no commit subject or old card naming internal work is shown.
     ``rules`` and ``readiness`` are the level rules and each technology's readiness when the caller has
-    them (:class:`mltrl_docs.build.Build`).
+    them (:class:`mltrl_docs.build.Build`); so are ``ids``, the project IDs with the former ones history
+    shows (without them, only the cards' own resolve).
     """
     shown = published_portfolio(portfolio, public_only)
     if public_only and not isinstance(history, PublicHistory):
@@ -299,19 +363,26 @@ def build_view(portfolio: Portfolio, diagnostics: list[Diagnostic], history: Por
                                           readiness[tech.slug] if readiness is not None
                                           else readiness_of(tech, settings, rules), findings.get(tech.slug, []),
                                           targets=target_states(tech.model, tech_history, history.now))
-    by_id = {v.id: v for v in views.values()}
+    ids = ids if ids is not None else identities(portfolio)
     for view in views.values():
-        for ref in view.card.components:
-            if ref in by_id and ref != view.id:
-                view.components.append(by_id[ref])
-                by_id[ref].used_by.append(view)
-            elif not public_only:  # on the public site, an ID not shown may be an internal one
-                view.coupled_missing.append(ref)
-        for ref in view.card.coupled:
-            if ref in by_id:
-                view.coupled.append(by_id[ref])
-            elif not public_only:
-                view.coupled_missing.append(ref)
+        external = externals_of(view.tech)
+        roles: dict[str, list[str]] = {ref: [] for ref in external}
+        for field_name, role in (("components", "component"), ("coupled", "coupled")):
+            for ref in getattr(view.card, field_name):
+                target = ids.lookup(ref)  # a former ID leads to the technology's page as its current one does
+                other = views.get(target.slug) if target is not None else None
+                if other is not None and (other is not view or field_name == "coupled"):
+                    if field_name == "components":
+                        view.components.append(other)
+                        other.used_by.append(view)
+                    else:
+                        view.coupled.append(other)
+                elif target is None and ref in external:
+                    if role not in roles[ref]:
+                        roles[ref].append(role)
+                elif not public_only:  # on the public site, an ID not shown may be an internal one
+                    view.coupled_missing.append(ref)
+        view.externals = [ExternalView(item, tuple(roles[ref])) for ref, item in external.items()]
     ordered = sorted(views.values(), key=lambda v: (-v.level, natural_key(v.id)))
     withheld: frozenset[str] = frozenset()
     guiding = portfolio.checklist.part(ORGANISATION)

@@ -18,7 +18,14 @@ from urllib.parse import urljoin
 
 import pytest
 from browserkit import browser_page, chromium  # noqa: F401 - fixtures
-from factories import card_body, card_meta, ethics_meta, front_matter, requirements_meta, write_checklist
+from factories import (
+    card_body,
+    card_meta,
+    ethics_meta,
+    front_matter,
+    requirements_meta,
+    write_checklist,
+)
 from gitrepo import GitRepo
 from sitebuild import build, mkdocs_yml, review
 
