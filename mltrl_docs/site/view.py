@@ -17,11 +17,30 @@ from ..config import Settings
 from ..diagnostics import Diagnostic, Severity, printable
 from ..history.model import Event, PortfolioHistory, TechnologyHistory
 from ..loader import Portfolio, Technology
-from ..models import LEVEL_NAMES, Card, phase_of
+from ..models import LEVEL_NAMES, Card, People, phase_of
 from ..public import PublicHistory, public_history, published_portfolio
 from ..rules import Readiness, Rule, level_rules
 from ..rules import readiness as readiness_of
 from .svg import SWITCHBACK_LABELS, Band, Mark, Run
+
+
+def people_by_role(people: People) -> list[tuple[str, list[str]]]:
+    """``(role, names)`` lines in which each person appears once: those in both roles on a line of their own.
+
+    The R&D and the product lines are always there (empty when nobody has that role alone and
+    nobody has both), so a page still shows that a role is unfilled.
+    """
+    product = set(people.product)
+    research = set(people.research)
+    both = [name for name in dict.fromkeys(people.research) if name in product]
+    lines = [("R&D and product", both)] if both else []
+    only_research = [name for name in dict.fromkeys(people.research) if name not in product]
+    only_product = [name for name in dict.fromkeys(people.product) if name not in research]
+    if only_research or not both:
+        lines.append(("R&D", only_research))
+    if only_product or not both:
+        lines.append(("Product", only_product))
+    return lines
 
 
 @dataclass
@@ -72,8 +91,18 @@ class TechnologyView:
 
     @cached_property
     def owners(self) -> list[str]:
-        """Owners, research first."""
-        return [*self.card.owners.research, *self.card.owners.product]
+        """Owners, research first, each once (a person may own both sides)."""
+        return list(dict.fromkeys([*self.card.owners.research, *self.card.owners.product]))
+
+    @cached_property
+    def owner_roles(self) -> list[tuple[str, list[str]]]:
+        """The owners by role, each person once: see :func:`people_by_role`."""
+        return people_by_role(self.card.owners)
+
+    @cached_property
+    def reviewer_roles(self) -> list[tuple[str, list[str]]]:
+        """The reviewers by role, each person once: see :func:`people_by_role`."""
+        return people_by_role(self.card.reviewers)
 
     @cached_property
     def runs(self) -> list[Run]:
