@@ -81,8 +81,9 @@ _CLASSES: dict[str, set[str]] = {
 
 _FIXED_VALUES = {"input": {"type": {"checkbox"}, "checked": {"checked"}}}
 """Attributes whose value must be one of these (others are dropped with the attribute)."""
-_ADDED_VALUES = {"input": {"disabled": "disabled", "type": "checkbox"}}
-"""Attributes set on every such element, whatever the card wrote: a checkbox in a card is never live."""
+_ADDED_VALUES = {"input": {"disabled": "disabled"}}
+"""Attributes set on every such element, whatever the card wrote: a checkbox in a card is never live. (One
+attribute only: nh3 adds several in no fixed order, and pages must come out byte for byte the same.)"""
 
 _FOOTNOTE_ID = re.compile(r"fn(?:ref)?_[0-9]+(?:-[0-9]+)?")
 """Ids of footnotes and their references (``fn_1``, ``fnref_1``, ``fnref_1-2``). The underscore keeps them
