@@ -13,8 +13,19 @@ from gitrepo import GitRepo
 from sitebuild import build, mkdocs_yml
 
 from mltrl_docs.config import Settings
-from mltrl_docs.extensions import NOTHING, CardMarkdown, ExtensionNote, card_markdown, extension_entries
-from mltrl_docs.history.model import CardVersion, LevelSpan, PortfolioHistory, TechnologyHistory
+from mltrl_docs.extensions import (
+    NOTHING,
+    CardMarkdown,
+    ExtensionNote,
+    card_markdown,
+    extension_entries,
+)
+from mltrl_docs.history.model import (
+    CardVersion,
+    LevelSpan,
+    PortfolioHistory,
+    TechnologyHistory,
+)
 from mltrl_docs.loader import load_portfolio
 from mltrl_docs.models import People
 from mltrl_docs.site import Site, build_view
@@ -128,6 +139,7 @@ def test_footnotes_render_with_ids_of_the_safe_alphabet_and_the_document_prefix(
                             'title="Back to the text" rel="noopener noreferrer">↩︎</a></p>\n</li>\n')
     ids = re.findall(r'id="([^"]+)"', html)
     assert len(ids) == len(set(ids))
+    assert not re.search(r"[0-9a-f]{32}", html)  # the document's nonce (see markdown._FOOTNOTE_ID) stays inside
     assert all(re.fullmatch(r"[A-Za-z0-9_-]+", i) for i in ids)
     # Another document of the page numbers its notes from 1 too, under its own prefix.
     review = render_markdown(FEATURES_TEXT, id_prefix="review-x-", features=ALL).html
@@ -174,6 +186,12 @@ def test_each_marker_follows_its_own_extension():
     # Raw HTML cannot borrow the features' classes and ids for anything else.
     ('<div class="md-header admonition" id="x">d</div>', '<div class="admonition">d</div>'),
     ('<sup id="top">s</sup><li id="card">l</li><li id="fn_1x">m</li>', '<p><sup>s</sup></p><li>l</li><li>m</li><p></p>'),
+    # A footnote's own id cannot be taken by raw HTML, before or after the note.
+    ('<li id="fn_1">raw</li>\n\nRef[^1].\n\n[^1]: Note.\n\n<sup id="fnref_1">raw</sup>',
+     '<li>raw</li>\n<p>Ref<sup id="card-fnref_1"><a class="footnote-ref" href="#card-fn_1" rel="noopener noreferrer">1'
+     '</a></sup>.</p>\n<p><sup>raw</sup></p>\n<div class="footnote">\n<hr>\n<ol>\n<li id="card-fn_1"><p>Note. <a '
+     'class="footnote-backref" href="#card-fnref_1" title="Back to the text" rel="noopener noreferrer">↩︎</a></p>\n'
+     '</li>\n</ol>\n</div>'),
     ('<p class="admonition-title md-typeset">p</p>', '<p class="admonition-title">p</p>'),
     # Every input is disabled and can only be a checkbox (or, without its type, an empty box), whatever the card writes.
     ('<input type="text" name="password" value="x" onclick="alert(1)" class="md-search__input">',
@@ -226,7 +244,7 @@ def test_a_cached_page_is_never_served_for_other_card_features(tmp_path: Path):
     assert rich.fingerprint(view.by_slug["ranker"]) != plain.fingerprint(view.by_slug["ranker"])
     assert not rich.is_cached(spec)
     assert 'id="card-fn_1"' in rich.render(spec).html
-    again = Site(view, cache=cache, markdown=CardMarkdown(**{**ALL.__dict__}))
+    again = Site(view, cache=cache, markdown=CardMarkdown(**ALL.__dict__))
     assert again.fingerprint(view.by_slug["ranker"]) == rich.fingerprint(view.by_slug["ranker"])
     assert again.is_cached(spec)
 

@@ -19,6 +19,7 @@ next to the page, and anything that would leave the repository is dropped.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
@@ -85,8 +86,10 @@ _ADDED_VALUES = {"input": {"disabled": "disabled"}}
 """Attributes set on every such element, whatever the card wrote: a checkbox in a card is never live. (One
 attribute only: nh3 adds several in no fixed order, and pages must come out byte for byte the same.)"""
 
-_FOOTNOTE_ID = re.compile(r"fn(?:ref)?_[0-9]+(?:-[0-9]+)?")
-"""Ids of footnotes and their references (``fn_1``, ``fnref_1``, ``fnref_1-2``). The underscore keeps them
+_FOOTNOTE_ID = re.compile(r"(fn(?:ref)?)_([0-9a-f]{32})_([0-9]+(?:-[0-9]+)?)")
+"""Ids of footnotes and their references as the renderer writes them, ``fn_NONCE_1``, ``fnref_NONCE_1-2``; the
+sanitiser keeps only these on ``sup`` and ``li``, as ``fn_1`` and ``fnref_1-2``. The nonce is new for every
+document, so raw HTML in a card cannot write one, nor take a footnote's id. The underscore keeps the ids
 apart from heading ids, which :func:`slugify` makes of lower-case letters, digits and hyphens only."""
 
 SAFE_ID = re.compile(r"[A-Za-z0-9_-]+")
@@ -101,15 +104,23 @@ def safe_id(value: str) -> str | None:
     return "-".join(SAFE_ID.findall(value.replace("-", " "))) or None
 
 
-def _attribute_filter(prefix: str) -> Callable[[str, str, str], str | None]:
-    """Keep ids (already prefixed by nh3) only in the safe alphabet; on ``sup`` and ``li``, only footnotes' ids."""
+def _footnote_id(value: str, nonce: str) -> str | None:
+    """``fn_1`` for the renderer's ``fn_NONCE_1`` (see :data:`_FOOTNOTE_ID`); ``None`` for any other value."""
+    match = _FOOTNOTE_ID.fullmatch(value)
+    if match is None or match.group(2) != nonce:
+        return None
+    return f"{match.group(1)}_{match.group(3)}"
+
+
+def _attribute_filter(prefix: str, nonce: str) -> Callable[[str, str, str], str | None]:
+    """Keep ids (already prefixed by nh3) only in the safe alphabet; on ``sup`` and ``li``, only the footnotes' own."""
 
     def keep(tag: str, attribute: str, value: str) -> str | None:
         if attribute != "id":
             return value
         if tag in ("sup", "li"):
-            own = value[len(prefix):] if value.startswith(prefix) else None
-            return value if own is not None and _FOOTNOTE_ID.fullmatch(own) else None
+            own = _footnote_id(value[len(prefix):], nonce) if value.startswith(prefix) else None
+            return prefix + own if own is not None else None
         return safe_id(value)
 
     return keep
@@ -205,14 +216,15 @@ def _footnote_number(tokens: list[Token], idx: int) -> str:
 def _footnote_ref(renderer, tokens: list[Token], idx: int, options, env) -> str:
     number = _footnote_number(tokens, idx)
     sub = tokens[idx].meta.get("subId", -1)
-    ref = f"fnref_{number}" + (f"-{sub}" if sub > 0 else "")
-    return f'<sup id="{ref}"><a class="footnote-ref" href="#fn_{number}">{number}</a></sup>'
+    nonce = env["mltrl_nonce"]
+    ref = f"fnref_{nonce}_{number}" + (f"-{sub}" if sub > 0 else "")
+    return f'<sup id="{ref}"><a class="footnote-ref" href="#fn_{nonce}_{number}">{number}</a></sup>'
 
 
 def _footnote_backref(renderer, tokens: list[Token], idx: int, options, env) -> str:
     number = _footnote_number(tokens, idx)
     sub = tokens[idx].meta.get("subId", -1)
-    ref = f"fnref_{number}" + (f"-{sub}" if sub > 0 else "")
+    ref = f"fnref_{env['mltrl_nonce']}_{number}" + (f"-{sub}" if sub > 0 else "")
     return f' <a class="footnote-backref" href="#{ref}" title="Back to the text">\u21a9\ufe0e</a>'
 
 
@@ -223,7 +235,8 @@ _FOOTNOTE_RENDER = {
     "footnote_anchor": _footnote_backref,
     "footnote_block_open": lambda renderer, tokens, idx, options, env: '<div class="footnote">\n<hr>\n<ol>\n',
     "footnote_block_close": lambda renderer, tokens, idx, options, env: "</ol>\n</div>\n",
-    "footnote_open": lambda renderer, tokens, idx, options, env: f'<li id="fn_{_footnote_number(tokens, idx)}">',
+    "footnote_open": lambda renderer, tokens, idx, options, env:
+        f'<li id="fn_{env["mltrl_nonce"]}_{_footnote_number(tokens, idx)}">',
     "footnote_close": lambda renderer, tokens, idx, options, env: "</li>\n",
 }
 
@@ -343,12 +356,13 @@ def _render(text: str, resolve: LinkResolver | None, shift: int, drop_title: boo
     tokens = md.parse(text)
     headings = _heading_tokens(tokens, shift, drop_title, id_prefix, features.permalink)
     tokens = [t for t in tokens if t.type != "mltrl_hidden"]
-    html = md.renderer.render(tokens, md.options, {})
+    nonce = secrets.token_hex(16)
+    html = md.renderer.render(tokens, md.options, {"mltrl_nonce": nonce})
     rendered = Rendered("", headings)
 
     def relative(url: str) -> str | None:
         if url.startswith("#"):
-            anchor = safe_id(id_prefix + url[1:]) if len(url) > 1 else None
+            anchor = safe_id(id_prefix + (_footnote_id(url[1:], nonce) or url[1:])) if len(url) > 1 else None
             return f"#{anchor}" if anchor else None
         if not is_relative_reference(url) or resolve is None:
             return None
@@ -357,7 +371,7 @@ def _render(text: str, resolve: LinkResolver | None, shift: int, drop_title: boo
 
     rendered.html = nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes=_SCHEMES,
                               url_relative=relative, id_prefix=id_prefix,
-                              attribute_filter=_attribute_filter(id_prefix), allowed_classes=_CLASSES,
+                              attribute_filter=_attribute_filter(id_prefix, nonce), allowed_classes=_CLASSES,
                               tag_attribute_values=_FIXED_VALUES, set_tag_attribute_values=_ADDED_VALUES,
                               filter_style_properties={"text-align"}, strip_comments=True)
     return rendered
