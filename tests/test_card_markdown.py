@@ -250,7 +250,8 @@ def test_a_cached_page_is_never_served_for_other_card_features(tmp_path: Path):
 
 
 def test_earlier_cards_show_their_fields_and_their_rendered_text(tmp_path: Path):
-    portfolio, settings = _portfolio(tmp_path)
+    # A heading "Level 1" in the card must not take the id of the earlier level-1 card.
+    portfolio, settings = _portfolio(tmp_path, body=FEATURES_TEXT + "\n## Level 1\n\nWhat level 1 was.\n")
     old_meta = card_meta("P02.1", "Ranker <script>alert('t')</script>", 1)
     old_meta["owners"] = {"research": ["Ada", "<img src=x onerror=alert(1)>"], "product": []}
     old = front_matter(old_meta, "\n# Ranker\n\n## Plan\n\nFirst[^a] steps, see [the card](card.md#notes).\n\n"
@@ -263,7 +264,8 @@ def test_earlier_cards_show_their_fields_and_their_rendered_text(tmp_path: Path)
     site = Site(view, markdown=ALL)
     page = site.render(next(s for s in site.pages() if s.slug == "ranker"))
     earlier = page.html[page.html.index('<h2 id="earlier-cards">'):]
-    assert '<details class="mltrl-prior" id="card-level-1">' in earlier
+    assert '<details class="mltrl-prior" id="earlier-card-1">' in earlier
+    assert '<h3 id="card-level-1">Level 1' in page.html
     assert ('<tr><th scope="row"><code>title</code></th><td>Ranker &lt;script&gt;alert(&#39;t&#39;)&lt;/script&gt;'
             '</td></tr>') in earlier
     assert ('<tr><th scope="row"><code>owners.research</code></th><td>Ada, &lt;img src=x onerror=alert(1)&gt;'

@@ -124,7 +124,7 @@ def test_technology_page_shows_the_card_its_timeline_and_its_history(built):
     assert 'id="req-1-0-0"' in html and 'class="mltrl-chart mltrl-risk-matrix"' in html
     assert "pre-development 8/8" in html
     assert 'id="review-2024-04-30-level-3"' in html and "Level 3 work by the research lead." in html
-    assert [int(n) for n in re.findall(r'id="card-level-(\d)"', html)] == [3, 2, 1]
+    assert [int(n) for n in re.findall(r'id="earlier-card-(\d)"', html)] == [3, 2, 1]
     # The site's toc extension has permalink: true, so card headings get their link too.
     assert ('<h3 id="card-tl-dr">TL;DR<a class="headerlink" href="#card-tl-dr" title="Permanent link" '
             'rel="noopener noreferrer">¶</a></h3>') in html

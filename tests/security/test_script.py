@@ -291,7 +291,7 @@ def test_the_features_keep_their_safe_ids_classes_and_disabled_checkboxes(hostil
     assert len(inputs) == 3 and all('disabled="disabled"' in i and "autofocus" not in i for i in inputs), inputs
     assert '<details class="danger">' in body and '<div class="admonition note">' in body
     earlier = html[html.index('<h2 id="earlier-cards">'):]
-    assert '<details class="mltrl-prior" id="card-level-3">' in earlier
+    assert '<details class="mltrl-prior" id="earlier-card-3">' in earlier
     assert 'href="#earlier-3-fn_1"' in earlier and "<pre" not in earlier
     assert "<th scope=\"row\"><code>title</code></th><td>Hostile &lt;img src=x onerror=alert(" in earlier
 
