@@ -100,6 +100,11 @@ LEFT_OUT: dict[str, str] = {
     "pymdownx.smartsymbols": "is not applied to cards: (c), --> and the like stay as typed",
     "smarty": "is not applied to cards: quotes and dashes stay as typed",
     "pymdownx.magiclink": "is not applied to cards: bare addresses stay text (write [text](url) or <url>)",
+    "pymdownx.emoji": "is not applied to cards: :shortcodes: stay as typed (write the character itself)",
+    "pymdownx.betterem": "is not applied to cards: emphasis follows CommonMark's rules",
+    "pymdownx.caret": "is not applied to cards: ^^insert^^ and ^superscript^ stay as typed",
+    "pymdownx.mark": "is not applied to cards: ==mark== stays as typed",
+    "pymdownx.keys": "is not applied to cards: ++ctrl+c++ stays as typed",
 }
 """Extensions cards do without on purpose, and why; a card written for one still reads well."""
 

@@ -57,18 +57,20 @@ def test_full_python_markdown_names_extra_and_a_custom_permalink():
 
 
 def test_extensions_cards_do_without_get_one_note_each():
-    features, notes = card_markdown(["attr_list", "pymdownx.snippets", "pymdownx.emoji", "abbr", "attr_list",
-                                     "pymdownx.emoji"])
+    features, notes = card_markdown(["attr_list", "pymdownx.snippets", "pymdownx.tabbed", "abbr", "attr_list",
+                                     "pymdownx.tabbed", "pymdownx.emoji"])
     assert features == NOTHING
     assert notes == [
         ExtensionNote("attr_list", "info", "is not applied to cards: an attribute list stays as text (card HTML "
                                            "keeps only the attributes and classes the sanitiser allows)"),
         ExtensionNote("pymdownx.snippets", "info", "is not applied to cards: a card must not include other files"),
-        ExtensionNote("pymdownx.emoji", "warning", "is not supported in cards: card text written for it shows as "
-                                                   "written"),
+        ExtensionNote("pymdownx.tabbed", "warning", "is not supported in cards: card text written for it shows as "
+                                                    "written"),
         ExtensionNote("abbr", "warning", "is not supported in cards: card text written for it shows as written"),
+        ExtensionNote("pymdownx.emoji", "info", "is not applied to cards: :shortcodes: stay as typed (write the "
+                                                "character itself)"),
     ]
-    assert str(notes[2]) == ("markdown extension 'pymdownx.emoji' is not supported in cards: card text written "
+    assert str(notes[2]) == ("markdown extension 'pymdownx.tabbed' is not supported in cards: card text written "
                              "for it shows as written")
 
 
@@ -82,12 +84,12 @@ def test_markdown_extensions_as_written_in_mkdocs_yml():
 
 
 def test_the_workspace_reads_the_extensions_through_inherit(tmp_path: Path):
-    (tmp_path / "base.yml").write_text("site_name: x\nmarkdown_extensions:\n  - footnotes\n  - pymdownx.emoji\n",
+    (tmp_path / "base.yml").write_text("site_name: x\nmarkdown_extensions:\n  - footnotes\n  - pymdownx.tabbed\n",
                                        encoding="utf-8")
     (tmp_path / "mkdocs.yml").write_text("INHERIT: base.yml\nplugins:\n  - mltrl\n", encoding="utf-8")
     markdown = open_workspace(tmp_path).markdown
     assert markdown.features == CardMarkdown(footnotes=True)
-    assert [(n.name, n.severity) for n in markdown.notes] == [("pymdownx.emoji", "warning")]
+    assert [(n.name, n.severity) for n in markdown.notes] == [("pymdownx.tabbed", "warning")]
 
 
 def test_this_repositorys_sites_need_no_warning():
