@@ -43,6 +43,8 @@ class CardMarkdown:
     """``!!! note "Title"`` call-outs."""
     details: bool = False
     """``??? note "Title"`` (folded) and ``???+ note`` (open) call-outs."""
+    abbreviations: bool = False
+    """``*[HTML]: Hypertext Markup Language`` lines, which give every ``HTML`` in the text that title."""
     permalink: str | None = None
     """Text of the link each card heading gets to itself (``toc``'s ``permalink``), or ``None`` for none."""
 
@@ -76,7 +78,8 @@ HONOURED: dict[str, str] = {
     "admonition": "admonitions (!!!)",
     "pymdownx.details": "folding admonitions (??? and ???+)",
     "toc": "heading anchors; with permalink, a link beside each heading",
-    "extra": "footnotes and definition lists (its tables and fenced code are built in)",
+    "abbr": "abbreviations",
+    "extra": "footnotes, definition lists and abbreviations (its tables and fenced code are built in)",
 }
 """Extensions cards are rendered with, and what each gives them."""
 
@@ -172,6 +175,8 @@ def card_markdown(names: Iterable[str], configs: Mapping[str, Mapping] | None = 
             enabled["footnotes"] = True
         if name in ("def_list", "extra"):
             enabled["definitions"] = True
+        if name in ("abbr", "extra"):
+            enabled["abbreviations"] = True
         if name == "pymdownx.tasklist":
             enabled["tasks"] = True
         if name == "admonition":

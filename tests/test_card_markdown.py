@@ -52,12 +52,13 @@ def test_each_known_extension_turns_on_its_card_feature():
 def test_full_python_markdown_names_extra_and_a_custom_permalink():
     features, notes = card_markdown(["markdown.extensions.extra", "markdown.extensions.toc"],
                                     {"markdown.extensions.toc": {"permalink": "#"}})
-    assert features == CardMarkdown(footnotes=True, definitions=True, permalink="#")
+    assert features == CardMarkdown(footnotes=True, definitions=True, abbreviations=True, permalink="#")
     assert notes == []
 
 
 def test_extensions_cards_do_without_get_one_note_each():
-    features, notes = card_markdown(["attr_list", "pymdownx.snippets", "pymdownx.tabbed", "abbr", "attr_list",
+    features, notes = card_markdown(["attr_list", "pymdownx.snippets", "pymdownx.tabbed", "pymdownx.arithmatex",
+                                     "attr_list",
                                      "pymdownx.tabbed", "pymdownx.emoji"])
     assert features == NOTHING
     assert notes == [
@@ -66,7 +67,8 @@ def test_extensions_cards_do_without_get_one_note_each():
         ExtensionNote("pymdownx.snippets", "info", "is not applied to cards: a card must not include other files"),
         ExtensionNote("pymdownx.tabbed", "warning", "is not supported in cards: card text written for it shows as "
                                                     "written"),
-        ExtensionNote("abbr", "warning", "is not supported in cards: card text written for it shows as written"),
+        ExtensionNote("pymdownx.arithmatex", "warning", "is not supported in cards: card text written for it "
+                                                        "shows as written"),
         ExtensionNote("pymdownx.emoji", "info", "is not applied to cards: :shortcodes: stay as typed (write the "
                                                 "character itself)"),
     ]
@@ -163,6 +165,17 @@ def test_definition_lists_task_lists_and_admonitions_render_as_the_theme_expects
             'rel="noopener noreferrer">¶</a></h3>') in html
 
 
+def test_abbreviations_title_whole_words_of_text_but_not_code():
+    text = ("## The ML model\n\nML, MLOps and `ML`; [ML docs](https://example.org).\n\n"
+            "*[ML]: Machine \"learning\" <b>x</b>\n")
+    html = render_markdown(text, id_prefix="card-", features=CardMarkdown(abbreviations=True)).html
+    title = 'title="Machine &quot;learning&quot; &lt;b&gt;x&lt;/b&gt;"'
+    assert html == (f'<h2 id="card-the-ml-model">The <abbr {title}>ML</abbr> model</h2>\n'
+                    f'<p><abbr {title}>ML</abbr>, MLOps and <code>ML</code>; <a href="https://example.org" '
+                    f'rel="noopener noreferrer"><abbr {title}>ML</abbr> docs</a>.</p>\n')
+    assert "*[ML]" in render_markdown(text).html
+
+
 def test_without_the_extensions_the_syntax_stays_text():
     html = render_markdown(FEATURES_TEXT, shift=1, drop_title=True, id_prefix="card-").html
     assert "[^src]" in html and "<sup" not in html and "<dl>" not in html and "<input" not in html
@@ -213,6 +226,8 @@ def test_the_allow_list_keeps_only_the_features_classes_ids_and_values(text, exp
     '<script>alert(1)</script>\n:   <img src=x onerror=alert(2)>\n',
     'Term " onmouseover="alert(1)\n:   definition\n',
     '- [x] <a href="javascript:alert(1)">done</a>\n- [ ] <b onclick="alert(2)">open</b>\n',
+    'ML here.\n\n*[ML]: " onmouseover="alert(1)" x="<script>alert(2)</script>\n',
+    '<b>ML</b>\n\n*[ML]: \'><img src=x onerror=alert(2)>\n',
 ])
 def test_hostile_footnotes_admonitions_and_terms_stay_text(text):
     html = render_markdown(text, id_prefix="card-", features=ALL).html
@@ -351,7 +366,7 @@ def test_an_unknown_extension_warns_once_and_stops_a_strict_build(tmp_path: Path
     repo = GitRepo(tmp_path / "repo")
     (repo.path / "docs").mkdir()
     (repo.path / "overrides").mkdir()
-    (repo.path / "mkdocs.yml").write_text(mkdocs_yml(repo_url=None, extra="  - abbr\n  - attr_list\n"),
+    (repo.path / "mkdocs.yml").write_text(mkdocs_yml(repo_url=None, extra="  - pymdownx.tabbed\n  - attr_list\n"),
                                           encoding="utf-8")
     write_technology(repo.path / "projects", "ranker", "P02.1", 2)
     write_technology(repo.path / "projects", "solar", "P03.1", 2)
@@ -359,7 +374,7 @@ def test_an_unknown_extension_warns_once_and_stops_a_strict_build(tmp_path: Path
     strict = build(repo.path)
     assert strict.returncode == 1
     lines = [line for line in strict.stderr.splitlines() if "markdown extension" in line and "WARNING" in line]
-    assert lines == ["WARNING -  mltrl_docs: mltrl: markdown extension 'abbr' is not supported in cards: card text written "
+    assert lines == ["WARNING -  mltrl_docs: mltrl: markdown extension 'pymdownx.tabbed' is not supported in cards: card text written "
                      "for it shows as written"]
     loose = build(repo.path, strict=False)
     assert loose.returncode == 0

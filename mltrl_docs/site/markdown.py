@@ -27,6 +27,7 @@ from html import escape
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.admon import admon_plugin
 from mdit_py_plugins.admon.index import admonition
@@ -168,12 +169,66 @@ def _parser(features: CardMarkdown = NOTHING) -> MarkdownIt:
         deflist_plugin(md)
     if features.tasks:
         tasklists_plugin(md)
+    if features.abbreviations:
+        md.block.ruler.before("reference", "mltrl_abbr", _abbreviation, {"alt": ["paragraph"]})
+        md.core.ruler.push("mltrl_abbr", _abbreviate)
     if features.admonitions or features.details:
         admon_plugin(md, render=_render_admonition)
         markers = ("!!!",) * features.admonitions + ("???",) * features.details
         md.block.ruler.at("admonition", _only_markers(markers),
                           {"alt": ["paragraph", "reference", "blockquote", "list"]})
     return md
+
+
+_ABBREVIATION = re.compile(r"\*\[([^\]\n]+)\]:[ \t]*(.*)")
+"""An abbreviation's definition, as Python-Markdown's ``abbr`` reads it: ``*[HTML]: Hypertext Markup Language``."""
+
+
+def _abbreviation(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """A definition line: kept in the document's environment, and shown as nothing."""
+    if state.sCount[start_line] - state.blkIndent >= 4:
+        return False  # indented code
+    start = state.bMarks[start_line] + state.tShift[start_line]
+    match = _ABBREVIATION.fullmatch(state.src[start:state.eMarks[start_line]])
+    if match is None or not match.group(1).strip():
+        return False
+    if not silent:
+        state.env.setdefault("mltrl_abbr", {})[match.group(1).strip()] = match.group(2).strip()
+        state.line = start_line + 1
+    return True
+
+
+def _abbreviate(state: StateCore) -> None:
+    """Wrap each defined abbreviation, as a whole word of text (never of code), in ``<abbr title>``.
+
+    The title is an attribute of a token, which the renderer escapes like every attribute.
+    """
+    found: dict[str, str] = state.env.get("mltrl_abbr") or {}
+    if not found:
+        return
+    words = re.compile(r"(?<!\w)(" + "|".join(re.escape(k) for k in sorted(found, key=len, reverse=True)) + r")(?!\w)")
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children: list[Token] = []
+        for child in block.children:
+            if child.type != "text" or words.search(child.content) is None:
+                children.append(child)
+                continue
+            at = 0
+            for match in words.finditer(child.content):
+                children += [_text(child.content[at:match.start()]), Token("abbr_open", "abbr", 1,
+                                                                           attrs={"title": found[match.group(1)]}),
+                             _text(match.group(1)), Token("abbr_close", "abbr", -1)]
+                at = match.end()
+            children.append(_text(child.content[at:]))
+        block.children = [c for c in children if c.type != "text" or c.content]
+
+
+def _text(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
 
 
 def _only_markers(markers: tuple[str, ...]) -> Callable[[StateBlock, int, int, bool], bool]:
@@ -353,7 +408,7 @@ def _render(text: str, resolve: LinkResolver | None, shift: int, drop_title: boo
             features: CardMarkdown = NOTHING) -> Rendered:
     """:func:`render_markdown` through the parser and the sanitiser, for any text."""
     md = parser(features)
-    tokens = md.parse(text)
+    tokens = md.parse(text, {})
     headings = _heading_tokens(tokens, shift, drop_title, id_prefix, features.permalink)
     tokens = [t for t in tokens if t.type != "mltrl_hidden"]
     nonce = secrets.token_hex(16)

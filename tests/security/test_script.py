@@ -76,10 +76,12 @@ FEATURES = [
     "- [x] <a href=\"javascript:alert('task')\">done</a>\n- [ ] <input type=\"text\" onfocus=\"alert('input')\" autofocus>",
     "<li id=\"fn_1\" class=\"footnote-item md-header\" onclick=\"alert('li')\">fake note</li>",
     "<div class=\"admonition md-sidebar\" style=\"position:fixed\">fake admonition</div>",
+    "An ABBR word.\n\n*[ABBR]: \" onmouseover=\"alert('abbr')\" x=\"<script>alert('abbr2')</script>",
 ]
 """Footnotes, admonitions, folding blocks, definition terms and task items carrying script, quotes and handlers."""
 
 FEATURE_EXTENSIONS = """  - footnotes
+  - abbr
   - def_list
   - pymdownx.tasklist
   - admonition
@@ -290,6 +292,8 @@ def test_the_features_keep_their_safe_ids_classes_and_disabled_checkboxes(hostil
     inputs = re.findall(r"<input[^>]*>", body)
     assert len(inputs) == 3 and all('disabled="disabled"' in i and "autofocus" not in i for i in inputs), inputs
     assert '<details class="danger">' in body and '<div class="admonition note">' in body
+    assert ('<abbr title="&quot; onmouseover=&quot;alert(\'abbr\')&quot; x=&quot;&lt;script&gt;alert(\'abbr2\')'
+            '&lt;/script&gt;">ABBR</abbr>') in body
     earlier = html[html.index('<h2 id="earlier-cards">'):]
     assert '<details class="mltrl-prior" id="earlier-card-3">' in earlier
     assert 'href="#earlier-3-fn_1"' in earlier and "<pre" not in earlier
