@@ -196,7 +196,10 @@ def _mkdocs_yml(name: str, roots: list[str]) -> str:
         "theme": {"name": "material", "font": False,
                   "features": ["navigation.tabs", "navigation.indexes", "search.suggest", "search.highlight"]},
         "plugins": ["search", {"mltrl": {"roots": roots, "public_only": True}}],
-        "markdown_extensions": ["tables", "admonition", "attr_list", {"toc": {"permalink": True}}],
+        # The extensions card bodies are rendered with on the site the cards come from (extensions.py).
+        "markdown_extensions": ["tables", "admonition", "attr_list", "footnotes", "def_list",
+                                {"pymdownx.tasklist": {"custom_checkbox": True}}, {"toc": {"permalink": True}},
+                                "pymdownx.details", "pymdownx.superfences"],
     }
     return ("# The site of these technologies: mkdocs build --strict (written by mltrl export --bundle).\n"
             + yaml.safe_dump(config, allow_unicode=True, sort_keys=False))

@@ -29,6 +29,7 @@ from .cachekey import load_or_create_key, user_key_file
 from .config import Settings, did_you_mean, settings_from_options
 from .diagnostics import Diagnostic, Severity, printable
 from .errors import ConfigError
+from .extensions import card_markdown
 from .remote import detect as detect_forge
 from .report import format_finding, format_text
 from .site.ahead import Helper, render_ahead
@@ -204,8 +205,11 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
             folder = "pages-public" if settings.public_only else "pages"
             self.page_cache = PageCache(location.folder / folder if location.folder is not None else None,
                                         load_or_create_key(user_key_file()))
+        features, notes = card_markdown(config.markdown_extensions, config.mdx_configs)
+        for note in notes:  # once per extension and build, not once per card
+            (log.warning if note.severity == "warning" else log.info)(printable(f"mltrl: {note}"))
         self.site = Site(view, template_dirs=list(config.theme.dirs), use_directory_urls=config.use_directory_urls,
-                         cache=self.page_cache)
+                         cache=self.page_cache, markdown=features)
         self.page_cache.prune({t.slug for t in view.technologies})
         # The helper starts as soon as pages can be rendered; what follows here it does not need.
         self.helper = render_ahead(self.site, [spec for spec in self.site.pages() if spec.kind.cached

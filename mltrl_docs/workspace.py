@@ -8,6 +8,7 @@ from pathlib import Path
 from .cachedir import CacheLocation, cache_location
 from .config import Settings, find_config, load_settings
 from .errors import ConfigError
+from .extensions import SiteMarkdown, site_markdown
 
 
 @dataclass
@@ -28,6 +29,11 @@ class Workspace:
                                                     self.raw_config.get("site_dir", "site"))
                           if isinstance(value, str))
         return cache_location(self.base_dir, self.settings.cache_dir, published=published)
+
+    @property
+    def markdown(self) -> SiteMarkdown:
+        """What the site's ``markdown_extensions`` give card bodies, and a note per extension they do not get."""
+        return site_markdown(self.raw_config.get("markdown_extensions"))
 
 
 def open_workspace(start: Path | None = None, config_file: Path | None = None) -> Workspace:

@@ -93,7 +93,8 @@ def test_every_declared_dependency_is_used():
 
     declared = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
     names = {entry.split(">")[0].split("<")[0].split("=")[0].split("[")[0].strip().lower() for entry in declared}
-    import_name = {"markdown-it-py": "markdown_it", "pyyaml": "yaml", "gitpython": "git", "mkdocs-material": "material"}
+    import_name = {"markdown-it-py": "markdown_it", "pyyaml": "yaml", "gitpython": "git", "mkdocs-material": "material",
+                   "mdit-py-plugins": "mdit_py_plugins"}
     used = {module.split(".")[0] for tree in modules().values() for node in ast.walk(tree) for module in imported(node)}
     themes = {"material"}  # the theme of the mkdocs.yml files the package writes (bundle, demo), never imported
     missing = sorted(name for name in names if import_name.get(name, name) not in used | themes)

@@ -124,9 +124,18 @@ def test_technology_page_shows_the_card_its_timeline_and_its_history(built):
     assert 'id="req-research-1-0-0"' in html and 'class="mltrl-chart mltrl-risk-matrix"' in html
     assert "pre-development checklist 19/19" in html
     assert 'id="review-2024-04-30-level-3"' in html and "Level 3 work by the research lead." in html
-    assert [int(n) for n in re.findall(r'id="card-level-(\d)"', html)] == [3, 2, 1]
-    assert '<h3 id="card-tl-dr">TL;DR</h3>' in html
+    assert [int(n) for n in re.findall(r'id="earlier-card-(\d)"', html)] == [3, 2, 1]
+    # The site's toc extension has permalink: true, so card headings get their link too.
+    assert ('<h3 id="card-tl-dr">TL;DR<a class="headerlink" href="#card-tl-dr" title="Permanent link" '
+            'rel="noopener noreferrer">¶</a></h3>') in html
     assert "Written content for tldr." in html
+    # Earlier cards are rendered: their fields in a table, their text like the card's, headings out of the contents.
+    earlier = html[html.index('<h2 id="earlier-cards">'):]
+    earlier = earlier[:earlier.index('id="composition"') if 'id="composition"' in earlier else len(earlier)]
+    assert [int(n) for n in re.findall(r'<h4 id="earlier-(\d)-tl-dr">TL;DR', earlier)] == [3, 2, 1]
+    assert re.findall(r'<th scope="row"><code>level</code></th><td>(\d)</td>', earlier) == ["3", "2", "1"]
+    assert '<th scope="row"><code>owners.research</code></th>' in earlier
+    assert "---\nid:" not in earlier and "<pre" not in earlier
     assert "Pause solar-bo while the pilot site is rebuilt" in html
 
 

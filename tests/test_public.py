@@ -170,7 +170,7 @@ def test_the_public_site_shows_the_public_technology_and_its_history(leaky):
     page = public["technologies/open-ranker/index.html"].decode()
     assert SHOWN_SUBJECT not in page  # by default the public site shows no commit subject
     assert page.count('class="mltrl-ev-row-graduation"') == 2
-    assert 'id="card-level-2"' in page and 'id="card-level-1"' not in page  # the internal draft is left out
+    assert 'id="earlier-card-2"' in page and 'id="earlier-card-1"' not in page  # the internal draft is left out
     document = json.loads(public["mltrl.json"])
     assert [t["slug"] for t in document["technologies"]] == ["open-ranker"]
     assert document["analytics"]["technologies"] == 1

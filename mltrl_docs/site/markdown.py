@@ -4,7 +4,11 @@ Card bodies arrive through pull requests from many people, so they are
 rendered here, by markdown-it-py with a fixed set of features (no include or
 snippet directive exists in it), and the HTML is then cleaned by nh3 with an
 allow-list. The site engine never sees card text as Markdown, so no extension
-or plugin of the site (snippets, macros) can act on it.
+or plugin of the site (snippets, macros) can act on it. The features the site
+asks for in ``markdown_extensions`` (footnotes, definition lists, task lists,
+admonitions) come from mdit-py-plugins, chosen by :class:`~mltrl_docs.extensions.CardMarkdown`;
+their HTML is shaped like Python-Markdown's, so the theme styles it as on any
+other page, and the allow-list takes only the classes and ids they need.
 
 Relative links are resolved inside the technology's folder: links to the
 technology's own documents become anchors on its page, links to other
@@ -15,14 +19,23 @@ next to the page, and anything that would leave the repository is dropped.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
+from mdit_py_plugins.admon import admon_plugin
+from mdit_py_plugins.admon.index import admonition
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
 
+from ..extensions import NOTHING, CardMarkdown
 from .urls import is_relative_reference
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif")
@@ -43,8 +56,42 @@ _ATTRIBUTES: dict[str, set[str]] = {
     "time": {"datetime"},
     "details": {"open"},
     **{f"h{n}": {"id"} for n in range(1, 7)},
+    "sup": {"id"},
+    "li": {"id"},
 }
+_TAGS.add("input")  # task-list checkboxes only: type and state are fixed below, and every one is disabled
 _SCHEMES = {"http", "https", "mailto"}
+
+ADMONITION_TYPES = frozenset({
+    "note", "abstract", "summary", "tldr", "info", "todo", "tip", "hint", "important", "success", "check", "done",
+    "question", "help", "faq", "warning", "caution", "attention", "failure", "fail", "missing", "danger", "error",
+    "bug", "example", "quote", "cite",
+})
+"""The admonition types a card may use: the theme's own. Any other type word is dropped from the class list."""
+
+_CLASSES: dict[str, set[str]] = {
+    "div": {"admonition", "footnote", *ADMONITION_TYPES},
+    "details": set(ADMONITION_TYPES),
+    "p": {"admonition-title"},
+    "a": {"footnote-ref", "footnote-backref", "headerlink"},
+    "ul": {"contains-task-list"},
+    "ol": {"contains-task-list"},
+    "li": {"task-list-item"},
+    "input": {"task-list-item-checkbox"},
+}
+"""The only classes card HTML keeps: those the renderer's features write, which the theme styles."""
+
+_FIXED_VALUES = {"input": {"type": {"checkbox"}, "checked": {"checked"}}}
+"""Attributes whose value must be one of these (others are dropped with the attribute)."""
+_ADDED_VALUES = {"input": {"disabled": "disabled"}}
+"""Attributes set on every such element, whatever the card wrote: a checkbox in a card is never live. (One
+attribute only: nh3 adds several in no fixed order, and pages must come out byte for byte the same.)"""
+
+_FOOTNOTE_ID = re.compile(r"(fn(?:ref)?)_([0-9a-f]{32})_([0-9]+(?:-[0-9]+)?)")
+"""Ids of footnotes and their references as the renderer writes them, ``fn_NONCE_1``, ``fnref_NONCE_1-2``; the
+sanitiser keeps only these on ``sup`` and ``li``, as ``fn_1`` and ``fnref_1-2``. The nonce is new for every
+document, so raw HTML in a card cannot write one, nor take a footnote's id. The underscore keeps the ids
+apart from heading ids, which :func:`slugify` makes of lower-case letters, digits and hyphens only."""
 
 SAFE_ID = re.compile(r"[A-Za-z0-9_-]+")
 """The alphabet of every ``id`` on a generated page. Themes print table-of-contents anchors raw
@@ -58,9 +105,26 @@ def safe_id(value: str) -> str | None:
     return "-".join(SAFE_ID.findall(value.replace("-", " "))) or None
 
 
-def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
-    """Keep raw-HTML heading ids (already prefixed by nh3) only in the safe alphabet."""
-    return safe_id(value) if attribute == "id" else value
+def _footnote_id(value: str, nonce: str) -> str | None:
+    """``fn_1`` for the renderer's ``fn_NONCE_1`` (see :data:`_FOOTNOTE_ID`); ``None`` for any other value."""
+    match = _FOOTNOTE_ID.fullmatch(value)
+    if match is None or match.group(2) != nonce:
+        return None
+    return f"{match.group(1)}_{match.group(3)}"
+
+
+def _attribute_filter(prefix: str, nonce: str) -> Callable[[str, str, str], str | None]:
+    """Keep ids (already prefixed by nh3) only in the safe alphabet; on ``sup`` and ``li``, only the footnotes' own."""
+
+    def keep(tag: str, attribute: str, value: str) -> str | None:
+        if attribute != "id":
+            return value
+        if tag in ("sup", "li"):
+            own = _footnote_id(value[len(prefix):], nonce) if value.startswith(prefix) else None
+            return prefix + own if own is not None else None
+        return safe_id(value)
+
+    return keep
 
 
 @dataclass
@@ -94,17 +158,165 @@ def slugify(text: str) -> str:
     return "-".join(re.findall(r"[a-z0-9]+", text.lower())) or "section"
 
 
-def _parser() -> MarkdownIt:
+def _parser(features: CardMarkdown = NOTHING) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "typographer": False})
     md.enable(["table", "strikethrough"])
+    if features.footnotes:
+        footnote_plugin(md, inline=False)  # Python-Markdown has no inline ^[notes]: cards should not either
+        for rule, render in _FOOTNOTE_RENDER.items():
+            md.add_render_rule(rule, render)
+    if features.definitions:
+        deflist_plugin(md)
+    if features.tasks:
+        tasklists_plugin(md)
+    if features.abbreviations:
+        md.block.ruler.before("reference", "mltrl_abbr", _abbreviation, {"alt": ["paragraph"]})
+        md.core.ruler.push("mltrl_abbr", _abbreviate)
+    if features.admonitions or features.details:
+        admon_plugin(md, render=_render_admonition)
+        markers = ("!!!",) * features.admonitions + ("???",) * features.details
+        md.block.ruler.at("admonition", _only_markers(markers),
+                          {"alt": ["paragraph", "reference", "blockquote", "list"]})
     return md
 
 
-_MD = _parser()
+_ABBREVIATION = re.compile(r"\*\[([^\]\n]+)\]:[ \t]*(.*)")
+"""An abbreviation's definition, as Python-Markdown's ``abbr`` reads it: ``*[HTML]: Hypertext Markup Language``."""
 
 
-def _heading_tokens(tokens: list[Token], shift: int, drop_title: bool, prefix: str) -> list[Heading]:
-    """Shift heading ranks, give each heading a unique id, and drop a leading title heading."""
+def _abbreviation(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """A definition line: kept in the document's environment, and shown as nothing."""
+    if state.sCount[start_line] - state.blkIndent >= 4:
+        return False  # indented code
+    start = state.bMarks[start_line] + state.tShift[start_line]
+    match = _ABBREVIATION.fullmatch(state.src[start:state.eMarks[start_line]])
+    if match is None or not match.group(1).strip():
+        return False
+    if not silent:
+        state.env.setdefault("mltrl_abbr", {})[match.group(1).strip()] = match.group(2).strip()
+        state.line = start_line + 1
+    return True
+
+
+def _abbreviate(state: StateCore) -> None:
+    """Wrap each defined abbreviation, as a whole word of text (never of code), in ``<abbr title>``.
+
+    The title is an attribute of a token, which the renderer escapes like every attribute.
+    """
+    found: dict[str, str] = state.env.get("mltrl_abbr") or {}
+    if not found:
+        return
+    words = re.compile(r"(?<!\w)(" + "|".join(re.escape(k) for k in sorted(found, key=len, reverse=True)) + r")(?!\w)")
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children: list[Token] = []
+        for child in block.children:
+            if child.type != "text" or words.search(child.content) is None:
+                children.append(child)
+                continue
+            at = 0
+            for match in words.finditer(child.content):
+                children += [_text(child.content[at:match.start()]), Token("abbr_open", "abbr", 1,
+                                                                           attrs={"title": found[match.group(1)]}),
+                             _text(match.group(1)), Token("abbr_close", "abbr", -1)]
+                at = match.end()
+            children.append(_text(child.content[at:]))
+        block.children = [c for c in children if c.type != "text" or c.content]
+
+
+def _text(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
+def _only_markers(markers: tuple[str, ...]) -> Callable[[StateBlock, int, int, bool], bool]:
+    """The admonition block rule, for the markers the site asked for (``!!!`` admonition, ``???`` details)."""
+
+    def rule(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+        start = state.bMarks[start_line] + state.tShift[start_line]
+        if not state.src.startswith(markers, start):
+            return False
+        return admonition(state, start_line, end_line, silent)
+
+    return rule
+
+
+def _render_admonition(renderer, tokens: list[Token], idx: int, options, env) -> str:
+    """An admonition as Python-Markdown writes one; a ``???`` one as pymdownx.details' ``<details>``.
+
+    The type word goes into the class (the sanitiser keeps only :data:`ADMONITION_TYPES`); the
+    title is inline Markdown the parser already turned into tokens, so it is escaped like any text.
+    """
+    token = tokens[idx]
+    # The title's closing token carries no marker: its opening one, before the title's inline text, does.
+    folding = (tokens[idx - 2] if token.type == "admonition_title_close" else token).markup.startswith("?")
+    if token.type == "admonition_open":
+        kind = escape(str(token.meta.get("tag", "")))
+        if folding:
+            return f'<details class="{kind}"{" open" if token.markup.endswith("+") else ""}>\n'
+        return f'<div class="admonition {kind}">\n'
+    if token.type == "admonition_close":
+        return "</details>\n" if folding else "</div>\n"
+    if token.type == "admonition_title_open":
+        return "<summary>" if folding else '<p class="admonition-title">'
+    return "</summary>\n" if folding else "</p>\n"
+
+
+def _footnote_number(tokens: list[Token], idx: int) -> str:
+    return str(tokens[idx].meta["id"] + 1)
+
+
+def _footnote_ref(renderer, tokens: list[Token], idx: int, options, env) -> str:
+    number = _footnote_number(tokens, idx)
+    sub = tokens[idx].meta.get("subId", -1)
+    nonce = env["mltrl_nonce"]
+    ref = f"fnref_{nonce}_{number}" + (f"-{sub}" if sub > 0 else "")
+    return f'<sup id="{ref}"><a class="footnote-ref" href="#fn_{nonce}_{number}">{number}</a></sup>'
+
+
+def _footnote_backref(renderer, tokens: list[Token], idx: int, options, env) -> str:
+    number = _footnote_number(tokens, idx)
+    sub = tokens[idx].meta.get("subId", -1)
+    ref = f"fnref_{env['mltrl_nonce']}_{number}" + (f"-{sub}" if sub > 0 else "")
+    return f' <a class="footnote-backref" href="#{ref}" title="Back to the text">\u21a9\ufe0e</a>'
+
+
+_FOOTNOTE_RENDER = {
+    # Python-Markdown's shape (Material styles .footnote and its links), with ids in the safe alphabet
+    # that no heading id can take (see _FOOTNOTE_ID).
+    "footnote_ref": _footnote_ref,
+    "footnote_anchor": _footnote_backref,
+    "footnote_block_open": lambda renderer, tokens, idx, options, env: '<div class="footnote">\n<hr>\n<ol>\n',
+    "footnote_block_close": lambda renderer, tokens, idx, options, env: "</ol>\n</div>\n",
+    "footnote_open": lambda renderer, tokens, idx, options, env:
+        f'<li id="fn_{env["mltrl_nonce"]}_{_footnote_number(tokens, idx)}">',
+    "footnote_close": lambda renderer, tokens, idx, options, env: "</li>\n",
+}
+
+
+_PARSERS: dict[CardMarkdown, MarkdownIt] = {}
+
+
+def parser(features: CardMarkdown = NOTHING) -> MarkdownIt:
+    """The markdown-it parser for ``features``, made once per set of features."""
+    found = _PARSERS.get(features)
+    if found is None:
+        found = _PARSERS[features] = _parser(features)
+    return found
+
+
+_MD = parser()
+
+
+def _heading_tokens(tokens: list[Token], shift: int, drop_title: bool, prefix: str,
+                    permalink: str | None = None) -> list[Heading]:
+    """Shift heading ranks, give each heading a unique id, and drop a leading title heading.
+
+    With ``permalink``, each heading ends with a link to itself showing that text, as the ``toc``
+    extension writes it (``headerlink``: the theme shows it on hover).
+    """
     headings: list[Heading] = []
     used: dict[str, int] = {}
     if drop_title and len(tokens) >= 3 and tokens[0].type == "heading_open" and tokens[0].tag == "h1":
@@ -128,6 +340,11 @@ def _heading_tokens(tokens: list[Token], shift: int, drop_title: bool, prefix: s
             anchor = base if count == 0 else f"{base}-{count}"
             tok.attrSet("id", anchor)
             headings.append(Heading(rank, prefix + anchor, text.strip()))
+            if permalink is not None and inline.children is not None:
+                link = Token("html_inline", "", 0)
+                link.content = (f'<a class="headerlink" href="#{anchor}" title="Permanent link">'
+                                f'{escape(permalink)}</a>')
+                inline.children.append(link)
     return headings
 
 
@@ -171,7 +388,7 @@ def _shortcut(text: str, drop_title: bool) -> str | None:
 
 
 def render_markdown(text: str, *, resolve: LinkResolver | None = None, shift: int = 0,
-                    drop_title: bool = False, id_prefix: str = "md-") -> Rendered:
+                    drop_title: bool = False, id_prefix: str = "md-", features: CardMarkdown = NOTHING) -> Rendered:
     """Render ``text`` and clean the HTML with nh3.
 
     ``shift`` lowers every heading by that many ranks (a card's ``##`` becomes
@@ -179,24 +396,28 @@ def render_markdown(text: str, *, resolve: LinkResolver | None = None, shift: in
     ``#`` heading, which repeats the page title. Heading ids get ``id_prefix``
     so they cannot clash with the page's own anchors. ``resolve`` decides what
     each relative link or image source becomes; without it they are dropped.
+    ``features`` are the optional Markdown features (footnotes...) the site asked for.
     """
     plain = _shortcut(text, drop_title)
     if plain is not None:
         return Rendered(plain)
-    return _render(text, resolve, shift, drop_title, id_prefix)
+    return _render(text, resolve, shift, drop_title, id_prefix, features)
 
 
-def _render(text: str, resolve: LinkResolver | None, shift: int, drop_title: bool, id_prefix: str) -> Rendered:
+def _render(text: str, resolve: LinkResolver | None, shift: int, drop_title: bool, id_prefix: str,
+            features: CardMarkdown = NOTHING) -> Rendered:
     """:func:`render_markdown` through the parser and the sanitiser, for any text."""
-    tokens = _MD.parse(text)
-    headings = _heading_tokens(tokens, shift, drop_title, id_prefix)
+    md = parser(features)
+    tokens = md.parse(text, {})
+    headings = _heading_tokens(tokens, shift, drop_title, id_prefix, features.permalink)
     tokens = [t for t in tokens if t.type != "mltrl_hidden"]
-    html = _MD.renderer.render(tokens, _MD.options, {})
+    nonce = secrets.token_hex(16)
+    html = md.renderer.render(tokens, md.options, {"mltrl_nonce": nonce})
     rendered = Rendered("", headings)
 
     def relative(url: str) -> str | None:
         if url.startswith("#"):
-            anchor = safe_id(id_prefix + url[1:]) if len(url) > 1 else None
+            anchor = safe_id(id_prefix + (_footnote_id(url[1:], nonce) or url[1:])) if len(url) > 1 else None
             return f"#{anchor}" if anchor else None
         if not is_relative_reference(url) or resolve is None:
             return None
@@ -204,6 +425,8 @@ def _render(text: str, resolve: LinkResolver | None, shift: int, drop_title: boo
         return target
 
     rendered.html = nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes=_SCHEMES,
-                              url_relative=relative, id_prefix=id_prefix, attribute_filter=_attribute_filter,
+                              url_relative=relative, id_prefix=id_prefix,
+                              attribute_filter=_attribute_filter(id_prefix, nonce), allowed_classes=_CLASSES,
+                              tag_attribute_values=_FIXED_VALUES, set_tag_attribute_values=_ADDED_VALUES,
                               filter_style_properties={"text-align"}, strip_comments=True)
     return rendered

@@ -23,11 +23,15 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import markdown_it
+import mdit_py_plugins
 import nh3
 from markupsafe import Markup
 
 from .. import __version__
 from ..ethics import IN_PROGRESS, ORGANISATION, PROJECT_PARTS
+from ..extensions import NOTHING, CardMarkdown
+from ..frontmatter import parse_document
+from ..history.model import CardVersion
 from ..models import LEVEL_NAMES, NotApplicable, answered, phase_of
 from ..schema import all_schemas
 from .addresses import Addresses, review_anchor
@@ -50,7 +54,7 @@ from .templating import ago_text, days_text, environment
 from .urls import Layout, Linker, is_relative_reference, safe_url
 from .view import SiteView, TechnologyView, describe_event, natural_key
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 """Bumped when the rendering changes in a way the inputs of a page do not show."""
 
 _HEADING = re.compile(r"<h([23])\s[^>]*?\bid=\"([^\"]+)\"[^>]*>(.*?)</h\1>", re.S)
@@ -84,8 +88,11 @@ class Site:
     """The generated part of the wiki for one build."""
 
     def __init__(self, view: SiteView, *, template_dirs: list[str] | None = None, use_directory_urls: bool = True,
-                 export: dict | None = None, cache: PageCache | None = None) -> None:
+                 export: dict | None = None, cache: PageCache | None = None,
+                 markdown: CardMarkdown = NOTHING) -> None:
         self.view = view
+        self.markdown = markdown
+        """The Markdown features card bodies are rendered with (from the site's ``markdown_extensions``)."""
         self.cache = cache
         self.layout = Layout(use_directory_urls)
         self.env = environment(template_dirs)
@@ -204,7 +211,8 @@ class Site:
         """What every technology page depends on: versions, settings, layout, the day, the templates."""
         view = self.view
         digest = hashlib.sha256()
-        for part in (CACHE_VERSION, __version__, markdown_it.__version__, getattr(nh3, "__version__", ""),
+        for part in (CACHE_VERSION, __version__, markdown_it.__version__, mdit_py_plugins.__version__,
+                     getattr(nh3, "__version__", ""), self.markdown.key(),
                      view.settings.model_dump_json(), self.repo_url or "", str(self.layout.use_directory_urls),
                      view.now.date().isoformat(), str(view.history.available), view.history.reason or "",
                      repr(view.portfolio.checklist), repr(sorted(view.withheld_guidance))):
@@ -304,7 +312,7 @@ class Site:
     def _render_doc(self, t: TechnologyView, text: str, link: Linker, folder: str, *, prefix: str,
                     shift: int = 1, drop_title: bool = True) -> Rendered:
         return render_markdown(text, resolve=self.addresses.resolver(t, link, folder), shift=shift, drop_title=drop_title,
-                               id_prefix=prefix)
+                               id_prefix=prefix, features=self.markdown)
 
     def _technology(self, t: TechnologyView, link: Linker) -> RenderedPage:
         view = self.view
@@ -332,9 +340,7 @@ class Site:
             reviews.append(Row(model=doc.model, anchor=review_anchor(doc.path), body=Markup(rendered.html),
                                source=self.addresses.repo_file_url(doc.path), path=doc.path))
         reviews.sort(key=lambda r: (r.model.date, r.model.level))
-        prior = [Row(v=version, commit=self.addresses.commit_url(version.commit),
-                     source=self.addresses.repo_file_url(version.path, version.commit) if version.path else None)
-                 for version in (t.history.prior_cards if t.history else [])]
+        prior = [self._prior(t, version, link) for version in (t.history.prior_cards if t.history else [])]
         system_level, limiting = t.system_level
         html = self.env.get_template("mltrl/technology.html").render(self._context(
             link, t=t, body=Markup(body.html), timeline=timeline, time_in_level=self._time_in_level(t),
@@ -347,6 +353,20 @@ class Site:
         search = self.env.get_template("mltrl/technology-search.html").render(
             self._context(link, t=t, body=Markup(body.html)))
         return RenderedPage(html, toc_of(html), search)
+
+    def _prior(self, t: TechnologyView, version: CardVersion, link: Linker) -> Row:
+        """An earlier card: its fields as a table and its body through the card renderer.
+
+        Its headings start at ``<h4>`` (inside the "Earlier cards" section, out of the page's
+        contents) and its ids carry ``earlier-LEVEL-``, apart from the current card's ``card-``.
+        Its links are resolved in the technology's folder as it is now, like the card's own.
+        """
+        parsed = parse_document(version.text, version.path or "card.md")
+        body = self._render_doc(t, parsed.body, link, t.tech.folder, prefix=f"earlier-{version.level}-", shift=2)
+        return Row(v=version, commit=self.addresses.commit_url(version.commit),
+                   source=self.addresses.repo_file_url(version.path, version.commit) if version.path else None,
+                   fields=field_rows(parsed.meta) if isinstance(parsed.meta, dict) else [],
+                   body=Markup(body.html))
 
     def _timeline_desc(self, t: TechnologyView) -> str:
         runs = t.runs
@@ -448,6 +468,42 @@ class Site:
         peak = max((n for row in matrix for n in row), default=0)
         return self.env.get_template("mltrl/analytics.html").render(
             self._context(link, data=data, charts=charts, matrix=matrix, peak=peak))
+
+
+def field_rows(meta: dict, prefix: str = "") -> list[tuple[str, str]]:
+    """Front matter as ``(field, text)`` rows to read: nested fields as dotted names, lists joined.
+
+    A list of mappings (datasets, recorded history) gives a row per item, its fields joined by ``·``.
+    The text is plain: the template escapes it.
+    """
+    rows: list[tuple[str, str]] = []
+    for key, value in meta.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            rows += field_rows(value, name + ".") or [(name, "")]
+        elif isinstance(value, list) and any(isinstance(item, dict) for item in value):
+            for number, item in enumerate(value, 1):
+                if isinstance(item, dict):
+                    text = " · ".join(f"{k}: {_plain(v)}" for k, v in item.items())
+                else:
+                    text = _plain(item)
+                rows.append((f"{name} {number}", text))
+        else:
+            rows.append((name, _plain(value)))
+    return rows
+
+
+def _plain(value: object) -> str:
+    """A front-matter value as text: lists joined by commas, nothing shown for null."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(_plain(item) for item in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_plain(v)}" for k, v in value.items())
+    return str(value)
 
 
 def _change_text(event) -> str:

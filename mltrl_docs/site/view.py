@@ -21,7 +21,7 @@ from ..history.targets import TargetStatus, target_states
 from ..ids import Identities, externals_of, identities
 from ..links import safe_url
 from ..loader import Portfolio, Technology
-from ..models import LEVEL_NAMES, Card, ExternalTechnology, phase_of
+from ..models import LEVEL_NAMES, Card, ExternalTechnology, People, phase_of
 from ..public import InternalNames, PublicHistory, public_history, published_portfolio
 from ..rules import Readiness, Rule, level_rules
 from ..rules import readiness as readiness_of
@@ -57,6 +57,25 @@ class ExternalView:
     def href(self) -> str | None:
         """Where it is described (an absolute http, https or mailto address), if anywhere."""
         return safe_url(self.item.url) if self.item.url else None
+
+
+def people_by_role(people: People) -> list[tuple[str, list[str]]]:
+    """``(role, names)`` lines in which each person appears once: those in both roles on a line of their own.
+
+    The R&D and the product lines are always there (empty when nobody has that role alone and
+    nobody has both), so a page still shows that a role is unfilled.
+    """
+    product = set(people.product)
+    research = set(people.research)
+    both = [name for name in dict.fromkeys(people.research) if name in product]
+    lines = [("R&D and product", both)] if both else []
+    only_research = [name for name in dict.fromkeys(people.research) if name not in product]
+    only_product = [name for name in dict.fromkeys(people.product) if name not in research]
+    if only_research or not both:
+        lines.append(("R&D", only_research))
+    if only_product or not both:
+        lines.append(("Product", only_product))
+    return lines
 
 
 @dataclass
@@ -123,8 +142,18 @@ class TechnologyView:
 
     @cached_property
     def owners(self) -> list[str]:
-        """Owners, research first."""
-        return [*self.card.owners.research, *self.card.owners.product]
+        """Owners, research first, each once (a person may own both sides)."""
+        return list(dict.fromkeys([*self.card.owners.research, *self.card.owners.product]))
+
+    @cached_property
+    def owner_roles(self) -> list[tuple[str, list[str]]]:
+        """The owners by role, each person once: see :func:`people_by_role`."""
+        return people_by_role(self.card.owners)
+
+    @cached_property
+    def reviewer_roles(self) -> list[tuple[str, list[str]]]:
+        """The reviewers by role, each person once: see :func:`people_by_role`."""
+        return people_by_role(self.card.reviewers)
 
     @cached_property
     def runs(self) -> list[Run]:

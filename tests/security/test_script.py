@@ -72,11 +72,35 @@ HEADINGS = [
 ]
 """Headings whose ``id`` or text tries to break out of the attribute a theme prints it into raw."""
 
+FEATURES = [
+    "[^x\" onmouseover=\"alert('fn1')]: a label that breaks out of an id",
+    "Note[^evil] and [^2].\n\n[^evil]: <script>alert('fn2')</script><img src=x onerror=alert('fn3')>\n"
+    "[^2]: \" onmouseover=\"alert('fn4')\" x=\"",
+    "!!! note \"<img src=x onerror=alert('adm')>\\\" onclick=\\\"alert('adm2')\"\n    Body <script>alert('adm3')</script>",
+    "??? danger \"</summary><script>alert('det')</script>\"\n    Folded <b onmouseover=alert('det2')>b</b>",
+    "!!! md-header\" onclick=\"alert('cls') \"Title\"\n    Class words from the card",
+    "<img src=x onerror=alert('dt')> \" onclick=\"alert('dt2')\n:   <svg onload=alert('dd')></svg> definition",
+    "- [x] <a href=\"javascript:alert('task')\">done</a>\n- [ ] <input type=\"text\" onfocus=\"alert('input')\" autofocus>",
+    "<li id=\"fn_1\" class=\"footnote-item md-header\" onclick=\"alert('li')\">fake note</li>",
+    "<div class=\"admonition md-sidebar\" style=\"position:fixed\">fake admonition</div>",
+    "An ABBR word.\n\n*[ABBR]: \" onmouseover=\"alert('abbr')\" x=\"<script>alert('abbr2')</script>",
+]
+"""Footnotes, admonitions, folding blocks, definition terms and task items carrying script, quotes and handlers."""
+
+FEATURE_EXTENSIONS = """  - footnotes
+  - abbr
+  - def_list
+  - pymdownx.tasklist
+  - admonition
+  - pymdownx.details
+"""
+"""The site turns on the features, so the planted text goes through them."""
+
 PAYLOAD = "<img src=x onerror=alert('fm')>\"'><script>alert('fm2')</script>"
 
 
-def hostile_card() -> str:
-    meta = card_meta("P66.6", "Hostile " + PAYLOAD, 4, visibility="public")
+def hostile_card(level: int = 4) -> str:
+    meta = card_meta("P66.6", "Hostile " + PAYLOAD, level, visibility="public")
     meta["owners"] = {"research": [PAYLOAD], "product": ["<svg onload=alert('owner')>"]}
     meta["reviewers"] = {"research": [PAYLOAD], "product": []}
     # Script addresses in link fields (" javascript:", "java\tscript:") are refused by the checker
@@ -86,9 +110,10 @@ def hostile_card() -> str:
                      "docs": "<svg onload=alert('link3')>"}
     meta["tags"] = [PAYLOAD, "javascript:alert('tag')"]
     meta["datasets"][0]["source"] = "<a href=\"javascript:alert('ds')\">source</a>"
-    meta["datasets"][1]["name"] = "field " + PAYLOAD
+    meta["datasets"][-1]["name"] = "field " + PAYLOAD
     meta["history"] = [{"date": "2022-01-01", "level": 3, "author": PAYLOAD, "note": PAYLOAD}]
-    body = card_body("Hostile").replace("Written content for tldr.", "\n\n".join(SCRIPTS + MARKDOWN + HEADINGS))
+    body = card_body("Hostile").replace("Written content for tldr.",
+                                        "\n\n".join(SCRIPTS + MARKDOWN + HEADINGS + FEATURES))
     body += "\n## Notes <script>alert('heading')</script> <img src=x onerror=alert('h2')>\n\nMore.\n"
     return front_matter(meta, body)
 
@@ -108,7 +133,8 @@ def hostile_repo(folder: Path) -> GitRepo:
     (repo.path / "docs").mkdir()
     (repo.path / "overrides").mkdir()
     # The site enables snippets: card text must still never reach them.
-    (repo.path / "mkdocs.yml").write_text(mkdocs_yml(extra="  - pymdownx.snippets\n"), encoding="utf-8")
+    (repo.path / "mkdocs.yml").write_text(mkdocs_yml(extra="  - pymdownx.snippets\n" + FEATURE_EXTENSIONS),
+                                          encoding="utf-8")
     tech = repo.path / "projects" / "hostile"
     (tech / "figures").mkdir(parents=True)
     (tech / "card.md").write_text(hostile_card(), encoding="utf-8")
@@ -134,6 +160,10 @@ def hostile_repo(folder: Path) -> GitRepo:
     (tech / "figures" / "evil.html").write_text("<script>alert('file')</script>", encoding="utf-8")
     os.symlink("/etc/passwd", tech / "figures" / "leak.png")
     (repo.path / "mkdocs.public.yml").write_text(PUBLIC_YML, encoding="utf-8")
+    # The level-3 card, as hostile, is kept by git: the page shows it among the earlier cards.
+    card = (tech / "card.md").read_text(encoding="utf-8")
+    repo.commit({"projects/hostile/card.md": hostile_card(3)}, "2023-04-01", "Level 3")
+    (tech / "card.md").write_text(card, encoding="utf-8")
     repo.commit({}, "2023-05-02", "Level 4 <script>alert('commit')</script> <img src=x onerror=alert('c2')>")
     return repo
 
@@ -254,6 +284,30 @@ def test_every_table_of_contents_anchor_is_a_plain_slug(hostile_site: Path):
     assert "<" not in title and '"' not in title
 
 
+def test_the_features_keep_their_safe_ids_classes_and_disabled_checkboxes(hostile_site: Path):
+    html = (hostile_site / "technologies" / "hostile" / "index.html").read_text(encoding="utf-8")
+    start = html.index('<div class="mltrl-card-body">') + len('<div class="mltrl-card-body">')
+    body = html[start:html.index('<h2 id="readiness"')]
+    assert 'href="#card-fn_1"' in body and '<li id="card-fn_1">' in body and 'href="#card-fnref_1"' in body
+    assert 'id="fn_1"' not in body and "footnote-item" not in body  # the raw <li> kept neither
+    ids = re.findall(r'\sid="([^"]*)"', html)
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]+", i) for i in ids)
+    classes = {c for found in re.findall(r'<(?:div|details|p|li|ul|a|input)\s[^>]*class="([^"]*)"', body)
+               for c in found.split()}
+    assert classes <= {"admonition", "admonition-title", "footnote", "footnote-ref", "footnote-backref", "headerlink",
+                       "note", "danger", "contains-task-list", "task-list-item", "task-list-item-checkbox"}, classes
+    inputs = re.findall(r"<input[^>]*>", body)
+    assert len(inputs) == 3 and all('disabled="disabled"' in i and "autofocus" not in i for i in inputs), inputs
+    assert '<details class="danger">' in body and '<div class="admonition note">' in body
+    assert ('<abbr title="&quot; onmouseover=&quot;alert(\'abbr\')&quot; x=&quot;&lt;script&gt;alert(\'abbr2\')'
+            '&lt;/script&gt;">ABBR</abbr>') in body
+    earlier = html[html.index('<h2 id="earlier-cards">'):]
+    assert '<details class="mltrl-prior" id="earlier-card-3">' in earlier
+    assert 'href="#earlier-3-fn_1"' in earlier and "<pre" not in earlier
+    assert "<th scope=\"row\"><code>title</code></th><td>Hostile &lt;img src=x onerror=alert(" in earlier
+
+
 def test_the_hostile_text_is_shown_as_text(hostile_site: Path):
     html = (hostile_site / "technologies" / "hostile" / "index.html").read_text(encoding="utf-8")
     assert "Hostile &lt;img src=x onerror=alert(&#39;fm&#39;)&gt;" in html
@@ -293,7 +347,7 @@ def test_no_dialog_opens_in_a_real_browser(hostile_site: Path, browser_page):
     for path in ("", "technologies/hostile/", "levels/", "analytics/"):
         page.goto(base + path)
         page.wait_for_load_state("load")
-        for selector in ("details", "a", "svg .mltrl-mark"):
+        for selector in ("details", "a", "svg .mltrl-mark", "sup", "dt", "input", ".admonition-title", "li"):
             for element in page.query_selector_all(selector)[:12]:
                 try:
                     element.hover(timeout=200)
