@@ -140,6 +140,53 @@ CHART_TEXT = """() => {
 }"""
 
 
+PAGE_TEXT = """() => {
+  // Colours as 0-255 channels and an alpha; Chromium writes color-mix() results as color(srgb r g b / a).
+  function parse(text) {
+    const v = text.match(/[\\d.]+/g).map(Number);
+    if (text.startsWith('color(')) return [v[0] * 255, v[1] * 255, v[2] * 255, v.length > 3 ? v[3] : 1];
+    return [v[0], v[1], v[2], v.length > 3 ? v[3] : 1];
+  }
+  function over(top, below) {
+    return [0, 1, 2].map(i => top[3] * top[i] + (1 - top[3]) * below[i]).concat([1]);
+  }
+  // What shows behind an element: its own and its ancestors' backgrounds, laid over each other.
+  function behind(el) {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0) layers.push(c);
+      if (c[3] >= 1) break;
+    }
+    return layers.reverse().reduce((below, top) => over(top, below), [255, 255, 255, 1]);
+  }
+  const out = [];
+  for (const el of document.querySelectorAll('.md-content [class*=mltrl]')) {
+    if (el.closest('svg')) continue;
+    const own = [...el.childNodes].filter(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own.length || !el.getBoundingClientRect().width) continue;
+    const bg = behind(el);
+    out.push({cls: String(el.className), text: own[0].textContent.trim(), fg: over(parse(getComputedStyle(el).color), bg),
+              bg});
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("path", ["project/technologies/solar-bo/", "project/", "project/levels/", "project/analytics/"])
+def test_the_plugins_page_text_is_readable_in_the_dark_scheme(published, browser_page, path):  # noqa: F811
+    """Badges, chips, tables and notes of the generated pages, each against what shows behind it."""
+    page, base = browser_page(published.parent, color_scheme="dark")
+    page.goto(base + path)
+    page.locator("label[for=__palette_1]").first.click()
+    assert page.locator("body").get_attribute("data-md-color-scheme") == "slate"
+    items = page.evaluate(PAGE_TEXT)
+    assert any("mltrl-level" in item["cls"] for item in items)
+    poor = [(item["cls"], item["text"], round(contrast(item["fg"], item["bg"]), 2)) for item in items
+            if contrast(item["fg"], item["bg"]) < 4.5]
+    assert poor == []
+
+
 def rgb(text: str) -> tuple[float, ...]:
     values = [float(v) for v in re.findall(r"[\d.]+", text)]
     assert len(values) >= 3, text
