@@ -43,7 +43,7 @@ class _PagesHandler(http.server.SimpleHTTPRequestHandler):
             self.wfile.write(body)
         return None
 
-    def log_message(self, format, *args):  # noqa: A002 - the signature is http.server's
+    def log_message(self, format, *args):
         """Keep test output free of one line per request."""
 
 
@@ -218,5 +218,5 @@ def test_this_repository_publishes_with_the_address_github_pages_gives_it():
     steps = workflow["jobs"]["build"]["steps"]
     (pages,) = [s for s in steps if s.get("uses", "").startswith("actions/configure-pages@")]
     (built,) = [s for s in steps if s.get("name") == "Build the site"]
-    assert built["env"]["SITE_URL"] == "${{ steps.%s.outputs.base_url }}/" % pages["id"]
+    assert built["env"]["SITE_URL"] == "${{ steps." + pages["id"] + ".outputs.base_url }}/"
     assert steps.index(pages) < steps.index(built)
