@@ -346,7 +346,7 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         """Give the "not found" page of a preview the error list too: a broken card's page may be missing."""
         if not self.problems or template_name != "404.html":
             return output_content
-        match = _CONTENT_START.search(output_content)
+        match = _ARTICLE.search(output_content) or _BODY.search(output_content)
         at = match.end() if match else 0
         return output_content[:at] + self.problems + output_content[at:]
 
@@ -438,8 +438,10 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         return server
 
 
-_CONTENT_START = re.compile(r"<article\b[^>]*>|<body\b[^>]*>")
-"""Where a theme's page content begins: Material's ``article``, else the body of any theme."""
+_ARTICLE = re.compile(r"<article\b[^>]*>")
+"""Where Material's page content begins."""
+_BODY = re.compile(r"<body\b[^>]*>")
+"""Where any theme's page begins, for a theme without an ``article``."""
 
 _WHERE = {"process": "in a second process", "thread": "on a second thread", "here": "in this process"}
 

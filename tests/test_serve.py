@@ -134,6 +134,7 @@ def test_a_yaml_error_shows_on_every_page_and_the_fix_brings_the_site_back(tmp_p
             assert FM004 in body, path
             assert body.count('id="mltrl-build-errors"') == 1, path
             assert status == (404 if path == "no-such-page/" else 200)
+            assert body.index("<article") < body.index('id="mltrl-build-errors"'), path  # inside the content
         assert "1 error in the content" in server.answers_at_once("")[1]
         log = server.log.read_text(encoding="utf-8")
         assert ("projects/ranker/card.md:6:10: error FM004 YAML syntax error: did not find expected key "
