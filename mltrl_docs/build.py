@@ -37,6 +37,7 @@ from .history.analytics import portfolio_analytics
 from .history.model import PortfolioHistory
 from .ids import IdChange, Identities, identities
 from .loader import Portfolio, load_portfolio_cached
+from .progress import SILENT, Progress
 from .public import public_history, published_portfolio
 from .rules import (
     Readiness,
@@ -66,7 +67,7 @@ class Build:
     """The pipeline for the content in ``base_dir`` configured by ``settings`` (see the module's description)."""
 
     def __init__(self, base_dir: Path, settings: Settings, *, cache: CacheLocation | None = None,
-                 now: dt.datetime | None = None) -> None:
+                 now: dt.datetime | None = None, progress: Progress = SILENT) -> None:
         self.base_dir = base_dir
         self.settings = settings
         self.cache = cache if cache is not None else cache_location(base_dir, settings.cache_dir)
@@ -77,12 +78,14 @@ class Build:
         """Seconds each stage took, by name, once computed."""
         self.commits_read = "here"
         """Where the history's commits were read: ``here``, on a ``thread`` or in a second ``process``."""
+        self.progress = progress
+        """Where the stages report while they run (a cold run over a large repository takes a while)."""
         self._started: HistoryStart | None = None
 
     @classmethod
-    def of(cls, workspace: Workspace, *, now: dt.datetime | None = None) -> Build:
+    def of(cls, workspace: Workspace, *, now: dt.datetime | None = None, progress: Progress = SILENT) -> Build:
         """The build of a workspace (its settings and cache folder)."""
-        return cls(workspace.base_dir, workspace.settings, cache=workspace.cache, now=now)
+        return cls(workspace.base_dir, workspace.settings, cache=workspace.cache, now=now, progress=progress)
 
     def start(self) -> Build:
         """Set git to work on the history (in the background) before the documents are read; returns ``self``."""
@@ -110,7 +113,8 @@ class Build:
     def portfolio(self) -> Portfolio:
         """Every technology under the content roots, read and validated."""
         began = time.perf_counter()
-        portfolio = load_portfolio_cached(self.base_dir, self.settings, self.cache)
+        with self.progress.stage("Reading the documents"):
+            portfolio = load_portfolio_cached(self.base_dir, self.settings, self.cache)
         self._timed("documents", began)
         return portfolio
 
@@ -127,7 +131,8 @@ class Build:
         """The findings of the rules that read one technology at a time (they need no history)."""
         portfolio = self.portfolio
         began = time.perf_counter()
-        found = document_findings(portfolio)
+        with self.progress.stage("Checking the rules"):
+            found = document_findings(portfolio)
         self._timed("rules", began)
         return found
 
@@ -158,7 +163,8 @@ class Build:
         portfolio = self.portfolio
         began = time.perf_counter()
         started, self._started = self._started, None
-        history = load_history(portfolio, now=self.now, started=started)
+        with self.progress.stage("Reading the history from git"):
+            history = load_history(portfolio, now=self.now, started=started)
         self.commits_read = started.mode if started is not None else "here"
         self._timed("history", began)
         return history

@@ -35,6 +35,7 @@ from .ethics import (
 )
 from .gitio import git_env
 from .models import LEVEL_NAMES
+from .progress import SILENT, Progress
 from .sections import CARD_SECTIONS
 
 END = dt.datetime(2026, 6, 30, 16, 0, tzinfo=dt.timezone.utc)
@@ -491,7 +492,8 @@ def _readme(result: DemoResult, years: int, seed: int) -> str:
     return "\n".join(lines)
 
 
-def write_demo(target: Path, projects: int = 24, years: int = 3, seed: int = 1) -> DemoResult:
+def write_demo(target: Path, projects: int = 24, years: int = 3, seed: int = 1,
+               progress: Progress = SILENT) -> DemoResult:
     """Write a demo repository into ``target`` (which must be missing or empty); return what was made."""
     if projects < 1 or years < 1:
         raise DemoError("--projects and --years must be at least 1")
@@ -503,13 +505,15 @@ def write_demo(target: Path, projects: int = 24, years: int = 3, seed: int = 1) 
     techs = _technologies(rng, projects)
     result = DemoResult(path=target, projects=projects, commits=0, head="")
     all_changes: list[tuple[dt.datetime, int, _Change]] = []
-    for tech in techs:
-        changes, skip, rename = sim.life(tech, 365 * years)
-        if skip:
-            result.skips.append((tech.slug, *skip))
-        if rename:
-            result.renames.append(rename)
-        all_changes.extend((c.time, len(all_changes), c) for c in changes)
+    with progress.stage("Living the technologies' histories", total=len(techs)) as stage:
+        for tech in techs:
+            changes, skip, rename = sim.life(tech, 365 * years)
+            if skip:
+                result.skips.append((tech.slug, *skip))
+            if rename:
+                result.renames.append(rename)
+            all_changes.extend((c.time, len(all_changes), c) for c in changes)
+            stage.advance()
     all_changes.sort(key=lambda item: (item[0], item[1]))
 
     target.mkdir(parents=True, exist_ok=True)
@@ -523,6 +527,7 @@ def write_demo(target: Path, projects: int = 24, years: int = 3, seed: int = 1) 
                        (CONVENTIONAL, _checklist())):
         stream += f"M 100644 inline {path}\n".encode() + _data(text)
     mark, main_tip, commits = 1, 1, 1
+    stage = progress.stage("Writing the commits", total=len(all_changes))
     for when, _, change in all_changes:
         who = f"{change.author} <{change.author}@example.org>"
         ops = bytearray()
@@ -544,6 +549,8 @@ def write_demo(target: Path, projects: int = 24, years: int = 3, seed: int = 1) 
             stream += _commit("refs/heads/main", mark, who, when, change.offset, change.message, (main_tip,)) + ops
         main_tip = mark
         commits += 1
+        stage.advance()
+    stage.end()
     readme_time = END
     mark += 1
     result.commits = commits + 1
@@ -551,9 +558,11 @@ def write_demo(target: Path, projects: int = 24, years: int = 3, seed: int = 1) 
                       (main_tip,))
     stream += b"M 100644 inline README.md\n" + _data(_readme(result, years, seed))
     stream += b"done\n"
-    _git(target, "fast-import", "--quiet", "--done", input=bytes(stream))
-    _git(target, "update-ref", "-d", "refs/heads/proposal", check=False)
-    _git(target, "reset", "-q", "--hard", "main")
+    with progress.stage("Storing the commits in git"):
+        _git(target, "fast-import", "--quiet", "--done", input=bytes(stream))
+        _git(target, "update-ref", "-d", "refs/heads/proposal", check=False)
+    with progress.stage("Checking out the work tree"):
+        _git(target, "reset", "-q", "--hard", "main")
     result.head = _git(target, "rev-parse", "HEAD").strip()
     return result
 

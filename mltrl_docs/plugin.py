@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +32,14 @@ from .diagnostics import Diagnostic, Severity, printable
 from .errors import ConfigError
 from .extensions import card_markdown
 from .remote import detect as detect_forge
-from .report import format_finding, format_text
+from .report import format_finding, format_text, summary_line
 from .site.ahead import Helper, render_ahead
 from .site.cache import PageCache
 from .site.kinds import PLACEHOLDER, PageSpec, TocEntry
 from .site.pages import Site
+from .site.problems import STUB_TITLE, render_problems, unbuilt_technologies
 from .site.templating import PACKAGE_TEMPLATES
+from .site.urls import Layout
 
 log = get_plugin_logger(__name__)
 
@@ -124,6 +127,12 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         """Whether technology pages are filled in when the theme needs them (with a helper only)."""
         self.deferred: dict[str, str] = {}
         """HTML of deferred pages, with the placeholder, by source URI."""
+        self.serving = False
+        """Whether ``mkdocs serve`` runs this plugin (set by :meth:`on_serve`, after the first build)."""
+        self.problems = ""
+        """The error list every page of a preview opens with while the content has errors (else empty)."""
+        self.stubs: set[str] = set()
+        """Source URIs of the pages a preview puts where technologies with unreadable cards would be."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Note the command; the method's presence also keeps the plugin across ``mkdocs serve`` rebuilds."""
@@ -197,7 +206,7 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         except Exception as exc:  # noqa: BLE001 - one clear message instead of a MkDocs traceback
             build.abandon()  # its second process, if any, is waited for
             raise PluginError(printable(f"mltrl: could not read the content under {self.base_dir}: {exc}")) from exc
-        self._report(build.findings)  # the same findings as `mltrl check`
+        self._report(build.findings, config)  # the same findings as `mltrl check`
         view = build.view
         if self.page_cache is None:
             # The public and the internal site render different pages: each keeps its own, so building
@@ -241,6 +250,16 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         for src_uri, text in self.site.markdown_pages().items():
             if files.get_file_from_path(src_uri) is None:
                 files.append(File.generated(config, src_uri, content=text))
+        self.stubs = set()
+        if self.problems and not settings.public_only:
+            # A public preview names no technology it does not publish; its "not found" page has the list.
+            errors = [d for d in build.findings if d.severity == Severity.ERROR]
+            layout = Layout(config.use_directory_urls)
+            for src_uri in unbuilt_technologies(errors, set(view.by_slug), layout).values():
+                if files.get_file_from_path(src_uri) is None:
+                    files.append(File.generated(config, src_uri, content=f"# {STUB_TITLE}\n",
+                                                inclusion=InclusionLevel.NOT_IN_NAV))
+                    self.stubs.add(src_uri)
         for site_path, text in self.site.files().items():
             self._replace(files, File.generated(config, site_path, content=text))
         for site_path, source in self.site.assets().items():
@@ -266,20 +285,41 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
             files.remove(existing)
         files.append(file)
 
-    def _report(self, diagnostics: list[Diagnostic]) -> None:
-        """Stop on errors, printed as ``mltrl check`` prints them; pass warnings to MkDocs."""
-        if any(d.severity == Severity.ERROR for d in diagnostics):
+    @property
+    def previewing(self) -> bool:
+        """Whether this build is a ``mkdocs serve`` preview, which shows errors on its pages rather than stopping."""
+        return self.command == "serve" or self.serving
+
+    def _report(self, diagnostics: list[Diagnostic], config: MkDocsConfig) -> None:
+        """Stop on errors, printed as ``mltrl check`` prints them; pass warnings to MkDocs.
+
+        A preview does not stop: MkDocs' server holds every request while its last build
+        failed, so the browser would wait until the file is fixed without ever being told
+        why. The errors are logged and put on top of every page instead (:attr:`problems`).
+        """
+        self.problems = ""
+        errors = [d for d in diagnostics if d.severity == Severity.ERROR]
+        if errors and not self.previewing:
             raise PluginError("mltrl: the content has errors; fix them (mltrl check shows the same list):\n"
                               + format_text(diagnostics).rstrip("\n"))
         for diag in diagnostics:
             line = format_finding(diag)  # one printable line, as in 'mltrl check'
-            if diag.severity == Severity.WARNING:
+            if diag.severity == Severity.ERROR:
+                log.error(line)
+            elif diag.severity == Severity.WARNING:
                 log.warning(line)
             else:
                 log.info(line)
+        if errors:
+            self.problems = render_problems(errors, config.theme.dirs)
+            log.error(f"{summary_line(diagnostics)} The preview shows the errors on every page until a saved "
+                      "file fixes them; mkdocs build fails on them.")
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         """Give a generated page its title; give a hand-written home page the portfolio below its own text."""
+        if page.file.src_uri in self.stubs:
+            page.meta = {"title": STUB_TITLE, "hide": ["navigation"]}
+            return markdown
         spec = self.specs.get(page.file.src_uri)
         if spec is not None and page.file.generated_by is not None:
             page.meta = spec.meta()  # set here rather than parsed from YAML front matter, a thousand times
@@ -292,7 +332,11 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
 
     @event_priority(100)  # before other plugins look at the HTML, so they see the finished page
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
-        """Put the generated HTML in place of the placeholder and give the page its table of contents."""
+        """Put the generated HTML in place of the placeholder and give the page its table of contents.
+
+        While a preview's content has errors, every page opens with their list.
+        """
+        html = self.problems + html
         spec = self.specs.get(page.file.src_uri)
         if self.site is None or spec is None or PLACEHOLDER not in html:
             return html
@@ -301,6 +345,14 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
             self.deferred[page.file.src_uri] = html
             return html
         return self._fill(html, page, spec)
+
+    def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str | None:
+        """Give the "not found" page of a preview the error list too: a broken card's page may be missing."""
+        if not self.problems or template_name != "404.html":
+            return output_content
+        match = _ARTICLE.search(output_content) or _BODY.search(output_content)
+        at = match.end() if match else 0
+        return output_content[:at] + self.problems + output_content[at:]
 
     def _fill(self, html: str, page: Page, spec: PageSpec) -> str:
         """``html`` with the page's generated HTML in place of the placeholder; sets the page's contents."""
@@ -381,6 +433,7 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         """Rebuild when anything under the content roots changes."""
+        self.serving = True  # `mkdocs serve --clean` starts its plugins as for `build`
         if self.settings.enabled:
             for root in self.settings.roots:
                 folder = self.base_dir / root
@@ -388,6 +441,11 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
                     server.watch(str(folder))
         return server
 
+
+_ARTICLE = re.compile(r"<article\b[^>]*>")
+"""Where Material's page content begins."""
+_BODY = re.compile(r"<body\b[^>]*>")
+"""Where any theme's page begins, for a theme without an ``article``."""
 
 _WHERE = {"process": "in a second process", "thread": "on a second thread", "here": "in this process"}
 

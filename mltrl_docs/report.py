@@ -23,9 +23,26 @@ def line_path(path: str) -> str:
     return "./" + path if path.lstrip().startswith("::") else path
 
 
-def format_finding(d: Diagnostic) -> str:
-    """One finding as exactly one line: ``path:line:col: severity CODE message (hint: ...)``."""
-    return printable(f"{line_path(d.path)}:{d.line}:{d.column}: {d.severity.value} {d.code} {d.text}")
+_STYLES = {"place": "1", "error": "1;31", "warning": "33", "info": "36", "code": "35", "passed": "32"}
+"""The ANSI styles of coloured text output: the place bold, each severity its colour, the code magenta."""
+
+
+def _paint(text: str, style: str) -> str:
+    return f"\x1b[{_STYLES[style]}m{text}\x1b[0m"
+
+
+def format_finding(d: Diagnostic, *, colour: bool = False) -> str:
+    """One finding as exactly one line: ``path:line:col: severity CODE message (hint: ...)``.
+
+    With ``colour``, the place, the severity and the code get ANSI colours; the text is
+    otherwise the same, and whatever a card wrote stays :func:`printable` (no escape
+    sequence of its own reaches the terminal).
+    """
+    if not colour:
+        return printable(f"{line_path(d.path)}:{d.line}:{d.column}: {d.severity.value} {d.code} {d.text}")
+    place = printable(f"{line_path(d.path)}:{d.line}:{d.column}:")
+    return (f"{_paint(place, 'place')} {_paint(d.severity.value, d.severity.value)} {_paint(printable(d.code), 'code')} "
+            f"{printable(d.text)}")
 
 
 def summary_line(diagnostics: list[Diagnostic]) -> str:
@@ -40,9 +57,13 @@ def summary_line(diagnostics: list[Diagnostic]) -> str:
             f"in {counts['files']} file(s).")
 
 
-def format_text(diagnostics: list[Diagnostic]) -> str:
-    """``path:line:col: severity CODE message`` per finding, and the summary line."""
-    return "\n".join([*(format_finding(d) for d in diagnostics), summary_line(diagnostics)]) + "\n"
+def format_text(diagnostics: list[Diagnostic], *, colour: bool = False) -> str:
+    """``path:line:col: severity CODE message`` per finding, and the summary line (coloured with ``colour``)."""
+    summary = summary_line(diagnostics)
+    if colour:
+        worst = min((d.severity for d in diagnostics), key=lambda s: s.rank, default=None)
+        summary = _paint(summary, worst.value if worst is not None else "passed")
+    return "\n".join([*(format_finding(d, colour=colour) for d in diagnostics), summary]) + "\n"
 
 
 def format_json(diagnostics: list[Diagnostic], extra: dict | None = None) -> str:

@@ -64,7 +64,8 @@ def build(folder: Path, *, strict: bool = True, config: str = "mkdocs.yml", site
 
 def mltrl(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run the ``mltrl`` command in ``cwd`` as a user would (outside GitHub Actions unless ``env`` says so)."""
-    full_env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
+    # Output is compared as plain text: colour is only what a test asks for.
+    full_env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "FORCE_COLOR", "NO_COLOR")}
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "mltrl_docs", *args], cwd=cwd, capture_output=True, text=True,
                           env=full_env, timeout=120, check=False)

@@ -83,7 +83,7 @@ def test_publish_structure():
     assert data["on"]["push"] == {"branches": ["main"]}
     assert data["permissions"] == {"contents": "read"}
     build, deploy = data["jobs"]["build"], data["jobs"]["deploy"]
-    assert "permissions" not in build
+    assert build["permissions"] == {"contents": "read", "pages": "read"}  # the Pages address, nothing written
     assert any("mkdocs build --strict" in s["run"] for s in run_steps(build))
     assert steps_using(build, "actions/upload-pages-artifact")
     (cache,) = steps_using(build, "actions/cache")

@@ -21,6 +21,7 @@ from ..errors import GitError, UsageError
 from ..report import FORMATS
 from .common import EXIT_FINDINGS, EXIT_OK, default_format, write_findings
 from .targets import resolve_targets
+from .terminal import terminal_progress
 
 
 def register(command) -> None:
@@ -44,8 +45,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"{'--strict' if args.strict else '--summary'} only applies with --base REF "
                          "(without it, every error finding already fails the check)")
     targets = resolve_targets(args)
-    with Build.of(targets.workspace) as build:  # git works while the documents are read
-        diagnostics = [d for d in build.findings if targets.keeps(d.path)]
+    with terminal_progress() as progress, Build.of(targets.workspace, progress=progress) as build:
+        diagnostics = [d for d in build.findings if targets.keeps(d.path)]  # git works while documents are read
     write_findings(diagnostics, args.format or default_format())
     return EXIT_FINDINGS if any(d.severity == Severity.ERROR for d in diagnostics) else EXIT_OK
 

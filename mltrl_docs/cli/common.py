@@ -11,6 +11,7 @@ from pathlib import Path
 from ..diagnostics import Diagnostic, printable
 from ..report import format_github, format_json, format_text
 from ..workspace import Workspace, open_workspace
+from .terminal import use_colour
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 """No error finding; error findings; the tool could not do its job (usage, configuration, internal error)."""
@@ -27,13 +28,17 @@ def default_format() -> str:
 
 
 def write_findings(diagnostics: list[Diagnostic], fmt: str) -> None:
-    """Print findings to standard output in ``fmt`` (``text``, ``json`` or ``github``)."""
+    """Print findings to standard output in ``fmt`` (``text``, ``json`` or ``github``).
+
+    Only text is ever coloured (see :func:`~mltrl_docs.cli.terminal.use_colour`): JSON and
+    workflow commands are read by programs.
+    """
     if fmt == "json":
         sys.stdout.write(format_json(diagnostics))
     elif fmt == "github":
         sys.stdout.write(format_github(diagnostics))
     else:
-        sys.stdout.write(format_text(diagnostics))
+        sys.stdout.write(format_text(diagnostics, colour=use_colour(sys.stdout)))
 
 
 def error_text(text: str) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 from ..demo import write_demo
 from ..errors import DemoError, UsageError
 from .common import EXIT_OK
+from .terminal import terminal_progress
 
 
 def register(command) -> None:
@@ -24,7 +25,9 @@ def run(args: argparse.Namespace) -> int:
     if args.projects < 1 or args.years < 1:
         raise UsageError("--projects and --years must be at least 1")
     try:
-        result = write_demo(Path(args.dir), projects=args.projects, years=args.years, seed=args.seed)
+        with terminal_progress() as progress:
+            result = write_demo(Path(args.dir), projects=args.projects, years=args.years, seed=args.seed,
+                                progress=progress)
     except DemoError as exc:
         raise UsageError(str(exc)) from None
     print(f"wrote {result.path}: {result.projects} technologies, {result.commits} commits "

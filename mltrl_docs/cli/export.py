@@ -12,6 +12,7 @@ from ..diagnostics import printable
 from ..errors import BundleError, BundleFindings, UsageError
 from ..report import dumps_json, format_text
 from .common import EXIT_FINDINGS, EXIT_OK, workspace_of
+from .terminal import terminal_progress
 
 
 def register(command) -> None:
@@ -35,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         return _export_bundle(args)
     if args.force:
         raise UsageError("--force only applies to --bundle DIR")
-    with Build.of(workspace_of(args)) as build:
+    with terminal_progress() as progress, Build.of(workspace_of(args), progress=progress) as build:
         history = build.history
         document = build.export(public_only=args.public)
     text = dumps_json(document)
