@@ -29,8 +29,8 @@ def test_init_writes_a_repository_that_checks_and_builds_strictly(tmp_path):
     made = mltrl("init", "wiki", cwd=tmp_path)
     assert made.returncode == 0, made.stderr
     assert made.stdout.splitlines() == [f"created {name}" for name in WRITTEN] + [
-        "next: cd wiki && git init, then 'mltrl check' and 'mkdocs serve'; start a technology with "
-        "'mltrl new SLUG --id ID --title TITLE'"]
+        ("next: cd wiki && git init, then 'mltrl check' and 'mkdocs serve'; start a technology with "
+        "'mltrl new SLUG --id ID --title TITLE'")]
     assert sorted(files_under(folder)) == sorted(WRITTEN)
     config = (folder / "mkdocs.yml").read_text(encoding="utf-8")
     assert 'site_name: "MLTRL portfolio"\n# site_url: https://example.org/portfolio/  # SET ME:' in config
@@ -71,8 +71,8 @@ def test_a_first_card_at_level_1_passes_its_first_check(tmp_path):
     assert made.stdout.splitlines()[len(WRITTEN):] == [
         "created projects/churn-model/card.md", "created projects/churn-model/requirements.md",
         "created projects/churn-model/ethics.md",
-        "next: git init, then 'mltrl check' and 'mkdocs serve'; fill in the [[fill in ...]] placeholders of "
-        "projects/churn-model"]
+        ("next: git init, then 'mltrl check' and 'mkdocs serve'; fill in the [[fill in ...]] placeholders of "
+        "projects/churn-model")]
     card = (tmp_path / "projects/churn-model/card.md").read_text(encoding="utf-8")
     assert "level: 1\n" in card and 'research: ["research-lead"]' in card
     assert "  - name: churn-model-sample\n    version: \"0.1.0\"\n    kind: sample\n" in card
@@ -91,7 +91,7 @@ def test_init_refuses_to_overwrite_and_writes_nothing(tmp_path):
     before = files_under(tmp_path)
     refused = mltrl("init", "--card", "churn-model", "--id", "P1", "--title", "Churn", cwd=tmp_path)
     assert refused.returncode == 2 and refused.stdout == ""
-    assert refused.stderr == (f"mltrl: error: refusing to overwrite what is already in .: .github/workflows/publish.yml, "
+    assert refused.stderr == ("mltrl: error: refusing to overwrite what is already in .: .github/workflows/publish.yml, "
                               ".gitignore, docs, mkdocs.yml; nothing was written\n")
     assert files_under(tmp_path) == before and not (tmp_path / "projects").exists()
     assert not (tmp_path / "nowhere").exists()
