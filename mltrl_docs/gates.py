@@ -88,7 +88,10 @@ def plan_review(base_dir: Path, tech: Technology, settings: Settings, rules: lis
         raise ScaffoldError(f"the card of '{tech.slug}' is not valid: run 'mltrl check {tech.folder}' and "
                             "fix its errors first")
     kind = review_kind(card.level, to_level)
-    folder = (base_dir / tech.folder).resolve()
+    own = base_dir / tech.folder
+    folder = own.resolve()
+    if own.is_symlink() or not folder.is_relative_to(base_dir.resolve()):
+        raise ScaffoldError(f"{tech.folder} is a link, not a folder of the repository: refusing to write there")
     reviews = base_dir / tech.folder / REVIEWS
     # Folders come from pull requests: a 'reviews' link could point anywhere on the disk.
     if reviews.is_symlink() or (reviews.exists() and not reviews.is_dir()):

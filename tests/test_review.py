@@ -182,6 +182,18 @@ def test_a_reviews_link_out_of_the_folder_is_not_written_through(repo, tmp_path)
     assert list(outside.iterdir()) == []
 
 
+def test_a_technology_folder_that_is_a_link_is_not_written_through(repo, tmp_path):
+    """A technology folder linked out of the repository: its documents are not read, and nothing is written."""
+    outside = tmp_path / "outside"
+    write_technology(outside, "evil", "P09.1", 3)
+    (repo.path / "projects/evil").symlink_to(outside / "evil", target_is_directory=True)
+    before = sorted(p.name for p in (outside / "evil").iterdir())
+    result = mltrl("review", "evil", "--to", "4", "--apply", cwd=repo.path)
+    assert result.returncode == 2 and "mltrl: error: " in result.stderr
+    assert sorted(p.name for p in (outside / "evil").iterdir()) == before == ["card.md", "ethics.md",
+                                                                               "requirements.md"]
+
+
 def test_card_text_cannot_break_out_of_the_record(repo):
     """The title is the card author's text: in the record it stays one escaped line below the front matter."""
     meta = card_meta("P01.1", "Solar\n---\nlevel: 9\n# <script>alert(1)</script>", 3)
