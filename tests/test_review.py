@@ -19,13 +19,13 @@ from mltrl_docs.gates import (
 from mltrl_docs.models import Debrief
 
 GRADUATION = """---
-level: 3
+level: 1
 date: 2025-02-03
 reviewers:
   - "research-peers"
-# The panel decides: graduate (to level 4); tasks (list them, remove to_level); pause; or stop.
-decision: "[[fill in: graduate (to level 4), or tasks, pause or stop]]"
-to_level: 4
+# The panel decides: graduate (to level 2); tasks (list them, remove to_level); pause; or stop.
+decision: "[[fill in: graduate (to level 2), or tasks, pause or stop]]"
+to_level: 2
 tasks: []
 debrief:
   accomplished: "[[fill in: What was accomplished, and by whom?]]"
@@ -34,25 +34,20 @@ debrief:
   tech_debt: "[[fill in: What technical debt was gained or paid off?]]"
 ---
 
-# Level 3 gate: graduation of Solar BO to level 4
+# Level 1 gate: graduation of Solar BO to level 2
 
-From level 3 (System development) to level 4 (Proof of concept).
+From level 1 (Goal-oriented research) to level 2 (Proof of principle).
 
 ## The panel
 
-The gate of level 3 is reviewed by research reviewers joined by applied AI and engineering: software \
-practice, interfaces, and the versioning of code, models and data.
+The gate of level 1 is reviewed by peers from the research team.
 
-## Readiness for level 4
+## Readiness for level 2
 
-What the rules up to level 4 still miss, as found on 2025-02-03:
+What the rules up to level 2 still miss, as found on 2025-02-03:
 
-- **L401** Real, representative data is used. Missing: no real, representative dataset is listed \
-(`projects/solar-bo/card.md:16`)
-- **L402** The pre-development ethics checklist is complete. Missing: 8 pre-development ethics item(s) \
-unanswered: data_ownership, data_collection, data_storage, legal, privacy, second_order_effects, third_parties, \
-misc (`projects/solar-bo/ethics.md:2`)
-- **L403** A product owner is named. Missing: no product owner is named (`projects/solar-bo/card.md:6`)
+- **L201** A research requirements document exists. Missing: no research requirement is written \
+(`projects/solar-bo/card.md:4`)
 
 ## Stage debrief
 
@@ -63,7 +58,16 @@ Answer each question under `debrief` above, in a paragraph:
 - What was learned?
 - What technical debt was gained or paid off?
 """
-"""The record started for solar-bo (a complete level-3 technology) going to level 4."""
+"""The record started for solar-bo (complete at level 1, with no requirements yet) going to level 2."""
+
+
+@pytest.fixture
+def early(tmp_path) -> GitRepo:
+    """A repository with one complete level-1 technology, which has no requirements document yet."""
+    repository = GitRepo(tmp_path / "early")
+    write_technology(repository.path / "projects", "solar-bo", "P01.1", 1, title="Solar BO")
+    repository.commit({}, "2024-01-10", "Base")
+    return repository
 
 
 @pytest.fixture
@@ -75,27 +79,27 @@ def repo(tmp_path) -> GitRepo:
     return repository
 
 
-def test_a_graduation_record_lists_the_gaps_the_panel_and_the_open_decision(repo):
-    made = mltrl("review", "solar-bo", "--to", "4", "--date", "2025-02-03", cwd=repo.path)
+def test_a_graduation_record_lists_the_gaps_the_panel_and_the_open_decision(early):
+    made = mltrl("review", "solar-bo", "--to", "2", "--date", "2025-02-03", cwd=early.path)
     assert made.returncode == 0, made.stderr
     assert made.stdout.splitlines() == [
-        "created projects/solar-bo/reviews/2025-02-03-level-3.md",
+        "created projects/solar-bo/reviews/2025-02-03-level-1.md",
         "next: the panel fills in the decision and the debrief, then run 'mltrl check projects/solar-bo'"]
-    record = repo.path / "projects/solar-bo/reviews/2025-02-03-level-3.md"
+    record = early.path / "projects/solar-bo/reviews/2025-02-03-level-1.md"
     assert record.read_text(encoding="utf-8") == GRADUATION
-    assert "level: 3\n" in (repo.path / "projects/solar-bo/card.md").read_text(encoding="utf-8")  # no --apply
-    checked = mltrl("check", "--format", "json", "projects/solar-bo", cwd=repo.path)
+    assert "level: 1\n" in (early.path / "projects/solar-bo/card.md").read_text(encoding="utf-8")  # no --apply
+    checked = mltrl("check", "--format", "json", "projects/solar-bo", cwd=early.path)
     assert checked.returncode == 1
     found = [(d["path"], d["line"], d["column"], d["severity"], d["code"], d["message"])
              for d in json.loads(checked.stdout)["diagnostics"]]
-    path = "projects/solar-bo/reviews/2025-02-03-level-3.md"
+    path = "projects/solar-bo/reviews/2025-02-03-level-1.md"
     # The open decision blocks the merge until the panel writes it; the debrief answers are reminders.
     hint = " (hint: replace it with real content)"
     assert found == [
         (path, 7, 11, "warning", "PH001",
-         "placeholder '[[fill in: graduate (to level 4), or tasks, pause or stop]]' left in 'decision'" + hint),
+         "placeholder '[[fill in: graduate (to level 2), or tasks, pause or stop]]' left in 'decision'" + hint),
         (path, 7, 11, "error", "SCH003", ("'decision' must be one of 'graduate', 'tasks', 'switchback', 'pause' or "
-         "'stop', not '[[fill in: graduate (to level 4), or tasks, pause or sto...")),
+         "'stop', not '[[fill in: graduate (to level 2), or tasks, pause or sto...")),
         (path, 11, 17, "warning", "PH001",
          "placeholder '[[fill in: What was accomplished, and by whom?]]' left in 'debrief.accomplished'" + hint),
         (path, 12, 11, "warning", "PH001",
@@ -160,7 +164,8 @@ def test_refusals_write_nothing(repo):
     assert again.returncode == 2
     assert "refusing to overwrite projects/solar-bo/reviews/2025-02-03-level-3.md" in again.stderr
     assert card.read_bytes() == before  # nothing applied when the record cannot be written
-    assert (repo.path / "projects/solar-bo/reviews/2025-02-03-level-3.md").read_text(encoding="utf-8") == GRADUATION
+    first = (repo.path / "projects/solar-bo/reviews/2025-02-03-level-3.md").read_text(encoding="utf-8")
+    assert first.startswith("---\nlevel: 3\ndate: 2025-02-03\n")  # the first record, as it was written
 
 
 def test_an_invalid_card_is_refused(repo):
