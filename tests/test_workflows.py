@@ -47,11 +47,20 @@ def test_every_workflow_is_valid_yaml_pinned_and_bounded():
             assert isinstance(job.get("timeout-minutes"), int) and job["timeout-minutes"] <= 60, (file.name, name)
             for step in job["steps"]:
                 if "uses" in step:
-                    # Pinned by major version: actions/x@vN.
-                    assert re.fullmatch(r"actions/[a-z-]+@v\d+", step["uses"]), step["uses"]
+                    # Pinned to a commit: a tag can be moved, a commit cannot.
+                    assert re.fullmatch(r"actions/[a-z-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
             for step in steps_using(job, "actions/checkout"):
                 assert step["with"]["persist-credentials"] is False
                 assert step["with"]["fetch-depth"] == 0
+
+
+def test_every_pin_names_its_release_in_a_comment():
+    """Dependabot and a reader need the tag a SHA stands for: ``uses: owner/action@<sha> # vX.Y.Z``."""
+    for file in sorted(WORKFLOWS.glob("*.yml")):
+        lines = [line.strip() for line in file.read_text(encoding="utf-8").splitlines() if "uses:" in line]
+        assert lines, file.name
+        for line in lines:
+            assert re.fullmatch(r"(- )?uses: actions/[a-z-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+", line), (file.name, line)
 
 
 def test_pr_check_structure():
