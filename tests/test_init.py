@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 WRITTEN = ["mkdocs.yml", "docs/index.md", ".gitignore", "requirements.txt", ".pre-commit-config.yaml",
            ".github/dependabot.yml", ".github/workflows/pr-check.yml", ".github/workflows/pr-comment.yml",
-           ".github/workflows/publish.yml"]
+           ".github/workflows/publish.yml", "ethics-checklist.md"]
 """What ``mltrl init`` writes, in the order it reports them."""
 
 
