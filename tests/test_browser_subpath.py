@@ -211,12 +211,12 @@ def test_chart_text_is_readable_in_the_dark_scheme(published, browser_page, path
 
 
 def test_this_repository_publishes_with_the_address_github_pages_gives_it():
-    """mkdocs.yml takes site_url from SITE_URL, which the publishing workflow sets from actions/configure-pages."""
+    """mkdocs.yml takes site_url from SITE_URL, which the publishing workflow sets to the repository variable
+    SITE_URL (a custom domain) or else to the project site's address on GitHub Pages."""
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     assert re.search(r"^site_url: !ENV SITE_URL$", config, re.MULTILINE)
     workflow = yaml.safe_load((ROOT / ".github/workflows/publish.yml").read_text(encoding="utf-8"))
     steps = workflow["jobs"]["build"]["steps"]
-    (pages,) = [s for s in steps if s.get("uses", "").startswith("actions/configure-pages@")]
     (built,) = [s for s in steps if s.get("name") == "Build the site"]
-    assert built["env"]["SITE_URL"] == "${{ steps." + pages["id"] + ".outputs.base_url }}/"
-    assert steps.index(pages) < steps.index(built)
+    assert built["env"]["SITE_URL"] == ("${{ vars.SITE_URL || format('https://{0}.github.io/{1}/', "
+                                        "github.repository_owner, github.event.repository.name) }}")
