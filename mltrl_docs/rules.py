@@ -495,6 +495,19 @@ DOCUMENT_RULES: tuple[Rule, ...] = (
 """Rules every document follows whatever its level."""
 
 
+PR_RULES: tuple[Rule, ...] = (
+    Rule("PR001", "A change raises a technology's level by one at a time; levels are never skipped."),
+    Rule("PR002", "A level change comes with a review record that decides it, in the change or already on "
+                  "the base (severity: the 'require_review_for_graduation' option).", severity=Severity.WARNING),
+)
+"""Rules that only a comparison with a base revision can check (``mltrl check --base``)."""
+
+RULES: tuple[Rule, ...] = (*DOCUMENT_RULES, *LEVEL_RULES, *PR_RULES)
+"""Every built-in rule, one row each: reading (FM, IO), security (SEC), schema (SCH), the ethics checklist
+(ETH), documents (DOC, PH, REQ, REV, DS), cross references (XR), history (HIS), targets (TGT), levels (L)
+and pull requests (PR). Configuration changes them in :func:`all_rules` and :func:`settle`, nowhere else."""
+
+
 def all_rules(settings: Settings) -> list[Rule]:
     """Built-in and configured rules, with configured levels and severities applied; ``off`` rules left out."""
     rules = []
@@ -515,7 +528,31 @@ def all_rules(settings: Settings) -> list[Rule]:
 
 def known_codes(settings: Settings) -> set[str]:
     """Every rule code, built-in or configured, including disabled ones."""
-    return {r.code for r in (*DOCUMENT_RULES, *LEVEL_RULES)} | {x.code for x in settings.extra_rules}
+    return {r.code for r in RULES} | {x.code for x in settings.extra_rules}
+
+
+def settle(findings: list[Diagnostic], settings: Settings, *, own_severity: bool = False) -> list[Diagnostic]:
+    """``findings`` as the configuration has them: codes turned ``off`` dropped, each with its rule's severity.
+
+    With ``own_severity`` (the history's findings, whose severity depends on the case: an option, the age
+    of a decision), a finding keeps the severity it was made with unless the configuration names its code.
+    """
+    rules = {r.code: r for r in all_rules(settings)}
+    known = known_codes(settings)
+    out = []
+    for diag in findings:
+        rule = rules.get(diag.code)
+        if rule is None and diag.code in known:
+            continue  # turned off
+        severity = diag.severity
+        if rule is not None and (not own_severity or settings.rules.get(diag.code, None) is not None
+                                 and settings.rules[diag.code].severity):
+            severity = rule.severity
+        if severity is not diag.severity:
+            diag = Diagnostic(diag.path, diag.line, diag.column, severity, diag.code, diag.message, diag.hint,
+                              diag.project)
+        out.append(diag)
+    return out
 
 
 def _extra_rule(extra: ExtraRule) -> Rule:
@@ -1064,17 +1101,8 @@ def cross_reference_findings(portfolio: Portfolio, ids: Identities | None = None
 
 def _settled(portfolio: Portfolio, raw: list[Diagnostic]) -> list[Diagnostic]:
     """``raw`` with the configured severities, without the rules turned off, each with its technology."""
-    settings = portfolio.settings
-    rules = {r.code: r for r in all_rules(settings)}
-    known = known_codes(settings)
     # Keyed as a finding shows its path (escaped: see diagnostics.printable).
     slug_of = {printable(d.path): t.slug for t in portfolio.technologies.values() for d in t.documents}
-    out = []
-    for diag in raw:
-        rule = rules.get(diag.code)
-        if rule is None and diag.code in known:
-            continue  # turned off
-        severity = rule.severity if rule is not None else diag.severity
-        out.append(Diagnostic(diag.path, diag.line, diag.column, severity, diag.code, diag.message, diag.hint,
-                              slug_of.get(diag.path, diag.project)))
+    out = [Diagnostic(d.path, d.line, d.column, d.severity, d.code, d.message, d.hint, slug_of.get(d.path, d.project))
+           for d in settle(raw, portfolio.settings)]
     return relax_drafts(out, portfolio)

@@ -1,4 +1,7 @@
-"""The rules only a comparison with a base revision can check (``mltrl check --base``)."""
+"""The rules only a comparison with a base revision can check (``mltrl check --base``), as configured.
+
+Their rows are in :data:`mltrl_docs.rules.RULES` with every other rule.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +9,7 @@ from dataclasses import replace
 
 from ..config import Settings
 from ..diagnostics import Severity
-from ..rules import Rule
-
-PR_RULES: tuple[Rule, ...] = (
-    Rule("PR001", "A change raises a technology's level by one at a time; levels are never skipped."),
-    Rule("PR002", "A level change comes with a review record that decides it, in the change or already on "
-                  "the base (severity: the 'require_review_for_graduation' option).", severity=Severity.WARNING),
-)
-"""Rules that only a comparison with a base revision can check (``mltrl check --base``)."""
+from ..rules import PR_RULES, Rule
 
 
 def pr_rules(settings: Settings) -> list[Rule]:

@@ -18,7 +18,7 @@ import datetime as dt
 
 from ..diagnostics import Diagnostic, Severity
 from ..loader import Document, Portfolio, Technology
-from ..rules import all_rules, known_codes
+from ..rules import settle
 from .derive import REVIEW_GRACE_DAYS
 from .model import PortfolioHistory, TechnologyHistory
 from .targets import target_states
@@ -47,21 +47,8 @@ def findings(portfolio: Portfolio, history: PortfolioHistory, now: dt.datetime |
 
 
 def apply_rule_settings(raw: list[Diagnostic], portfolio: Portfolio) -> list[Diagnostic]:
-    """Apply the configured severity of each code; drop codes turned ``off``."""
-    settings = portfolio.settings
-    rules = {r.code: r for r in all_rules(settings)}
-    out = []
-    codes = known_codes(settings)
-    for diag in raw:
-        rule = rules.get(diag.code)
-        if rule is None and diag.code in codes:
-            continue  # turned off
-        severity = diag.severity
-        if rule is not None and diag.code in settings.rules and settings.rules[diag.code].severity:
-            severity = rule.severity
-        out.append(Diagnostic(diag.path, diag.line, diag.column, severity, diag.code, diag.message, diag.hint,
-                              diag.project))
-    return out
+    """Apply the configured severity of each code; drop codes turned ``off`` (see :func:`mltrl_docs.rules.settle`)."""
+    return settle(raw, portfolio.settings, own_severity=True)
 
 
 def _where(tech: Technology) -> tuple[str, int, int]:
