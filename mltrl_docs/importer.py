@@ -14,14 +14,17 @@ documents without losing a sentence and without inventing anything:
   the bold TL;DR paragraph stays as it is (it is the TL;DR section); footnotes stay footnotes;
 - the numbered top-level requirements are written to ``requirements.md``, with
   their verification, validation and risk left open for ``mltrl check`` to ask for;
-- the stage debrief stays on the card, as its ``MLTRL stage debrief`` section;
+- the stage debrief stays on the card, as its ``MLTRL stage debrief`` section, or, given the date of
+  the review (the template has none), becomes the review record of the gate to the card's level;
 - sections the template lacks (ethics, key assumptions, metrics) are added with
   ``[[fill in ...]]`` placeholders, which fail their level rules until written.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +33,7 @@ from markdown_it import MarkdownIt
 
 from .errors import ScaffoldError
 from .ethics import IN_PROGRESS, PRE, Checklist, default_checklist, scaffold_text
-from .loader import CARD, ETHICS, REQUIREMENTS, SLUG
+from .loader import CARD, ETHICS, REQUIREMENTS, REVIEWS, SLUG
 from .models import phase_of
 from .scaffold import ID_PATTERN
 from .sections import CARD_SECTIONS, normalise_heading
@@ -96,6 +99,12 @@ class Imported:
     """The table's ethics value, as written."""
     requirements: list[tuple[int, str]] = field(default_factory=list)
     """The numbered top-level requirements: ``(number, statement)``."""
+    debrief: list[str] = field(default_factory=list)
+    """The stage debrief's answers, in the template's order (accomplished, punted, learned, tech debt)."""
+    debrief_span: tuple[int, int] | None = None
+    """Lines of the stage debrief section (heading included) in the source."""
+    debrief_text: str = ""
+    """The stage debrief section's text under its heading, as written."""
     body: str = ""
     """The card body in this format."""
 
@@ -178,8 +187,44 @@ def parse_mltrl_card(text: str) -> Imported:
             result.links[kind] = link
     result.ethics = by_kind.get("ethics", "")
     result.requirements = _top_level_requirements(lines, tokens)
+    _read_debrief(lines, tokens, result)
     result.body = _body(lines, tokens, span, result)
     return result
+
+
+_DEBRIEF_HEADINGS = {"mltrl stage debrief", "stage debrief", "debrief"}
+
+
+def _read_debrief(lines: list[str], tokens: list, card: Imported) -> None:
+    """The stage debrief section's span, and the answer under each of its numbered questions."""
+    heads = [(i, tok) for i, tok in enumerate(tokens) if tok.type == "heading_open" and tok.map]
+    for n, (i, tok) in enumerate(heads):
+        if normalise_heading(tokens[i + 1].content) not in _DEBRIEF_HEADINGS:
+            continue
+        start = tok.map[0]
+        end = next((later.map[0] for _, later in heads[n + 1:] if later.tag <= tok.tag), len(lines))
+        card.debrief_span = (start, end)
+        card.debrief_text = "\n".join(lines[tok.map[1]:end]).strip("\n")
+        for j in range(i, len(tokens)):
+            item = tokens[j]
+            if item.map and item.map[0] >= end:
+                break
+            if item.map and item.type == "list_item_open" and item.level == 1 and tokens[j - 1].type in ("ordered_list_open",
+                                                                                          "list_item_close"):
+                question = next(t for t in tokens[j:] if t.type == "inline")
+                answer = lines[question.map[1]:item.map[1]]
+                card.debrief.append(_dedent(answer))
+        return
+
+
+def _dedent(lines: list[str]) -> str:
+    text = list(lines)
+    while text and not text[0].strip():
+        text = text[1:]
+    while text and not text[-1].strip():
+        text = text[:-1]
+    indent = min((len(line) - len(line.lstrip()) for line in text if line.strip()), default=0)
+    return "\n".join(line[indent:] for line in text)
 
 
 def _top_level_requirements(lines: list[str], tokens: list) -> list[tuple[int, str]]:
@@ -206,10 +251,17 @@ def _top_level_requirements(lines: list[str], tokens: list) -> list[tuple[int, s
     return []
 
 
-def _body(lines: list[str], tokens: list, span: tuple[int, int] | None, card: Imported) -> str:
-    """The card's Markdown in this format: title, TL;DR section, the sections as ``##``, placeholders added."""
+def _body(lines: list[str], tokens: list, span: tuple[int, int] | None, card: Imported,
+          without_debrief: bool = False) -> str:
+    """The card's Markdown in this format: title, TL;DR section, the sections as ``##``, placeholders added.
+
+    ``without_debrief`` leaves the stage debrief out (it goes in a review record instead).
+    """
     start = span[1] if span else 0
     rest = lines[start:]
+    if without_debrief and card.debrief_span is not None:
+        first, last = card.debrief_span
+        rest = lines[start:first] + lines[last:]
     name = next((value for label, value in card.rows if _ROWS.get(normalise_heading(label)) == "name"), "")
     # The card's own heading, then the name cell as written: it may carry a footnote reference.
     out: list[str] = [card.heading or f"# {card.title}", "", name.strip(), ""]
@@ -237,6 +289,19 @@ def _body(lines: list[str], tokens: list, span: tuple[int, int] | None, card: Im
         if key not in seen:
             out += ["", f"## {title}", "", f"[[fill in: {what}]]"]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).rstrip() + "\n"
+
+
+def review_text(card: Imported, date: dt.date) -> str:
+    """The review record of the gate the card's stage debrief closes: the graduation to the card's level."""
+    keys = ("accomplished", "punted", "learned", "tech_debt")
+    answers = dict(zip(keys, card.debrief, strict=False))
+    lines = ["---",
+             "# Imported from the stage debrief of a card in the MLTRL template: the gate to its current level.",
+             f"level: {card.level - 1}", f"date: {date.isoformat()}", f"reviewers: {_yaml(card.reviewers)}",
+             "decision: graduate", f"to_level: {card.level}", "debrief:"]
+    lines += [f"  {key}: {_yaml(answers.get(key, ''))}" for key in keys]
+    lines += ["---", "", "## MLTRL stage debrief", "", card.debrief_text, ""]
+    return "\n".join(lines)
 
 
 def _yaml(value: object) -> str:
@@ -296,11 +361,14 @@ def ethics_text(card: Imported, checklist: Checklist) -> str:
 
 
 def import_card(source: Path, root: Path, slug: str | None = None,
-                checklist: Checklist | None = None) -> list[Path]:
+                checklist: Checklist | None = None, review_date: dt.date | None = None) -> list[Path]:
     """Write ``root/<slug>`` from the MLTRL card in ``source``; return the files written. Never overwrites.
 
+    With ``review_date`` (the template gives no date), the stage debrief becomes the review record of
+    the gate to the card's level, ``reviews/DATE-level-N.md``, instead of a section of the card.
+
     Raises :class:`ScaffoldError` when the source cannot be read or is not an MLTRL card, the slug is
-    not valid, or any of the files exists.
+    not valid, a review record cannot be made from it, or any of the files exists.
     """
     try:
         text = source.read_text(encoding="utf-8")
@@ -314,12 +382,21 @@ def import_card(source: Path, root: Path, slug: str | None = None,
     folder = root / slug
     files = {CARD: card_text(card), REQUIREMENTS: requirements_text(card),
              ETHICS: ethics_text(card, checklist or default_checklist())}
-    existing = [folder / name for name in files if (folder / name).exists()]
+    if review_date is not None:
+        if card.level == 0 or not card.debrief or not card.reviewers:
+            raise ScaffoldError("a review record needs a card above level 0 with a stage debrief and its reviewers; "
+                                "import it without --review-date to keep the debrief on the card")
+        lines = text.replace("\r\n", "\n").split("\n")
+        card.body = _body(lines, _md.parse("\n".join(lines)), _table(lines, _md.parse("\n".join(lines)))[1], card,
+                          without_debrief=True)
+        files[CARD] = card_text(card)
+        files[f"{REVIEWS}/{review_date.isoformat()}-level-{card.level - 1}.md"] = review_text(card, review_date)
+    existing = [folder / name for name in files if os.path.lexists(folder / name)]
     if existing:
         raise ScaffoldError("refusing to overwrite " + ", ".join(str(p) for p in existing))
-    folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, content in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         with (folder / name).open("x", encoding="utf-8") as handle:
             handle.write(content)
         written.append(folder / name)

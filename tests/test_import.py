@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from gitrepo import GitRepo
 from sitebuild import mltrl
 
@@ -122,3 +123,31 @@ def test_import_never_overwrites_and_refuses_what_is_no_card(repo: GitRepo, tmp_
     assert template.returncode == 2 and "mltrl: error:" in template.stderr
     bad_slug = mltrl("import", str(LEVEL8), "--slug", "Bad Slug", cwd=repo.path)
     assert bad_slug.returncode == 2 and "not a valid folder name" in bad_slug.stderr
+
+
+@pytest.mark.parametrize("source", [LEVEL4, LEVEL8], ids=["level4", "level8"])
+def test_the_debrief_becomes_the_review_record_of_the_gate_when_dated(repo: GitRepo, source: Path):
+    result = mltrl("import", str(source), "--review-date", "2022-07-07", cwd=repo.path)
+    assert result.returncode == 0, result.stderr
+    written = [repo.path / line.split(" ", 1)[1] for line in result.stdout.splitlines() if line.startswith("created ")]
+    level = parse_mltrl_card(source.read_text(encoding="utf-8")).level
+    assert written[-1].relative_to(written[0].parent).as_posix() == f"reviews/2022-07-07-level-{level - 1}.md"
+    output = _norm("\n".join(p.read_text(encoding="utf-8") for p in written))
+    assert [s for s in sentences(source.read_text(encoding="utf-8")) if s not in output] == []
+    assert "stage debrief" not in written[0].read_text(encoding="utf-8").lower()  # it moved, it is not doubled
+    repo.commit({}, "2022-07-07", "Import an MLTRL card with its last gate")
+    report = json.loads(mltrl("check", "--format", "json", cwd=repo.path).stdout)
+    on_review = {d["code"] for d in report["diagnostics"] if "/reviews/" in d["path"]}
+    assert on_review <= {"PH001"}  # a valid graduation record: at most the template's link reminders remain
+    review = yaml.safe_load(written[-1].read_text(encoding="utf-8").split("---")[1])
+    assert (review["decision"], review["to_level"], review["debrief"]["punted"]) == ("graduate", level, "n/a")
+
+
+def test_a_review_date_needs_a_debrief_and_reviewers(repo: GitRepo, tmp_path: Path):
+    bare = tmp_path / "bare.md"
+    bare.write_text(LEVEL4.read_text(encoding="utf-8").split("### MLTRL stage debrief")[0], encoding="utf-8")
+    refused = mltrl("import", str(bare), "--review-date", "2022-07-07", cwd=repo.path)
+    assert refused.returncode == 2 and "needs a card above level 0 with a stage debrief" in refused.stderr
+    assert not (repo.path / "projects").exists()
+    bad = mltrl("import", str(LEVEL4), "--review-date", "July", cwd=repo.path)
+    assert bad.returncode == 2 and "'July' is not a date" in bad.stderr

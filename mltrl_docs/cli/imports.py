@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from pathlib import Path
 
 from ..errors import ScaffoldError, UsageError
@@ -17,6 +18,16 @@ def register(command) -> None:
     p.add_argument("file", metavar="FILE.md", help="the MLTRL card (summary table, TL;DR, sections, debrief)")
     p.add_argument("--slug", help="folder name (default: from the technology's name)")
     p.add_argument("--root", help="content root to create it in (default: the first configured root)")
+    p.add_argument("--review-date", metavar="YYYY-MM-DD", type=_date,
+                   help="record the stage debrief as the review of the gate to the card's level, held that day "
+                        "(default: keep it on the card; the template gives no date)")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date: write YYYY-MM-DD") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     root = args.root or workspace.settings.roots[0]
     checklist, _ = load_checklist(workspace.base_dir, workspace.settings.ethics_checklist)
     try:
-        written = import_card(Path(args.file), workspace.base_dir / root, args.slug, checklist)
+        written = import_card(Path(args.file), workspace.base_dir / root, args.slug, checklist, args.review_date)
     except ScaffoldError as exc:
         raise UsageError(str(exc)) from None
     for path in written:
