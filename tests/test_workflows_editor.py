@@ -103,6 +103,10 @@ def test_snippets_expand_to_valid_documents():
     answer = "---\npre_development:\n  legal_compliance: " + _expand(found["Ethics item not applicable"]["body"]) + "\n---\n"
     ethics = parse_and_validate("ethics", answer, "e.md")
     assert ethics.model is not None, ethics.diagnostics
+    underway = "---\npre_development:\n  " + _expand(found["Ethics part in progress"]["body"]) + "\n---\n"
+    ethics = parse_and_validate("ethics", underway, "e.md")
+    assert ethics.model is not None and ethics.model.pre_development.in_progress.startswith("https://"), \
+        ethics.diagnostics
 
 
 def test_snippet_choices_are_the_schema_values():
