@@ -252,8 +252,9 @@ def _organisation_answers(tech: Technology, s: Settings) -> list[Miss]:
         return []
     if checklist.path == DEFAULT_CHECKLIST:
         return [_card_at(tech, ("level",), "the organisation has not answered its guiding ethics questions",
-                         "copy the default checklist into the repository, write the organisation's answer under "
-                         "each guiding question, and name the file with the plugin option 'ethics_checklist'")]
+                         "write the organisation's answer under each guiding question of a copy of the checklist "
+                         "in ethics-checklist.md next to mkdocs.yml (mltrl init writes one), or in the file the "
+                         "plugin option 'ethics_checklist' names")]
     return [_card_at(tech, ("level",), f"the organisation's guiding ethics question(s) {', '.join(open_keys)} "
                      f"are not answered in {checklist.path}",
                      "write the organisation's answer under each question, as a list (answered once for every "
