@@ -8,6 +8,7 @@ documentation cannot drift from the checker.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,11 +18,12 @@ from urllib.parse import unquote
 from .config import ExtraRule, Settings
 from .diagnostics import Diagnostic, Severity, printable
 from .ethics import DEFAULT as DEFAULT_CHECKLIST
-from .ethics import IN_PROGRESS, ORGANISATION, is_complete
+from .ethics import IN_PROGRESS, ORGANISATION, Checklist, default_checklist, is_complete
 from .ids import Identities, externals_of, identities
 from .loader import Document, Portfolio, Technology
 from .models import Card, phase_of
 from .reqlist import listed_requirements
+from .samples import Sample
 from .sections import (
     CARD_SECTIONS,
     PLACEHOLDER,
@@ -60,6 +62,8 @@ class Rule:
     severity: Severity = Severity.ERROR
     check: Check | None = field(default=None, compare=False, repr=False)
     """For level rules: returns what is missing (empty when met)."""
+    minimal: Callable[[Sample], None] | None = field(default=None, compare=False, repr=False)
+    """For level rules: adds to a :class:`~mltrl_docs.samples.Sample` the least content that meets the rule."""
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -360,61 +364,195 @@ def _drift(tech: Technology, s: Settings) -> list[Miss]:
                      "set 'monitoring: {data_drift: true, concept_drift: true}' once alerts are in place")]
 
 
+# --- the least content that meets each level rule (see mltrl_docs.samples) ------------------------------
+
+
+def _written(*keys: str) -> Callable[[Sample], None]:
+    def fill(s: Sample) -> None:
+        for key in keys:
+            s.sections.setdefault(key, f"What the team wrote for '{key}'.")
+
+    return fill
+
+
+def _dataset(name: str, kind: str) -> Callable[[Sample], None]:
+    def fill(s: Sample) -> None:
+        datasets = s.card.setdefault("datasets", [])
+        if not any(d["kind"] == kind for d in datasets):
+            datasets.append({"name": name, "version": "1.0.0", "kind": kind})
+
+    return fill
+
+
+def _requirement(number: int, kind: str) -> Callable[[Sample], None]:
+    def fill(s: Sample) -> None:
+        if not any(r["kind"] == kind for r in s.requirements):
+            s.requirements.append({"id": f"{number}.0.0", "kind": kind,
+                                   "statement": f"The {kind} need number {number} shall be met."})
+
+    return fill
+
+
+def _each_requirement_gets(kind: str | None, **values: object) -> Callable[[Sample], None]:
+    def fill(s: Sample) -> None:
+        for r in s.requirements:
+            if kind is None or r["kind"] == kind:
+                for key, value in values.items():
+                    r.setdefault(key, value) if key != "status" else r.update({key: value})
+
+    return fill
+
+
+def _setting(path: tuple[str, ...], value: object) -> Callable[[Sample], None]:
+    def fill(s: Sample) -> None:
+        current = s.card
+        for part in path[:-1]:
+            current = current.setdefault(part, {})
+        current.setdefault(path[-1], copy.deepcopy(value))  # each sample its own: a later rule adds to it
+
+    return fill
+
+
+def _people(role: str) -> Callable[[Sample], None]:
+    def fill(s: Sample) -> None:
+        if not s.card["owners"][role]:
+            s.card["owners"][role] = [f"{role} owner"]
+
+    return fill
+
+
+def _answers(part: str) -> Callable[[Sample], None]:
+    def fill(s: Sample) -> None:
+        questions = s.checklist.part(part)
+        answers = s.ethics.setdefault(part, {})
+        for q in questions.questions if questions is not None else ():
+            answers.setdefault(q.key, f"The team's answer to '{q.key}'.")
+
+    return fill
+
+
+def _organisation(s: Sample) -> None:
+    s.organisation = True
+
+
+def _revisit(s: Sample) -> None:
+    if not s.ethics.get("revisits"):
+        s.ethics["revisits"] = [{"level": 6, "date": "2024-06-01", "summary": "Answers read again for level 6."}]
+
+
+def _scenario_tests(s: Sample) -> None:
+    for r in s.requirements:
+        if "p_failure" in r and r["p_failure"] * r["value"] >= s.risk_threshold:
+            r.setdefault("tests", [f"critical scenarios of {r['id']}"])
+
+
+_m001, _m002 = _written("tldr", "assumptions"), _people("research")
+_m101, _m102 = _dataset("sample", "sample"), _written("model", "data")
+_m201 = _requirement(1, "research")
+_m202 = _each_requirement_gets("research", verification="Unit tests of the method.", validation="Expert review.")
+_m203 = _written("requirements", "metrics")
+_m204 = _each_requirement_gets(None, p_failure=0.5, value=8)  # a high risk, so L702 asks for its tests
+_m301 = _setting(("versions",), {"code": "1.0.0", "model": "1.0.0", "data": "1.0.0"})
+_m302 = _setting(("testing",), {"unit": True, "integration": True})
+_m303 = _written("testing")
+_m401, _m402, _m403 = _dataset("field", "real"), _answers("pre_development"), _people("product")
+_m404, _m405 = _written("intended_use", "ethics"), _organisation
+_m501 = _each_requirement_gets("research", status="validated")
+_m502, _m503 = _requirement(2, "product"), _written("caveats")
+_m601 = _each_requirement_gets("product", verification="Load tests.", validation="A study with the users.")
+_m602 = _setting(("service_levels",), ["99% of requests answered within a second"])
+_m603 = _setting(("deployment",), {"audience": "internal", "hosting": "cloud", "mode": "batch"})
+_m604, _m605 = _revisit, _setting(("testing", "robustness"), True)
+_m701 = _setting(("testing", "golden_dataset"), "field")
+_m702, _m703 = _scenario_tests, _setting(("testing", "critical_scenarios"), ["rare inputs"])
+_m704 = _answers("post_development")
+_m801 = _each_requirement_gets(None, status="validated")
+_m802, _m803 = _setting(("testing", "deployment"), ["shadow"]), _setting(("monitoring", "data_logging"), True)
+_m902 = _setting(("review_cadence_days",), 90)
+_m903 = _setting(("monitoring", "feedback"), "Users report problems in the team's tracker.")
+
+
+def _m901(s: Sample) -> None:
+    monitoring = s.card.setdefault("monitoring", {})
+    monitoring.setdefault("data_drift", True)
+    monitoring.setdefault("concept_drift", True)
+
+
+
 LEVEL_RULES: tuple[Rule, ...] = (
-    Rule("L001", "The TL;DR and key assumptions are written.", 0, check=_section_filled("tldr", "assumptions")),
+    Rule("L001", "The TL;DR and key assumptions are written.", 0, check=_section_filled("tldr", "assumptions"),
+         minimal=_m001),
     Rule("L002", "A research owner is named (from level 6, in the product phase, a product owner may lead "
-         "instead).", 0, check=_research_owner),
-    Rule("L101", "Sample data (a subset or synthetic) is identified.", 1, check=_sample_data),
-    Rule("L102", "The model and data sections are written.", 1, check=_section_filled("model", "data")),
-    Rule("L201", "A research requirements document exists.", 2, check=_research_requirements),
-    Rule("L202", "Every research requirement has verification and validation.", 2, check=_vv("research")),
+         "instead).", 0, check=_research_owner, minimal=_m002),
+    Rule("L101", "Sample data (a subset or synthetic) is identified.", 1, check=_sample_data, minimal=_m101),
+    Rule("L102", "The model and data sections are written.", 1, check=_section_filled("model", "data"), minimal=_m102),
+    Rule("L201", "A research requirements document exists.", 2, check=_research_requirements, minimal=_m201),
+    Rule("L202", "Every research requirement has verification and validation.", 2, check=_vv("research"),
+         minimal=_m202),
     Rule("L203", "Top-level requirements and metrics are on the card.", 2,
-         check=_section_filled("requirements", "metrics")),
-    Rule("L204", "Every requirement carries its risk: p_failure and value.", 2, check=_risk_figures),
-    Rule("L301", "Code, model and data carry semantic versions.", 3, check=_versions),
-    Rule("L302", "Unit and integration tests are in place.", 3, check=_unit_integration),
-    Rule("L303", "The testing status is written.", 3, check=_section_filled("testing")),
-    Rule("L401", "Real, representative data is used.", 4, check=_real_data),
+         check=_section_filled("requirements", "metrics"), minimal=_m203),
+    Rule("L204", "Every requirement carries its risk: p_failure and value.", 2, check=_risk_figures, minimal=_m204),
+    Rule("L301", "Code, model and data carry semantic versions.", 3, check=_versions, minimal=_m301),
+    Rule("L302", "Unit and integration tests are in place.", 3, check=_unit_integration, minimal=_m302),
+    Rule("L303", "The testing status is written.", 3, check=_section_filled("testing"), minimal=_m303),
+    Rule("L401", "Real, representative data is used.", 4, check=_real_data, minimal=_m401),
     Rule("L402", "The pre-development ethics checklist is complete.", 4,
-         check=_ethics_part("pre_development", "the ethics conversation is required from level 4")),
-    Rule("L403", "A product owner is named.", 4, check=_product_owner),
-    Rule("L404", "Intended use and ethics are on the card.", 4, check=_section_filled("intended_use", "ethics")),
+         check=_ethics_part("pre_development", "the ethics conversation is required from level 4"), minimal=_m402),
+    Rule("L403", "A product owner is named.", 4, check=_product_owner, minimal=_m403),
+    Rule("L404", "Intended use and ethics are on the card.", 4, check=_section_filled("intended_use", "ethics"),
+         minimal=_m404),
     Rule("L405", "The organisation has answered the guiding questions of its ethics checklist.", 4,
-         check=_organisation_answers),
-    Rule("L501", "Every research requirement is verified and validated.", 5, check=_research_validated),
-    Rule("L502", "Product requirements are drafted.", 5, check=_product_requirements),
-    Rule("L503", "Caveats and edge cases are written.", 5, check=_section_filled("caveats")),
-    Rule("L601", "Every product requirement has verification and validation.", 6, check=_vv("product")),
-    Rule("L602", "SLA and SLO commitments are stated.", 6, check=_service_levels),
-    Rule("L603", "The deployment setting is decided.", 6, check=_deployment),
-    Rule("L604", "The ethics checklist was revisited at level 6 or later.", 6, check=_ethics_revisit),
+         check=_organisation_answers, minimal=_m405),
+    Rule("L501", "Every research requirement is verified and validated.", 5, check=_research_validated, minimal=_m501),
+    Rule("L502", "Product requirements are drafted.", 5, check=_product_requirements, minimal=_m502),
+    Rule("L503", "Caveats and edge cases are written.", 5, check=_section_filled("caveats"), minimal=_m503),
+    Rule("L601", "Every product requirement has verification and validation.", 6, check=_vv("product"), minimal=_m601),
+    Rule("L602", "SLA and SLO commitments are stated.", 6, check=_service_levels, minimal=_m602),
+    Rule("L603", "The deployment setting is decided.", 6, check=_deployment, minimal=_m603),
+    Rule("L604", "The ethics checklist was revisited at level 6 or later.", 6, check=_ethics_revisit, minimal=_m604),
     Rule("L605", "Robustness is tested.", 6,
          check=_flag(("testing", "robustness"), "robustness is not tested",
                      "test perturbations, adversarial inputs and other data sources; then set "
-                     "'testing: {robustness: true}'")),
-    Rule("L701", "A golden dataset is named for CI/CD.", 7, check=_golden_dataset),
-    Rule("L702", "Every high-risk requirement has critical-scenario tests (the risk table).", 7, check=_risk_tests),
+                     "'testing: {robustness: true}'"), minimal=_m605),
+    Rule("L701", "A golden dataset is named for CI/CD.", 7, check=_golden_dataset, minimal=_m701),
+    Rule("L702", "Every high-risk requirement has critical-scenario tests (the risk table).", 7, check=_risk_tests,
+         minimal=_m702),
     Rule("L703", "Critical scenarios and data slices are tested.", 7,
          check=_flag(("testing", "critical_scenarios"), "no critical-scenario tests are listed",
-                     "list them under 'testing: {critical_scenarios: [...]}'")),
+                     "list them under 'testing: {critical_scenarios: [...]}'"), minimal=_m703),
     Rule("L704", "The post-development ethics checklist is complete.", 7,
-         check=_ethics_part("post_development", "one paragraph per question")),
-    Rule("L801", "Every requirement is validated.", 8, check=_all_validated),
+         check=_ethics_part("post_development", "one paragraph per question"), minimal=_m704),
+    Rule("L801", "Every requirement is validated.", 8, check=_all_validated, minimal=_m801),
     Rule("L802", "Deployment tests ran (A/B, shadow, canary or blue/green).", 8,
          check=_flag(("testing", "deployment"), "no deployment test is recorded",
-                     "list them under 'testing: {deployment: [shadow, canary]}'")),
+                     "list them under 'testing: {deployment: [shadow, canary]}'"), minimal=_m802),
     Rule("L803", "Data distributions are logged automatically.", 8,
          check=_flag(("monitoring", "data_logging"), "data distributions are not logged",
-                     "set 'monitoring: {data_logging: true}' once logging runs")),
-    Rule("L901", "Data drift and concept drift are monitored.", 9, check=_drift),
+                     "set 'monitoring: {data_logging: true}' once logging runs"), minimal=_m803),
+    Rule("L901", "Data drift and concept drift are monitored.", 9, check=_drift, minimal=_m901),
     Rule("L902", "A review cadence is set.", 9,
          check=_flag(("review_cadence_days",), "no review cadence is set",
-                     "set 'review_cadence_days: 90' (a deployed technology is reviewed regularly)")),
+                     "set 'review_cadence_days: 90' (a deployed technology is reviewed regularly)"), minimal=_m902),
     Rule("L903", "Users have a way to report problems.", 9,
          check=_flag(("monitoring", "feedback"), "no user feedback path is described",
-                     "describe it under 'monitoring: {feedback: ...}'")),
+                     "describe it under 'monitoring: {feedback: ...}'"), minimal=_m903),
 )
 """Built-in level rules, in level order."""
+
+
+def conforming(project_id: str, title: str, level: int, *, checklist: Checklist | None = None,
+               risk_threshold: float = 3.0, rules: tuple[Rule, ...] = LEVEL_RULES) -> Sample:
+    """A technology at ``level`` holding the least content that meets every level rule up to it, from the rules.
+
+    Each rule's ``minimal`` is applied in level order, twice, so that what a later rule adds (a product
+    requirement) also gets what an earlier one asks of every item (its risk figure).
+    """
+    sample = Sample(project_id, title, level, checklist or default_checklist(), risk_threshold)
+    for _ in range(2):
+        for rule in rules:
+            if rule.level is not None and rule.level <= level and rule.minimal is not None:
+                rule.minimal(sample)
+    return sample
 
 
 DOCUMENT_RULES: tuple[Rule, ...] = (
