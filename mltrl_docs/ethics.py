@@ -42,6 +42,7 @@ from .models import (
     Url,
     answered,
 )
+from .sections import dedent_block
 
 PRE = "pre_development"
 POST = "post_development"
@@ -124,16 +125,6 @@ def _part_of(title: str) -> str | None:
         if words.search(title):
             return key
     return None
-
-
-def _dedent(lines: list[str]) -> str:
-    text = list(lines)
-    while text and not text[0].strip():
-        text.pop(0)
-    while text and not text[-1].strip():
-        text.pop()
-    indent = min((len(line) - len(line.lstrip()) for line in text if line.strip()), default=0)
-    return "\n".join(line[indent:] for line in text)
 
 
 def parse_checklist(text: str, path: str) -> tuple[Checklist, list[Diagnostic]]:
@@ -222,7 +213,7 @@ def _question(tokens: list, index: int, lines: list[str], part: dict, topic: str
                                 if key != IN_PROGRESS else f"'{IN_PROGRESS}' is reserved and cannot be a question key",
                                 "give each question of a part its own key with {#key}"))
         return
-    answer = _dedent(lines[first:end]) if part["key"] == ORGANISATION else ""
+    answer = dedent_block(lines[first:end]) if part["key"] == ORGANISATION else ""
     part["questions"].append(Question(key, text, topic, line, answer))
 
 

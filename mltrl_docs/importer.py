@@ -36,7 +36,7 @@ from .ethics import IN_PROGRESS, PRE, Checklist, default_checklist, scaffold_tex
 from .loader import CARD, ETHICS, REQUIREMENTS, REVIEWS, SLUG
 from .models import phase_of
 from .scaffold import ID_PATTERN
-from .sections import CARD_SECTIONS, normalise_heading
+from .sections import CARD_SECTIONS, dedent_block, normalise_heading
 
 _md = MarkdownIt("commonmark").enable("table")
 
@@ -148,8 +148,11 @@ def _table(lines: list[str], tokens: list) -> tuple[list[tuple[str, str]], tuple
     return [], None
 
 
-def parse_mltrl_card(text: str) -> Imported:
-    """Read a card written in the MLTRL template. Raises :class:`ScaffoldError` when it is not one."""
+def parse_mltrl_card(text: str, without_debrief: bool = False) -> Imported:
+    """Read a card written in the MLTRL template. Raises :class:`ScaffoldError` when it is not one.
+
+    ``without_debrief`` leaves the stage debrief out of the card's body (it goes in a review record).
+    """
     lines = text.replace("\r\n", "\n").split("\n")
     tokens = _md.parse("\n".join(lines))
     rows, span = _table(lines, tokens)
@@ -188,7 +191,7 @@ def parse_mltrl_card(text: str) -> Imported:
     result.ethics = by_kind.get("ethics", "")
     result.requirements = _top_level_requirements(lines, tokens)
     _read_debrief(lines, tokens, result)
-    result.body = _body(lines, tokens, span, result)
+    result.body = _body(lines, span, result, without_debrief)
     return result
 
 
@@ -213,18 +216,8 @@ def _read_debrief(lines: list[str], tokens: list, card: Imported) -> None:
                                                                                           "list_item_close"):
                 question = next(t for t in tokens[j:] if t.type == "inline")
                 answer = lines[question.map[1]:item.map[1]]
-                card.debrief.append(_dedent(answer))
+                card.debrief.append(dedent_block(answer))
         return
-
-
-def _dedent(lines: list[str]) -> str:
-    text = list(lines)
-    while text and not text[0].strip():
-        text = text[1:]
-    while text and not text[-1].strip():
-        text = text[:-1]
-    indent = min((len(line) - len(line.lstrip()) for line in text if line.strip()), default=0)
-    return "\n".join(line[indent:] for line in text)
 
 
 def _top_level_requirements(lines: list[str], tokens: list) -> list[tuple[int, str]]:
@@ -251,8 +244,7 @@ def _top_level_requirements(lines: list[str], tokens: list) -> list[tuple[int, s
     return []
 
 
-def _body(lines: list[str], tokens: list, span: tuple[int, int] | None, card: Imported,
-          without_debrief: bool = False) -> str:
+def _body(lines: list[str], span: tuple[int, int] | None, card: Imported, without_debrief: bool) -> str:
     """The card's Markdown in this format: title, TL;DR section, the sections as ``##``, placeholders added.
 
     ``without_debrief`` leaves the stage debrief out (it goes in a review record instead).
@@ -374,7 +366,7 @@ def import_card(source: Path, root: Path, slug: str | None = None,
         text = source.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScaffoldError(f"cannot read {source}: {getattr(exc, 'strerror', None) or exc}") from None
-    card = parse_mltrl_card(text)
+    card = parse_mltrl_card(text, without_debrief=review_date is not None)
     slug = slug or "-".join(re.findall(r"[a-z0-9]+", card.title.lower()))[:80].strip("-")
     if not SLUG.match(slug or ""):
         raise ScaffoldError(f"'{slug}' is not a valid folder name: give --slug with lower-case letters, digits "
@@ -386,10 +378,6 @@ def import_card(source: Path, root: Path, slug: str | None = None,
         if card.level == 0 or not card.debrief or not card.reviewers:
             raise ScaffoldError("a review record needs a card above level 0 with a stage debrief and its reviewers; "
                                 "import it without --review-date to keep the debrief on the card")
-        lines = text.replace("\r\n", "\n").split("\n")
-        card.body = _body(lines, _md.parse("\n".join(lines)), _table(lines, _md.parse("\n".join(lines)))[1], card,
-                          without_debrief=True)
-        files[CARD] = card_text(card)
         files[f"{REVIEWS}/{review_date.isoformat()}-level-{card.level - 1}.md"] = review_text(card, review_date)
     existing = [folder / name for name in files if os.path.lexists(folder / name)]
     if existing:

@@ -394,11 +394,13 @@ def _requirement(number: int, kind: str) -> Callable[[Sample], None]:
 
 
 def _each_requirement_gets(kind: str | None, **values: object) -> Callable[[Sample], None]:
+    """Give each requirement (of ``kind``) the values it lacks; a status always moves forward to the one given."""
     def fill(s: Sample) -> None:
         for r in s.requirements:
             if kind is None or r["kind"] == kind:
                 for key, value in values.items():
-                    r.setdefault(key, value) if key != "status" else r.update({key: value})
+                    if key == "status" or key not in r:
+                        r[key] = value
 
     return fill
 

@@ -216,3 +216,14 @@ def value_emptiness(value: object) -> str | None:
         if all(reasons):
             return next((r for r in reasons if r != "empty"), "empty")
     return None
+
+
+def dedent_block(lines: list[str]) -> str:
+    """``lines`` without the blank lines around them and without the indent they all share (an indented answer)."""
+    text = list(lines)
+    while text and not text[0].strip():
+        text.pop(0)
+    while text and not text[-1].strip():
+        text.pop()
+    indent = min((len(line) - len(line.lstrip()) for line in text if line.strip()), default=0)
+    return "\n".join(line[indent:] for line in text)
