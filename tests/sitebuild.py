@@ -71,6 +71,16 @@ def mltrl(*args: str, cwd: Path, env: dict | None = None) -> subprocess.Complete
                           env=full_env, timeout=120, check=False)
 
 
+def stop(process: subprocess.Popen) -> None:
+    """End a server the test started (``mkdocs serve``): politely first, then for good."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def user_cache(folder: Path) -> Path:
     """The user cache folder :func:`build` gives the builds of the site in ``folder``."""
     return folder.parent / "user-cache"

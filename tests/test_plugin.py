@@ -23,6 +23,7 @@ from sitebuild import (
     cache_folder,
     mkdocs_yml,
     small_portfolio,
+    stop,
     write_level,
 )
 
@@ -387,12 +388,7 @@ def test_serve_rebuilds_when_a_card_changes(tmp_path):
         assert wait_for("Candidate ranker, renamed"), (tmp_path / "serve.log").read_text()
         assert "uncommitted changes" in page()
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from browserkit import chromium  # noqa: F401 - fixture
 from gitrepo import GitRepo
-from sitebuild import build, mkdocs_yml, user_cache, write_level
+from sitebuild import build, mkdocs_yml, stop, user_cache, write_level
 
 ANSWER_WITHIN = 5.0
 """Seconds a page may take once the server has rebuilt: it must never hold a request until a fix."""
@@ -106,12 +106,7 @@ def serving(repo: GitRepo, *args: str) -> Iterator[Server]:
         try:
             yield Server(f"http://127.0.0.1:{port}/", log_path)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
 
 
 def edit_card(repo: GitRepo, old: str, new: str) -> str:
