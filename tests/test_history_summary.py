@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mltrl_docs.history.summary import Summariser, card_summary, needed_front_matter
+from mltrl_docs.history.summary import Summariser, _read_simple, card_summary, needed_front_matter
 
 SCALARS = st.sampled_from(["3", "04", "0x3", "3.0", "true", "null", "~", "paused", "active", "stopped",
                            "'4'", '"active"', "9", "10", "-1", "P01.1", "1.10", "[1]", "{a: 1}", "3 # note",
@@ -85,3 +85,17 @@ def test_role_line_changes_read_by_difference(changes):
             lines += [f"{part}:"] + [f"  {r}: [{roles[(part, r)]}]" for r in ("research", "product")]
         data = ("\n".join(lines) + "\n---\nbody\n").encode()
         assert summariser.card(data, "projects/a/card.md") == card_summary(data, "x")
+
+
+def test_simple_first_versions_are_read_without_the_parser():
+    lines = ["---", "id: R01.4", "level: 2", "status: active", "owners:", '  research: ["lead (vision)"]',
+             "  product: []", "# a note", "", "reviewers:", '  research: ["peers"]', "---", ""]
+    text = "\n".join(lines) + "body\n"
+    fast = _read_simple(needed_front_matter(text).split("\n"))
+    assert fast == card_summary(text.encode(), "x")
+    assert fast["owners"] == {"research": ["lead (vision)"], "product": []}
+    # A key given twice, a role outside a block and an invalid level are left to the parser, which reports them.
+    for odd in ("level: 3", '  product: ["x"]', "level: 12"):
+        text = "\n".join(["---", "id: R01.4", odd, "level: 2", "---", ""]) if odd != "level: 12" \
+            else "---\nlevel: 12\n---\n"
+        assert _read_simple(needed_front_matter(text).split("\n")) is None

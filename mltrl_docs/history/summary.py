@@ -95,17 +95,17 @@ def needed_front_matter(text: str, keys: frozenset[str] = CARD_KEYS) -> str | No
     close = _CLOSE_TEXT.search(text, 3)
     if close is None:
         return None
-    front = text[4:close.start() + 1]
-    starts = [(m.start(), m.group(1)) for m in _COLUMN_0.finditer(front)]
+    # Every pattern below starts with a line break, which the regular expression engine finds as a literal;
+    # the front matter's first line follows the one closing the opening "---" (index 3).
+    end = close.start() + 1
+    if _ODD_LINE.search(text, 3, end) is not None:
+        return None  # a line at column 0 that is neither a simple key nor a comment
     kept = ["---\n"]
     has_level = False
-    for index, (start, key) in enumerate(starts):
-        if key is None:
-            return None  # a line at column 0 that is not a simple key
-        if key in keys:
-            has_level = has_level or key == "level"
-            end = starts[index + 1][0] if index + 1 < len(starts) else len(front)
-            kept.append(front[start:end])
+    for match in _wanted(keys).finditer(text, 3, end):
+        has_level = has_level or match.group(1) == "level"
+        following = _NEXT_LINE.search(text, match.end(), end)
+        kept.append(text[match.start() + 1:following.start() + 1 if following else end])
     if not has_level:
         return None
     if not kept[-1].endswith("\n"):
@@ -115,8 +115,21 @@ def needed_front_matter(text: str, keys: frozenset[str] = CARD_KEYS) -> str | No
 
 
 _CLOSE_TEXT = re.compile(r"\n(?:---|\.\.\.)[ \t]*(?:\n|$)")
-_COLUMN_0 = re.compile(r"^(?=[^ \t#\n])(?:([A-Za-z_][A-Za-z0-9_-]*)[ \t]*:(?=[ \t\n]|$))?", re.M)
-"""Every line starting at column 0 (comments aside), with its key when it is a simple ``key:`` line."""
+_SIMPLE_KEY = r"[A-Za-z_][A-Za-z0-9_-]*[ \t]*:(?=[ \t\n]|$)"
+_ODD_LINE = re.compile(r"\n(?=[^ \t#\n])(?!" + _SIMPLE_KEY + ")")
+"""A line at column 0 (comments aside) that is not a simple ``key:`` line."""
+_NEXT_LINE = re.compile(r"\n(?=[^ \t#\n])")
+"""The start of the next line at column 0, comments aside: where a key's block ends."""
+_WANTED: dict[frozenset[str], re.Pattern] = {}
+
+
+def _wanted(keys: frozenset[str]) -> re.Pattern:
+    """The pattern of a line at column 0 that starts the block of one of ``keys``."""
+    pattern = _WANTED.get(keys)
+    if pattern is None:
+        names = "|".join(re.escape(key) for key in sorted(keys))
+        pattern = _WANTED[keys] = re.compile(r"\n(" + names + r")[ \t]*:(?=[ \t\n]|$)")
+    return pattern
 
 
 class Summariser:
@@ -161,7 +174,7 @@ class Summariser:
         summary = self._cuts.get(cut)
         lines = cut.split("\n")
         if summary is None:
-            summary = self._by_difference(lines, path) or card_summary(cut.encode("utf-8"), path)
+            summary = self._by_difference(lines, path) or _read_simple(lines) or card_summary(cut.encode("utf-8"), path)
             self._cuts[cut] = summary
         if "error" in summary:
             return None
@@ -209,6 +222,58 @@ class Summariser:
         return summary
 
 
+def _read_simple(lines: list[str]) -> dict | None:
+    """The summary of a cut front matter written in the simplest shapes, read without the YAML parser.
+
+    The shapes are those :meth:`Summariser._by_difference` reads, and those
+    the scaffold and the demo write: ``id``, ``level`` and ``status`` lines
+    holding a plain scalar, and ``owners:`` or ``reviewers:`` followed by
+    role lines of double-quoted names; blank lines and comments aside. The
+    first version of every card is mostly read here. Any other line, a key
+    given twice, or an invalid level returns ``None`` for the full parse.
+    """
+    summary: dict = {"level": None, "status": "active", "owners": {role: [] for role in ROLES},
+                     "reviewers": {role: [] for role in ROLES}, "id": None}
+    seen: set[object] = set()  # keys, and (block, role) pairs
+    block = None
+    for line in lines[1:-2]:  # between "---" and the closing "---", before the final empty string
+        if not line or line[0] == "#":
+            continue
+        scalar = _SIMPLE_SCALAR.match(line)
+        if scalar is not None:
+            key, block = scalar.group(1), None
+            if key in seen:
+                return None
+            seen.add(key)
+            value = resolve_plain_scalar(scalar.group(2))
+            if key == "level":
+                if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 9:
+                    return None
+                summary["level"] = value
+            elif key == "status":
+                summary["status"] = value if value in STATUSES else None
+            else:
+                summary["id"] = value if isinstance(value, str) else None
+            continue
+        if line in ("owners:", "reviewers:"):
+            block = line[:-1]
+            if block in seen:
+                return None
+            seen.add(block)
+            continue
+        role = _ROLE_LINE.match(line)
+        if role is None or block is None or (block, role.group(1)) in seen:
+            return None
+        seen.add((block, role.group(1)))
+        names = _QUOTED.findall(role.group(2))
+        if ", ".join(f'"{name}"' for name in names) != role.group(2):
+            return None
+        summary[block][role.group(1)] = names
+    return summary if "level" in seen else None
+
+
+_SIMPLE_SCALAR = re.compile(r"(id|level|status): +([A-Za-z0-9_][A-Za-z0-9_.+-]*) *$")
+"""A top-level ``id``, ``level`` or ``status`` line holding a plain scalar and nothing else."""
 _ROLE_LINE = re.compile(r"  (research|product): \[(.*)\]$")
 """A role line of the owners or reviewers, as a flow sequence."""
 _QUOTED = re.compile(r'"([^"\\\n]*)"')
