@@ -31,6 +31,7 @@ from .config import Settings, did_you_mean, settings_from_options
 from .diagnostics import Diagnostic, Severity, printable
 from .errors import ConfigError
 from .extensions import card_markdown
+from .preview import Preview, digest, page_key
 from .remote import detect as detect_forge
 from .report import format_finding, format_text, summary_line
 from .site.ahead import Helper, render_ahead
@@ -133,10 +134,17 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         """The error list every page of a preview opens with while the content has errors (else empty)."""
         self.stubs: set[str] = set()
         """Source URIs of the pages a preview puts where technologies with unreadable cards would be."""
+        self.dirty = False
+        self.preview = Preview()
+        """Technology pages a preview keeps between rebuilds, to build only those a save changed."""
+        self.skipping = False
+        """Whether this build is a preview's rebuild that may leave unchanged technology pages out."""
+        self.files: Files | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Note the command; the method's presence also keeps the plugin across ``mkdocs serve`` rebuilds."""
         self.command = command
+        self.dirty = dirty
 
     def on_shutdown(self) -> None:
         """The command is over and the process ends: let Python's last collection skip the build's objects.
@@ -199,6 +207,10 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
             for file in [f for f in files if f.abs_src_path and os.path.normpath(f.abs_src_path).startswith(folder)]:
                 files.remove(file)
         build = Build(self.base_dir, settings, cache=location, now=build_now())
+        self.preview.begin()
+        self.skipping = self.previewing and not self.dirty and self._may_skip(config)
+        if not self.skipping:
+            self.preview.reset()
         try:
             build.start()  # git reads the commits while the documents are read and checked
             build.document_findings
@@ -245,6 +257,11 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
             if spec.source is not None:
                 source = (self.base_dir / spec.source).resolve()
                 file.edit_uri = Path(os.path.relpath(source, Path(config.docs_dir).resolve())).as_posix()
+            if self.skipping and spec.kind.cached:
+                key = page_key(self.site.page_fingerprint(spec), spec.src_uri, file.dest_uri, file.edit_uri,
+                               spec.meta())
+                if self.preview.plan(spec.src_uri, key):
+                    file.inclusion = InclusionLevel.EXCLUDED  # its last output stands for it (see on_nav)
             files.append(file)
             self.specs[spec.src_uri] = spec
         for src_uri, text in self.site.markdown_pages().items():
@@ -277,6 +294,84 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         ours = [getattr(method, "__self__", None) is self for method in events.get("page_content", [])]
         context = events.get("page_context", [])
         return all(ours) and bool(context) and getattr(context[0], "__self__", None) is self
+
+    def _may_skip(self, config: MkDocsConfig) -> bool:
+        """Whether a preview may leave unchanged technology pages out of a rebuild.
+
+        Only when nothing but this plugin and a search plugin (whose entries are kept) works on
+        pages: another plugin or hook could make a page differ from its last output.
+        """
+        events = config.plugins.events
+        for name in ("pre_page", "page_read_source", "page_markdown", "page_content", "page_context",
+                     "post_page"):
+            for method in events.get(name, []):
+                owner = getattr(method, "__self__", None)
+                if owner is not self and type(owner).__module__ not in _SEARCH_PLUGINS:
+                    return False
+        return True
+
+    def on_nav(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
+        """In a preview's rebuild, leave unchanged technology pages out only if their surroundings are unchanged."""
+        self.files = files
+        if not self.skipping:
+            return nav
+        self.preview.settle(self._frame(nav, config, files))
+        for file in files:
+            if file.inclusion == InclusionLevel.EXCLUDED and file.src_uri in self.preview.keys:
+                if file.src_uri in self.preview.skipped:
+                    Page(None, file, config)  # not built; the sitemap lists it (see on_template_context)
+                else:
+                    file.inclusion = InclusionLevel.NOT_IN_NAV
+        return nav
+
+    def _frame(self, nav: Any, config: MkDocsConfig, files: Files) -> str:
+        """What every page shows around its content: navigation, theme, configuration, the error list, the day."""
+        parts: list[object] = [self.problems, _nav_shape(nav.items), dt.date.today(), config.site_url]
+        if config.config_file_path and os.path.isfile(config.config_file_path):
+            parts.append(Path(config.config_file_path).read_bytes())
+        custom = config.theme.custom_dir
+        if custom and os.path.isdir(custom):
+            parts += sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in Path(custom).rglob("*")
+                            if p.is_file())
+        for file in files:
+            if file.generated_by is None and file.abs_src_path:
+                info = os.stat(file.abs_src_path)
+                parts.append((file.src_uri, info.st_mtime_ns, info.st_size))
+            elif file.src_uri not in self.preview.keys:
+                spec = self.specs.get(file.src_uri)
+                parts.append((file.src_uri, sorted(spec.meta().items()) if spec is not None else None))
+        return digest(*parts)
+
+    def on_template_context(self, context: Any, *, template_name: str, config: MkDocsConfig) -> Any:
+        """The sitemap of a preview's rebuild lists the technology pages kept from the last build too."""
+        if template_name == "sitemap.xml" and self.skipping and self.preview.skipped and self.files is not None:
+            context["pages"] = self._page_files(self.files)
+        return context
+
+    def _page_files(self, files: Files) -> list[File]:
+        """Documentation pages in build order, with the kept ones where a full build has them."""
+        skipped = self.preview.skipped
+        return [file for file in files if file.is_documentation_page()
+                and (file.inclusion.is_included() or file.src_uri in skipped)]
+
+    @event_priority(-100)  # last: what is kept is what is written
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
+        """Keep a preview's technology page for the next rebuild."""
+        if self.skipping:
+            self.preview.made_page(page.file.src_uri, page.file.dest_uri, output)
+        return output
+
+    @staticmethod
+    def _search_entries(config: MkDocsConfig) -> list | None:
+        """The entries of the search index being made (MkDocs' or Material's search plugin), if any."""
+        for plugin in config.plugins.values():
+            if type(plugin).__module__ in _SEARCH_PLUGINS:
+                index = getattr(plugin, "search_index", None)
+                entries = getattr(index, "entries", None)
+                if entries is None:
+                    entries = getattr(index, "_entries", None)
+                return entries if isinstance(entries, list) else None
+        return None
 
     @staticmethod
     def _replace(files: Files, file: File) -> None:
@@ -380,6 +475,8 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
     @event_priority(100)
     def _show_search_content(self, context: dict, *, page: Page, config: MkDocsConfig, nav: Any) -> dict:
         """Fill a deferred page; then, before the search plugin indexes it, hand it the page's searchable part."""
+        if self.skipping:
+            self.preview.indexing(page.file.src_uri, self._search_entries(config))
         deferred = self.deferred.pop(page.file.src_uri, None)
         if deferred is not None:
             page.content = self._fill(deferred, page, self.specs[page.file.src_uri])
@@ -392,6 +489,8 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
     @event_priority(-100)
     def _restore_content(self, context: dict, *, page: Page, config: MkDocsConfig, nav: Any) -> dict:
         """After indexing, put the whole page back for the theme to render."""
+        if self.skipping:
+            self.preview.indexed(page.file.src_uri, self._search_entries(config))
         full = self.full_content.pop(page.file.src_uri, None)
         if full is not None:
             page.content = full
@@ -402,18 +501,38 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
     # match every card, and parsing them made search the slowest part of a large build.
     on_page_context = CombinedEvent(_show_search_content, _restore_content)
 
+    @event_priority(100)  # before the search plugin writes its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Wait for the helper (done by now) and resume the garbage collector paused in :meth:`on_config`.
+
+        A preview's rebuild writes the technology pages it left out as the last build made them,
+        and puts their search entries back where a full build has them.
 
         Under ``mkdocs build`` and ``gh-deploy`` the collector stays paused until :meth:`on_shutdown`, as
         the process ends with the command; ``mkdocs serve`` and builds run from Python resume it here.
         """
         self._end_helper()
+        if self.skipping:
+            self._restore_kept(config)
         if self.command not in ("build", "gh-deploy"):
             self._resume_collector()
 
+    def _restore_kept(self, config: MkDocsConfig) -> None:
+        site = Path(config.site_dir)
+        for kept in self.preview.skipped.values():
+            target = site / kept.dest_uri
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(kept.output.encode("utf-8", errors="xmlcharrefreplace"))  # as MkDocs writes pages
+        log.info(f"mltrl: technology pages laid out again: {len(self.preview.made)} of "
+                 f"{len(self.preview.made) + len(self.preview.skipped)} (the others are unchanged)")
+        entries = self._search_entries(config)
+        if entries is not None and self.preview.skipped and self.files is not None:
+            entries[:] = self.preview.search_entries([f.src_uri for f in self._page_files(self.files)], entries)
+        self.preview.finish()
+
     def on_build_error(self, *, error: Exception) -> None:
         """Stop the helper process and resume the garbage collector when the build fails."""
+        self.preview.reset()
         self._end_helper(stop=True)
         self._resume_collector()
 
@@ -440,6 +559,16 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
                 if folder.is_dir():
                     server.watch(str(folder))
         return server
+
+
+_SEARCH_PLUGINS = ("mkdocs.contrib.search", "material.plugins.search.plugin")
+"""Modules of the search plugins whose index entries a preview keeps for the pages it does not build again."""
+
+
+def _nav_shape(items: list) -> list:
+    """Titles, addresses and children of navigation items: what the theme shows of the navigation."""
+    return [(type(item).__name__, item.title, getattr(item, "url", None), _nav_shape(item.children or []))
+            for item in items]
 
 
 _ARTICLE = re.compile(r"<article\b[^>]*>")

@@ -232,6 +232,10 @@ class Site:
             found = self._fingerprints[t.slug] = self._fingerprint(t)
         return found
 
+    def page_fingerprint(self, spec: PageSpec) -> str:
+        """The fingerprint of a technology page (see :meth:`fingerprint`)."""
+        return self.fingerprint(self._by_slug[spec.slug])
+
     def _fingerprint(self, t: TechnologyView) -> str:
         digest = hashlib.sha256(self._inputs)
         for doc in t.tech.documents:
