@@ -140,6 +140,9 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         self.skipping = False
         """Whether this build is a preview's rebuild that may leave unchanged technology pages out."""
         self.files: Files | None = None
+        self.fragments: dict[str, tuple[str, Any]] = {}
+        """A preview's index pages (portfolio, levels, analytics) as last rendered, with their keys."""
+        self.indexes = [0, 0]
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Note the command; the method's presence also keeps the plugin across ``mkdocs serve`` rebuilds."""
@@ -208,9 +211,11 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
                 files.remove(file)
         build = Build(self.base_dir, settings, cache=location, now=build_now())
         self.preview.begin()
+        self.indexes = [0, 0]  # index pages a preview's rebuild rendered, of those it built
         self.skipping = self.previewing and not self.dirty and self._may_skip(config)
         if not self.skipping:
             self.preview.reset()
+            self.fragments = {}
         try:
             build.start()  # git reads the commits while the documents are read and checked
             build.document_findings
@@ -452,14 +457,23 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
     def _fill(self, html: str, page: Page, spec: PageSpec) -> str:
         """``html`` with the page's generated HTML in place of the placeholder; sets the page's contents."""
         try:
-            if spec.kind.below_docs_page and page.file.generated_by is None:
+            below = spec.kind.below_docs_page and page.file.generated_by is None
+            key = self.site.index_key(spec, below) if self.skipping and not spec.kind.cached else None
+            kept = self.fragments.get(spec.src_uri)
+            reused = key is not None and kept is not None and kept[0] == key
+            if reused:
+                rendered = kept[1]  # a preview's save changed nothing this index page shows
+            elif below:
                 rendered = spec.kind.render_below(self.site, spec)
-                page.toc = TableOfContents(list(page.toc) + list(_toc(rendered.toc)))
             else:
                 if self.helper is not None and spec.kind.cached:
                     self.helper.wait_for(spec.slug, lambda: self.site.is_cached(spec), self._spare)
                 rendered = self.site.render(spec)
-                page.toc = _toc(rendered.toc)
+            if key is not None:
+                self.indexes[0] += not reused
+                self.indexes[1] += 1
+                self.fragments[spec.src_uri] = (key, rendered)
+            page.toc = TableOfContents(list(page.toc) + list(_toc(rendered.toc))) if below else _toc(rendered.toc)
             if rendered.search is not None:
                 self.search_content[page.file.src_uri] = html.replace(PLACEHOLDER, rendered.search, 1)
         except Exception as exc:  # noqa: BLE001 - a broken override template must name the page
@@ -524,7 +538,8 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(kept.output.encode("utf-8", errors="xmlcharrefreplace"))  # as MkDocs writes pages
         log.info(f"mltrl: technology pages laid out again: {len(self.preview.made)} of "
-                 f"{len(self.preview.made) + len(self.preview.skipped)} (the others are unchanged)")
+                 f"{len(self.preview.made) + len(self.preview.skipped)}; index pages rendered again: "
+                 f"{self.indexes[0]} of {self.indexes[1]} (the others are unchanged)")
         entries = self._search_entries(config)
         if entries is not None and self.preview.skipped and self.files is not None:
             entries[:] = self.preview.search_entries([f.src_uri for f in self._page_files(self.files)], entries)

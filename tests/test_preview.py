@@ -109,6 +109,8 @@ def test_a_series_of_saves_serves_what_a_fresh_preview_serves(site: GitRepo, tmp
             ("edit one card's body", lambda: card(site, "ranker").write_text(
                 card(site, "ranker").read_text(encoding="utf-8") + "\nA new paragraph of results.\n",
                 encoding="utf-8")),
+            ("edit it again: the index pages are kept", lambda: card(site, "ranker").write_text(
+                card(site, "ranker").read_text(encoding="utf-8") + "\nAnother paragraph.\n", encoding="utf-8")),
             ("edit a title, which other pages show", lambda: card(site, "forecaster").write_text(
                 card(site, "forecaster").read_text(encoding="utf-8").replace('title: "Forecaster"',
                                                                              'title: "Demand forecaster"'),
@@ -142,10 +144,21 @@ def test_a_series_of_saves_serves_what_a_fresh_preview_serves(site: GitRepo, tmp
 def test_a_save_lays_out_only_the_pages_it_changes(site: GitRepo, tmp_path: Path):
     preview = Preview(site.path, tmp_path / "served")
     try:
-        card(site, "ranker").write_text(card(site, "ranker").read_text(encoding="utf-8") + "\nMore results.\n",
-                                        encoding="utf-8")
-        assert "mltrl: technology pages laid out again: 1 of 4" in preview.rebuild()
-        assert "mltrl: technology pages laid out again: 0 of 4" in preview.rebuild()
+        def add(text: str) -> None:
+            card(site, "ranker").write_text(card(site, "ranker").read_text(encoding="utf-8") + text, encoding="utf-8")
+
+        add("\nMore results.\n")  # the index pages mark the technology as changed and not yet committed
+        assert "mltrl: technology pages laid out again: 1 of 4; index pages rendered again: 3 of 3" \
+            in preview.rebuild()
+        add("\nEven more results.\n")  # they show nothing of a card's body
+        assert "mltrl: technology pages laid out again: 1 of 4; index pages rendered again: 0 of 3" \
+            in preview.rebuild()
+        assert "mltrl: technology pages laid out again: 0 of 4; index pages rendered again: 0 of 3" \
+            in preview.rebuild()
+        card(site, "ranker").write_text(card(site, "ranker").read_text(encoding="utf-8").replace(
+            'title: "Ranker"', 'title: "Candidate ranker"'), encoding="utf-8")
+        assert "mltrl: technology pages laid out again: 1 of 4; index pages rendered again: 3 of 3" \
+            in preview.rebuild()
         # Every page shows the navigation, so a change to it lays every page out again.
         (site.path / "docs" / "guide.md").write_text("# Team guide\n", encoding="utf-8")
         assert "mltrl: technology pages laid out again: 4 of 4" in preview.rebuild()

@@ -232,6 +232,29 @@ class Site:
             found = self._fingerprints[t.slug] = self._fingerprint(t)
         return found
 
+    def index_key(self, spec: PageSpec, below: bool) -> str:
+        """A hash of everything an index page (portfolio, levels, analytics) shows.
+
+        Those pages show what the technologies' front matter, readiness, findings, targets and
+        histories say, never the text of a document's body: a save that changes only a body
+        leaves the key as it was. ``below`` tells a portfolio below a hand-written page from a
+        standalone one.
+        """
+        view = self.view
+        if not self._inputs:
+            self._inputs = self._global_inputs()
+        digest = hashlib.sha256(self._inputs)
+        for part in (spec.src_uri, spec.kind.name, below, repr(view.analytics), self.export is not None):
+            digest.update(str(part).encode("utf-8", "surrogatepass") + b"\0")
+        for t in view.technologies:
+            parts = [t.slug, t.pending, t.readiness, t.findings, t.targets, t.externals, t.coupled_missing,
+                     [(o.slug, o.level, o.status) for o in (*t.components, *t.used_by, *t.coupled)]]
+            parts += [(doc.path, doc.parsed.meta) for doc in t.tech.documents]
+            if t.history is not None:
+                parts += [t.history.events, t.history.spans]
+            digest.update(repr(parts).encode("utf-8", "surrogatepass") + b"\0")
+        return digest.hexdigest()
+
     def page_fingerprint(self, spec: PageSpec) -> str:
         """The fingerprint of a technology page (see :meth:`fingerprint`)."""
         return self.fingerprint(self._by_slug[spec.slug])

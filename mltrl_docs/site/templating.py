@@ -54,13 +54,26 @@ def ago_text(value: dt.datetime | None, now: dt.datetime) -> str:
 
 
 def environment(template_dirs: Sequence[str | Path] | None = None) -> jinja2.Environment:
-    """An autoescaping environment over ``template_dirs`` (the packaged templates are always searched last)."""
+    """An autoescaping environment over ``template_dirs`` (the packaged templates are always searched last).
+
+    One environment per list of folders (and of the templates in them) serves every build of a
+    process: a preview's rebuild then finds its templates compiled. Jinja checks a template's
+    file before reusing it (``auto_reload``), so an override saved during a preview is read
+    again; an override added or removed makes a new environment.
+    """
     dirs = [Path(d) for d in (template_dirs or [])]
     if PACKAGE_TEMPLATES not in [d.resolve() for d in dirs if d.exists()]:
         dirs.append(PACKAGE_TEMPLATES)
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader([str(d) for d in dirs]), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             auto_reload=False)
-    env.filters.update(days=days_text, date=date_text, level_name=lambda n: LEVEL_NAMES[n], phase=phase_of)
-    env.globals.update(LEVEL_NAMES=LEVEL_NAMES, phase_of=phase_of, Markup=Markup)
+    folders = tuple(str(d) for d in dirs)
+    key = (folders, tuple(str(f) for d in dirs if (d / "mltrl").is_dir() for f in sorted((d / "mltrl").rglob("*"))))
+    env = _ENVIRONMENTS.get(key)
+    if env is None:
+        env = _ENVIRONMENTS[key] = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(list(folders)), autoescape=True, undefined=jinja2.StrictUndefined,
+            trim_blocks=True, lstrip_blocks=True, auto_reload=True)
+        env.filters.update(days=days_text, date=date_text, level_name=lambda n: LEVEL_NAMES[n], phase=phase_of)
+        env.globals.update(LEVEL_NAMES=LEVEL_NAMES, phase_of=phase_of, Markup=Markup)
     return env
+
+
+_ENVIRONMENTS: dict[tuple, jinja2.Environment] = {}
