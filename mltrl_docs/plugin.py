@@ -140,7 +140,7 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         self.skipping = False
         """Whether this build is a preview's rebuild that may leave unchanged technology pages out."""
         self.files: Files | None = None
-        self.fragments: dict[str, tuple[str, Any]] = {}
+        self.fragments: dict[str, tuple[tuple, Any]] = {}
         """A preview's index pages (portfolio, levels, analytics) as last rendered, with their keys."""
         self.indexes = [0, 0]
 

@@ -105,6 +105,7 @@ class Site:
         self._by_slug = view.by_slug
         self._inputs = self._global_inputs() if cache is not None else b""
         self._fingerprints: dict[str, str] = {}
+        self._index_summary: tuple | None = None
         self.token: str | None = None
         """Marks the page cache entries written during this build, when a helper process renders pages."""
         self.ahead: set[str] = set()
@@ -232,28 +233,26 @@ class Site:
             found = self._fingerprints[t.slug] = self._fingerprint(t)
         return found
 
-    def index_key(self, spec: PageSpec, below: bool) -> str:
-        """A hash of everything an index page (portfolio, levels, analytics) shows.
+    def index_key(self, spec: PageSpec, below: bool) -> tuple:
+        """Everything an index page (portfolio, levels, analytics) shows, to compare with ``==``.
 
         Those pages show what the technologies' front matter, readiness, findings, targets and
         histories say, never the text of a document's body: a save that changes only a body
-        leaves the key as it was. ``below`` tells a portfolio below a hand-written page from a
-        standalone one.
+        leaves the key equal. ``below`` tells a portfolio below a hand-written page from a
+        standalone one. The key is compared, not hashed: comparing the values of one build with
+        the last build's costs far less than writing them out.
         """
-        view = self.view
-        if not self._inputs:
-            self._inputs = self._global_inputs()
-        digest = hashlib.sha256(self._inputs)
-        for part in (spec.src_uri, spec.kind.name, below, repr(view.analytics), self.export is not None):
-            digest.update(str(part).encode("utf-8", "surrogatepass") + b"\0")
-        for t in view.technologies:
-            parts = [t.slug, t.pending, t.readiness, t.findings, t.targets, t.externals, t.coupled_missing,
-                     [(o.slug, o.level, o.status) for o in (*t.components, *t.used_by, *t.coupled)]]
-            parts += [(doc.path, doc.parsed.meta) for doc in t.tech.documents]
-            if t.history is not None:
-                parts += [t.history.events, t.history.spans]
-            digest.update(repr(parts).encode("utf-8", "surrogatepass") + b"\0")
-        return digest.hexdigest()
+        if self._index_summary is None:
+            view = self.view
+            if not self._inputs:
+                self._inputs = self._global_inputs()
+            self._index_summary = (self._inputs, view.analytics, self.export is not None, [
+                (t.slug, t.pending, t.readiness, t.findings, t.targets, t.externals, t.coupled_missing,
+                 [(o.slug, o.level, o.status) for o in (*t.components, *t.used_by, *t.coupled)],
+                 [(doc.path, doc.parsed.meta) for doc in t.tech.documents],
+                 (t.history.events, t.history.spans) if t.history is not None else None)
+                for t in view.technologies])
+        return (spec.src_uri, spec.kind.name, below, self._index_summary)
 
     def page_fingerprint(self, spec: PageSpec) -> str:
         """The fingerprint of a technology page (see :meth:`fingerprint`)."""
