@@ -23,6 +23,7 @@ or second process behind.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from dataclasses import dataclass
 from functools import cached_property
@@ -53,6 +54,17 @@ from .workspace import Workspace
 
 NOT_A_REPOSITORY_CODE = "HIS007"
 """The note that there is no git repository: reported by the history, left out of the findings."""
+
+
+def build_now() -> dt.datetime | None:
+    """The build time from ``SOURCE_DATE_EPOCH`` (reproducible builds), or ``None`` for the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,14 @@ two can never disagree. Without a ``mkdocs.yml`` the defaults apply.
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
 from pydantic import (
     BaseModel,
+    AfterValidator,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -30,6 +32,19 @@ CONFIG_FILE = "mkdocs.yml"
 def _off(value: object) -> object:
     # mkdocs.yml is read as YAML 1.1, where an unquoted ``off`` is the boolean false.
     return "off" if value is False else value
+
+
+_FOLDER_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+def _folder_name(value: str) -> str:
+    # The folder is deleted and written anew by `mltrl prepare`: only a plain path below the docs folder will do.
+    parts = value.split("/")
+    if not value or any(not _FOLDER_PART.fullmatch(part) or part.strip(".") == "" for part in parts):
+        raise ValueError("must be a plain relative path below the docs folder, like 'mltrl' or 'generated/mltrl': "
+                         "parts of letters, digits, '_', '-' and '.', not starting with '.' or '-', no '..', "
+                         "no leading or trailing '/'")
+    return value
 
 
 class RuleOverride(BaseModel):
@@ -97,6 +112,8 @@ class Settings(BaseModel):
     """The organisation's ethics checklist: a Markdown file in the repository, relative to the config folder, in the layout of the MLTRL ethics checklist (parts as ``##`` headings, topics as ``###``, numbered questions, the organisation's answers to its guiding questions as a list under each). Projects' ``ethics.md`` answer its questions by key. By default the checklist shipped with mltrl-docs applies, whose guiding questions nobody has answered yet."""
     allow_shallow: bool = False
     """Accept a shallow git clone, with incomplete history, instead of refusing it."""
+    prepare_dir: Annotated[str, AfterValidator(_folder_name)] = "mltrl"
+    """Folder of the docs folder that ``mltrl prepare`` writes the generated pages and files into, for site engines that run no MkDocs plugin (Zensical); a plain relative path such as ``mltrl`` or ``generated/mltrl``. The command owns it: it replaces it whole on every run, keeps it out of git with a ``.gitignore`` of its own, and refuses a folder it did not make. The plugin leaves its files out of the sites it builds."""
     cache_dir: str | None = None
     """Folder of the caches (parsed documents, history, rendered pages), relative to the config folder; by default one folder per repository in the user's cache folder (``$XDG_CACHE_HOME/mltrl-docs/repos/``), out of the work tree. A folder inside the repository is used only if it is no symbolic link or submodule, holds no committed file and is outside the docs and site folders."""
 

@@ -47,6 +47,19 @@ class BundleFindings(BundleError):
         """The findings, as ``mltrl check`` reports them."""
 
 
+class PrepareError(MltrlError):
+    """``mltrl prepare`` may not write its folder; the message says why and what to do."""
+
+
+class PrepareFindings(PrepareError):
+    """The content has error findings; nothing was prepared."""
+
+    def __init__(self, findings: list) -> None:
+        super().__init__("the content has errors; nothing was prepared")
+        self.findings = findings
+        """Every finding, as ``mltrl check`` reports them."""
+
+
 class DamagedCache(MltrlError, ValueError):
     """A cache record does not match what its signed index says of it; the cache is read anew."""
 

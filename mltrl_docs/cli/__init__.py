@@ -18,12 +18,12 @@ from collections.abc import Callable, Sequence
 
 from .. import __version__
 from ..errors import MltrlError
-from . import check, demo, export, history, imports, init, new, review, rules, schema
+from . import check, demo, export, history, imports, init, new, prepare, review, rules, schema
 from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, error_text
 
 __all__ = ["COMMANDS", "EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "build_parser", "main"]
 
-COMMANDS = (init, check, new, imports, review, schema, rules, history, export, demo)
+COMMANDS = (init, check, new, imports, review, schema, rules, history, export, prepare, demo)
 """The subcommands, in the order ``mltrl --help`` lists them."""
 
 Run = Callable[[argparse.Namespace], int]

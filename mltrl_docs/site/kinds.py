@@ -129,7 +129,7 @@ class PortfolioPage(PageKind):
 
     def specs(self, site: Site) -> list[PageSpec]:
         """The one home page."""
-        return [PageSpec(Layout.HOME, self, "Portfolio", hide=HOME_HIDE)]
+        return [PageSpec(site.layout.place(Layout.HOME), self, "Portfolio", hide=HOME_HIDE)]
 
     def render(self, site: Site, spec: PageSpec) -> RenderedPage:
         """The portfolio as a whole page."""
@@ -147,7 +147,7 @@ class LevelsPage(PageKind):
 
     def specs(self, site: Site) -> list[PageSpec]:
         """The one levels page."""
-        return [PageSpec(Layout.LEVELS, self, "Levels")]
+        return [PageSpec(site.layout.place(Layout.LEVELS), self, "Levels")]
 
     def render(self, site: Site, spec: PageSpec) -> RenderedPage:
         """The levels page."""
@@ -161,7 +161,7 @@ class AnalyticsPage(PageKind):
 
     def specs(self, site: Site) -> list[PageSpec]:
         """The one analytics page."""
-        return [PageSpec(Layout.ANALYTICS, self, "Analytics")]
+        return [PageSpec(site.layout.place(Layout.ANALYTICS), self, "Analytics")]
 
     def render(self, site: Site, spec: PageSpec) -> RenderedPage:
         """The analytics page."""
@@ -193,7 +193,7 @@ class RulesReference(PageKind):
 
     def specs(self, site: Site) -> list[PageSpec]:
         """The one rule reference."""
-        return [PageSpec("reference/rules.md", self, "Rules")]
+        return [PageSpec(site.layout.place("reference/rules.md"), self, "Rules")]
 
     def text(self, site: Site, spec: PageSpec) -> str:
         """The reference as Markdown."""
@@ -208,7 +208,7 @@ class ConfigurationReference(PageKind):
 
     def specs(self, site: Site) -> list[PageSpec]:
         """The one configuration reference."""
-        return [PageSpec("reference/configuration.md", self, "Configuration")]
+        return [PageSpec(site.layout.place("reference/configuration.md"), self, "Configuration")]
 
     def text(self, site: Site, spec: PageSpec) -> str:
         """The reference as Markdown."""

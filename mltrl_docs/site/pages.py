@@ -89,12 +89,13 @@ class Site:
 
     def __init__(self, view: SiteView, *, template_dirs: list[str] | None = None, use_directory_urls: bool = True,
                  export: dict | None = None, cache: PageCache | None = None,
-                 markdown: CardMarkdown = NOTHING) -> None:
+                 markdown: CardMarkdown = NOTHING, root: str = "") -> None:
         self.view = view
         self.markdown = markdown
         """The Markdown features card bodies are rendered with (from the site's ``markdown_extensions``)."""
         self.cache = cache
-        self.layout = Layout(use_directory_urls)
+        self.layout = Layout(use_directory_urls, root)
+        """Where the pages and files go (``root``: the folder that holds them all, for ``mltrl prepare``)."""
         self.env = environment(template_dirs)
         self.export = export
         """The ``mltrl.json`` document (:func:`mltrl_docs.history.export.export_document`)."""
@@ -138,7 +139,7 @@ class Site:
         if self.export is not None:
             # Compact JSON: the C encoder only runs without indentation, and the export of a large
             # portfolio is megabytes.
-            out[Layout.EXPORT] = json.dumps(self.export, ensure_ascii=False, separators=(",", ":")) + "\n"
+            out[self.layout.place(Layout.EXPORT)] = json.dumps(self.export, ensure_ascii=False, separators=(",", ":")) + "\n"
         for name, text in all_schemas().items():
             out[self.layout.schema(name)] = text
         return out
@@ -215,6 +216,7 @@ class Site:
         for part in (CACHE_VERSION, __version__, markdown_it.__version__, mdit_py_plugins.__version__,
                      getattr(nh3, "__version__", ""), self.markdown.key(),
                      view.settings.model_dump_json(), self.repo_url or "", str(self.layout.use_directory_urls),
+                     self.layout.root,
                      view.now.date().isoformat(), str(view.history.available), view.history.reason or "",
                      repr(view.portfolio.checklist), repr(sorted(view.withheld_guidance))):
             digest.update(str(part).encode("utf-8") + b"\0")
@@ -320,7 +322,8 @@ class Site:
                           statuses=statuses, recent=recent, ready=ready, waiting=waiting,
                           findings=sum(len(t.findings) for t in view.technologies),
                           with_targets=any(t.targets for t in view.technologies),
-                          export_url=link.file(Layout.EXPORT), schema_url=link.file(Layout.SCHEMAS + "/")))
+                          export_url=link.file(self.layout.place(Layout.EXPORT)),
+                          schema_url=link.file(self.layout.place(Layout.SCHEMAS) + "/")))
 
     def _row(self, t: TechnologyView, link: Linker) -> dict:
         days = t.days_in_level(self.view.now)
@@ -375,7 +378,7 @@ class Site:
             system_level=system_level, limiting=limiting, links=self._links(t),
             anchor=_anchor, requirement_anchor=requirement_anchor,
             edit_source=self.addresses.repo_file_url(t.tech.card.path), risk_threshold=view.settings.risk_threshold,
-            next_level=t.level + 1 if t.level < 9 else None, levels_url=link.page(Layout.LEVELS)))
+            next_level=t.level + 1 if t.level < 9 else None, levels_url=link.page(self.layout.place(Layout.LEVELS))))
         search = self.env.get_template("mltrl/technology-search.html").render(
             self._context(link, t=t, body=Markup(body.html)))
         return RenderedPage(html, toc_of(html), search)

@@ -54,9 +54,15 @@ def relative_url(target: str, from_url: str) -> str:
 
 @dataclass(frozen=True)
 class Layout:
-    """Where each generated page and file lives in the site."""
+    """Where each generated page and file lives in the site.
+
+    The MkDocs plugin generates everything at the top of the site (``root`` empty); ``mltrl prepare``
+    writes it into a folder of the docs folder, and ``root`` is that folder's path in the site.
+    """
 
     use_directory_urls: bool = True
+    root: str = ""
+    """Site path of the folder holding every generated page and file (no slash at either end), or empty."""
 
     HOME = "index.md"
     LEVELS = "levels.md"
@@ -65,9 +71,13 @@ class Layout:
     SCHEMAS = "schemas"
     TECHNOLOGIES = "technologies"
 
+    def place(self, path: str) -> str:
+        """``path`` (one of the names above, or under them) inside :attr:`root`."""
+        return f"{self.root}/{path}" if self.root else path
+
     def technology(self, slug: str) -> str:
         """Source URI of a technology's page."""
-        return f"{self.TECHNOLOGIES}/{slug}.md"
+        return self.place(f"{self.TECHNOLOGIES}/{slug}.md")
 
     def technology_file(self, slug: str, path: str) -> str:
         """Site path of a file published from a technology's folder (an image the card shows)."""
@@ -76,7 +86,7 @@ class Layout:
 
     def schema(self, name: str) -> str:
         """Site path of a JSON Schema file."""
-        return f"{self.SCHEMAS}/{name}"
+        return self.place(f"{self.SCHEMAS}/{name}")
 
     def url(self, src_uri: str) -> str:
         """Site-root-relative URL of a page (``.md``) or file."""
@@ -108,6 +118,10 @@ class Linker:
         """Link to a technology's page."""
         return self.page(self.layout.technology(slug), anchor)
 
+    def home(self) -> str:
+        """Link to the portfolio."""
+        return self.page(self.layout.place(self.layout.HOME))
+
     def level(self, level: int) -> str:
         """Link to a level's section of the levels page."""
-        return self.page(self.layout.LEVELS, f"level-{level}")
+        return self.page(self.layout.place(self.layout.LEVELS), f"level-{level}")
