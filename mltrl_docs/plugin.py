@@ -323,7 +323,8 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
 
     def _frame(self, nav: Any, config: MkDocsConfig, files: Files) -> str:
         """What every page shows around its content: navigation, theme, configuration, the error list, the day."""
-        parts: list[object] = [self.problems, _nav_shape(nav.items), dt.date.today(), config.site_url]
+        today = self.site.view.now.date() if self.site is not None else None
+        parts: list[object] = [self.problems, _nav_shape(nav.items), today, config.site_url]
         if config.config_file_path and os.path.isfile(config.config_file_path):
             parts.append(Path(config.config_file_path).read_bytes())
         custom = config.theme.custom_dir
