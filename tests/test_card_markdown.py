@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from browserkit import browser_page, chromium  # noqa: F401 - fixtures
-from factories import card_body, card_meta, front_matter, write_technology
+from factories import card_body, card_meta, front_matter, section_text, write_technology
 from gitrepo import GitRepo
 from sitebuild import build, mkdocs_yml
 
@@ -287,8 +287,8 @@ def test_earlier_cards_show_their_fields_and_their_rendered_text(tmp_path: Path)
             '</td></tr>') in earlier
     assert ('<tr><th scope="row"><code>owners.research</code></th><td>Ada, &lt;img src=x onerror=alert(1)&gt;'
             '</td></tr>') in earlier
-    assert ('<tr><th scope="row"><code>datasets 1</code></th><td>name: sample · version: 1.0.0 · kind: sample · '
-            'source: internal export</td></tr>') in earlier
+    assert ('<tr><th scope="row"><code>datasets 1</code></th><td>name: sample · version: 1.0.0 · kind: sample'
+            '</td></tr>') in earlier
     assert '<h4 id="earlier-1-plan">Plan<a class="headerlink" href="#earlier-1-plan"' in earlier
     assert ('First<sup id="earlier-1-fnref_1"><a class="footnote-ref" href="#earlier-1-fn_1" '
             'rel="noopener noreferrer">1</a></sup> steps, see <a href="#card-notes"') in earlier
@@ -344,7 +344,7 @@ def feature_site(tmp_path_factory) -> Path:
     (repo.path / "overrides").mkdir()
     (repo.path / "mkdocs.yml").write_text(mkdocs_yml(repo_url=None, extra=EXTENSIONS), encoding="utf-8")
     write_technology(repo.path / "projects", "ranker", "P02.1", 2,
-                     body=card_body("Ranker").replace("Written content for tldr.", IN_A_SECTION))
+                     body=card_body("Ranker").replace(section_text("tldr"), IN_A_SECTION))
     repo.commit({}, "2024-01-02", "Ranker at level 2")
     result = build(repo.path)
     assert result.returncode == 0, result.stderr
