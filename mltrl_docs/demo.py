@@ -26,8 +26,6 @@ from pathlib import Path
 from .errors import DemoError
 from .ethics import (
     CONVENTIONAL,
-    POST,
-    PRE,
     PROJECT_PARTS,
     answer_guiding_questions,
     default_checklist,
@@ -36,7 +34,8 @@ from .ethics import (
 from .gitio import git_env
 from .models import LEVEL_NAMES
 from .progress import SILENT, Progress
-from .sections import CARD_SECTIONS
+from .rules import meet
+from .samples import Sample, document
 
 END = dt.datetime(2026, 6, 30, 16, 0, tzinfo=dt.timezone.utc)
 """Every demo history ends here, whatever the day it is generated, so a seed always gives the same repository."""
@@ -121,75 +120,69 @@ def _list(values: list) -> str:
 
 
 class _Writer:
-    """Text of the documents of a technology in a given state."""
+    """Text of the documents of a technology in a given state.
+
+    The demo tells each technology's story (its people, datasets, versions, statements and texts) and
+    leaves the rest of the evidence its level asks for to the level rules (:func:`mltrl_docs.rules.meet`),
+    for the highest level it has reached: the evidence on a card never shrinks after a switchback. A rule
+    added to the rules is met by every demo card without a change here.
+    """
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
+        self.checklist = default_checklist()
 
-    def card(self, t: _Tech) -> str:
+    def sample(self, t: _Tech, revisit_day: dt.date | None) -> Sample:
+        """The technology's documents in its current state, meeting every rule up to its maturity."""
         m = t.maturity
-        lines = ["---", f"id: {t.project_id}", f"title: {_q(t.title)}", f"level: {t.level}",
-                 f"status: {t.status}", "owners:", f"  research: {_list(t.research_owners)}",
-                 f"  product: {_list(t.product_owners if m >= 4 else [])}", "reviewers:",
-                 f"  research: {_list([f'research peers ({t.team})'])}",
-                 f"  product: {_list(['product review board'] if m >= 4 else [])}",
-                 "components: []", f"coupled: {_list(t.coupled)}",
-                 "links:", f"  main: {_q(f'https://wiki.example.org/{t.slug}')}",
-                 f"  code: {_q(f'https://code.example.org/{t.team}/{t.slug}')}"]
-        if m >= 1:
-            lines += ["versions:", f"  code: \"{max(m, 1) // 4}.{m}.{t.patch}\"",
-                      f"  model: \"0.{m}.{t.patch // 2}\"", f"  data: \"1.{m}.0\""]
         data = DATA[t.index % len(DATA)]
         datasets = []
         if m >= 1:
-            datasets.append(("sample-" + data, "1.0", "sample", "A small subset drawn for first experiments."))
+            datasets.append({"name": "sample-" + data, "version": "1.0", "kind": "sample",
+                             "source": "A small subset drawn for first experiments."})
         if m >= 2:
-            datasets.append(("public-benchmark", "2.1", "benchmark", "A public benchmark used for comparison."))
+            datasets.append({"name": "public-benchmark", "version": "2.1", "kind": "benchmark",
+                             "source": "A public benchmark used for comparison."})
         if m >= 4:
-            datasets.append((f"field-{data}", f"{m - 3}.0", "real", "Representative data from production use."))
-        if m >= 7:
-            datasets.append(("golden-slices", "1.0", "real", "Curated slices from the risk table, frozen for CI."))
-        if datasets:
-            lines.append("datasets:")
-            for name, version, kind, source in datasets:
-                lines += [f"  - name: {name}", f"    version: {_q(version)}", f"    kind: {kind}",
-                          f"    source: {_q(source)}"]
-        else:
-            lines.append("datasets: []")
-        lines.append(f"visibility: {'public' if t.public else 'internal'}")
-        if m >= 6:
-            lines += ["deployment: {audience: internal, hosting: cloud, mode: batch}",
-                      f"service_levels: [{_q('99% of batch runs finish within two hours')}]"]
-        if m >= 3:
-            lines += ["testing:", "  unit: true", "  integration: true"]
-            if m >= 6:
-                lines.append("  robustness: true")
-            if m >= 7:
-                lines += [f"  critical_scenarios: {_list(['missing sensor values', 'rare classes'])}",
-                          "  metamorphic: true", "  golden_dataset: golden-slices"]
-            if m >= 8:
-                lines.append("  deployment: [shadow, canary]")
-        if m >= 8:
-            lines += ["monitoring:", "  data_logging: true"]
-            if m >= 9:
-                lines += ["  data_quality: true", "  data_drift: true", "  concept_drift: true",
-                          f"  feedback: {_q('Users file issues in the team tracker; triaged weekly.')}"]
-                lines.append("review_cadence_days: 180")
-        lines += [f"tags: [{t.team}]", "---", "", f"# {t.title}", ""]
-        for spec in CARD_SECTIONS:
-            if spec.required:
-                lines += [f"## {spec.title}", "", self._section(spec.key, t), ""]
-        return "\n".join(lines)
+            datasets.append({"name": f"field-{data}", "version": f"{m - 3}.0", "kind": "real",
+                             "source": "Representative data from production use."})
+        card: dict = {
+            "status": t.status, "owners": {"research": list(t.research_owners), "product": []},
+            "reviewers": {"research": [f"research peers ({t.team})"], "product": []},
+            "components": [], "coupled": list(t.coupled),
+            "links": {"main": f"https://wiki.example.org/{t.slug}", "code": f"https://code.example.org/{t.team}/{t.slug}"},
+        }
+        if m >= 1:
+            card["versions"] = {"code": f"{max(m, 1) // 4}.{m}.{t.patch}", "model": f"0.{m}.{t.patch // 2}",
+                                "data": f"1.{m}.0"}
+        card.update(datasets=datasets, visibility="public" if t.public else "internal", tags=[t.team])
+        ethics: dict = {part.key: {q.key: "" for q in part.questions}
+                        for part in self.checklist.parts if part.key in PROJECT_PARTS}
+        ethics["revisits"] = []
+        if m >= 6 and revisit_day is not None:
+            ethics["revisits"].append({"level": 6, "date": revisit_day.isoformat(),
+                                       "summary": "Answers reviewed again before application development."})
+        sample = Sample(t.project_id, t.title, m, self.checklist, card=card, sections=self._sections(t),
+                        requirements=self._requirements(t), ethics=ethics)
+        meet(sample)
+        # The rules name whom a role needs; the team's own people take it.
+        if sample.card["owners"]["product"]:
+            sample.card["owners"]["product"] = list(t.product_owners)
+            sample.card["reviewers"]["product"] = ["product review board"]
+        for part in PROJECT_PARTS:
+            for key, answer in sample.ethics.get(part, {}).items():
+                if answer:
+                    sample.ethics[part][key] = f"Discussed with the {t.team}; answer kept in the team's records."
+        sample.card["level"] = t.level
+        return sample
 
-    def _section(self, key: str, t: _Tech) -> str:
+    def _sections(self, t: _Tech) -> dict[str, str]:
         m, name = t.maturity, LEVEL_NAMES[t.level].lower()
-        texts = {
+        return {
             "tldr": f"{t.title} is maintained by the {t.team}. It stands at level {t.level} ({name})"
                     f"{', paused for now' if t.status == 'paused' else ''}.",
-            "requirements": "See [the requirements](requirements.md).\n\n1. Accuracy on the reference slices, in "
-                            "bounded running time." + ("\n2. Answers within the agreed latency, with every input "
-                                                       "logged." if m >= 5 else "")
-                            if m >= 2 else "Research requirements come at level 2.",
+            "requirements": "See [the requirements](requirements.md)." if m >= 2 else
+                            "Research requirements come at level 2.",
             "model": f"A {t.slug.split('-')[-1].replace('-', ' ')} built on well-understood statistical "
                      "methods, explained for a reviewer outside machine learning.",
             "intended_use": "Supports analysts in the team's daily decisions; not for decisions about "
@@ -206,50 +199,37 @@ class _Writer:
             "assumptions": "Input data keeps its current schema and collection process.",
             "metrics": f"Primary metric on the benchmark: {t.metric:.3f}.",
         }
-        return texts[key]
 
-    def requirements(self, t: _Tech) -> str:
+    def _requirements(self, t: _Tech) -> list[dict]:
         m = t.maturity
-        research_status = "validated" if m >= 5 else "verified" if m >= 3 else "proposed"
-        product_status = "validated" if m >= 8 else "verified" if m >= 7 else "proposed"
+        if m < 2:
+            return []
+        research_status = "verified" if m >= 3 else "proposed"
+        product_status = "verified" if m >= 7 else "proposed"
         reqs = [("1.0.0", "research", "The method shall reach the target accuracy on the benchmark.",
                  0.3, 6, research_status),
                 ("1.1.0", "research", "The method shall run within the agreed time on one machine.",
                  0.2, 4, research_status)]
         if m >= 5:
-            reqs += [("2.0.0", "product", "The service shall return results within the agreed latency.",
+            # Product requirements are numbered from 1 on their own, apart from the research ones.
+            reqs += [("1.0.0", "product", "The service shall return results within the agreed latency.",
                       0.2, 8, product_status),
-                     ("2.1.0", "product", "The service shall log every input distribution it sees.",
+                     ("1.1.0", "product", "The service shall log every input distribution it sees.",
                       0.1, 5, product_status)]
-        lines = ["---", "requirements:"]
-        for rid, kind, statement, p, value, status in reqs:
-            lines += [f"  - id: {rid}", f"    kind: {kind}", f"    statement: {_q(statement)}",
-                      f"    verification: {_q('Automated tests compare results with the reference.')}",
-                      f"    validation: {_q('Domain experts review a sample of results each cycle.')}",
-                      f"    p_failure: {p}", f"    value: {value}", f"    status: {status}"]
-            if m >= 7:
-                lines.append(f"    tests: {_list(['critical scenario suite'])}")
-        lines += ["---", "", f"# Requirements of {t.title}", ""]
-        return "\n".join(lines)
+        return [{"id": rid, "kind": kind, "statement": statement,
+                 "verification": "Automated tests compare results with the reference.",
+                 "validation": "Domain experts review a sample of results each cycle.",
+                 "p_failure": p, "value": value, "status": status}
+                for rid, kind, statement, p, value, status in reqs]
 
-    def ethics(self, t: _Tech, revisit_day: dt.date | None) -> str:
-        m = t.maturity
-        lines = ["---"]
-        for part in default_checklist().parts:
-            if part.key not in PROJECT_PARTS:
-                continue
-            needed = (part.key == PRE and m >= 4) or (part.key == POST and m >= 7)
-            lines.append(f"{part.key}:")
-            for q in part.questions:
-                answer = f"Discussed with the {t.team}; answer kept in the team's records." if needed else ""
-                lines.append(f"  {q.key}: {_q(answer)}")
-        if m >= 6 and revisit_day is not None:
-            lines += ["revisits:", "  - level: 6", f"    date: {revisit_day.isoformat()}",
-                      f"    summary: {_q('Answers reviewed again before application development.')}"]
-        else:
-            lines.append("revisits: []")
-        lines += ["---", "", f"# Ethics checklist of {t.title}", ""]
-        return "\n".join(lines)
+    def card(self, s: Sample) -> str:
+        return document(s.card, s.body())
+
+    def requirements(self, s: Sample, title: str) -> str:
+        return document({"requirements": s.requirements}, f"\n# Requirements of {title}\n")
+
+    def ethics(self, s: Sample, title: str) -> str:
+        return document(s.ethics, f"\n# Ethics checklist of {title}\n")
 
     def review(self, level: int, day: dt.date, decision: str, t: _Tech, to_level: int | None) -> str:
         lines = ["---", f"level: {level}", f"date: {day.isoformat()}",
@@ -303,13 +283,14 @@ class _Simulator:
             if t.maturity >= 6 and revisit is None:
                 revisit = when.date()
             out = {}
+            made = w.sample(t, revisit)
             for name in names:
                 if name == "card":
-                    out[f"{t.folder}/card.md"] = w.card(t)
-                elif name == "requirements" and t.maturity >= 2:
-                    out[f"{t.folder}/requirements.md"] = w.requirements(t)
+                    out[f"{t.folder}/card.md"] = w.card(made)
+                elif name == "requirements" and made.requirements:
+                    out[f"{t.folder}/requirements.md"] = w.requirements(made, t.title)
                 elif name == "ethics":
-                    out[f"{t.folder}/ethics.md"] = w.ethics(t, revisit)
+                    out[f"{t.folder}/ethics.md"] = w.ethics(made, t.title)
             return out
 
         def review(level: int, decision: str, to_level: int | None) -> dict[str, str]:

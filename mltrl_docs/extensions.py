@@ -45,6 +45,10 @@ class CardMarkdown:
     """``??? note "Title"`` (folded) and ``???+ note`` (open) call-outs."""
     abbreviations: bool = False
     """``*[HTML]: Hypertext Markup Language`` lines, which give every ``HTML`` in the text that title."""
+    attributes: bool = False
+    """Attribute lists (``attr_list``): ``{#id .class}`` at the end of a heading or a paragraph, or right after a
+    link, image or code span. Only an id, a class the sanitiser allows (Material's ``md-button``) and an image's
+    ``width`` and ``height`` are kept; every other attribute is dropped."""
     permalink: str | None = None
     """Text of the link each card heading gets to itself (``toc``'s ``permalink``), or ``None`` for none."""
 
@@ -79,6 +83,8 @@ HONOURED: dict[str, str] = {
     "pymdownx.details": "folding admonitions (??? and ???+)",
     "toc": "heading anchors; with permalink, a link beside each heading",
     "abbr": "abbreviations",
+    "attr_list": "attribute lists: ids on headings and paragraphs, Material's button classes on links, the size of "
+                 "images (other attributes and classes are dropped)",
     "extra": "footnotes, definition lists and abbreviations (its tables and fenced code are built in)",
 }
 """Extensions cards are rendered with, and what each gives them."""
@@ -92,8 +98,6 @@ BUILT_IN: dict[str, str] = {
 """Extensions whose feature cards have anyway."""
 
 LEFT_OUT: dict[str, str] = {
-    "attr_list": "is not applied to cards: an attribute list stays as text (card HTML keeps only the "
-                 "attributes and classes the sanitiser allows)",
     "md_in_html": "is not applied to cards: Markdown inside raw HTML blocks stays as text",
     "pymdownx.snippets": "is not applied to cards: a card must not include other files",
     "meta": "is not applied to cards: their front matter is read by mltrl",
@@ -177,6 +181,8 @@ def card_markdown(names: Iterable[str], configs: Mapping[str, Mapping] | None = 
             enabled["definitions"] = True
         if name in ("abbr", "extra"):
             enabled["abbreviations"] = True
+        if name == "attr_list":
+            enabled["attributes"] = True
         if name == "pymdownx.tasklist":
             enabled["tasks"] = True
         if name == "admonition":

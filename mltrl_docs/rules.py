@@ -12,6 +12,7 @@ import copy
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from posixpath import dirname, join, normpath
 from urllib.parse import unquote
 
@@ -29,6 +30,7 @@ from .sections import (
     PLACEHOLDER,
     Section,
     SectionSpec,
+    emptiness,
     find_placeholders,
     near_miss,
     normalise_heading,
@@ -365,12 +367,40 @@ def _drift(tech: Technology, s: Settings) -> list[Miss]:
 
 
 # --- the least content that meets each level rule (see mltrl_docs.samples) ------------------------------
+# Each fills what a sample still lacks and keeps what it holds, so content given beforehand (the demo's
+# story, a test's names) stays, and a sample that starts with something blank gets it written.
+
+
+def _blank(value: object) -> bool:
+    """Whether a value says nothing yet: missing, false, empty, or only placeholder text (as
+    :func:`~mltrl_docs.sections.value_emptiness` reads it, with ``false`` unwritten too)."""
+    if value is None or value is False:
+        return True
+    if isinstance(value, str):
+        return _blank_text(value)
+    if isinstance(value, (list, tuple)):
+        return all(_blank(item) for item in value)
+    if isinstance(value, dict):
+        return not value
+    return False
+
+
+@lru_cache(maxsize=4096)
+def _blank_text(text: str) -> bool:
+    # Samples repeat their texts, and most hold a word and no placeholder: settled by two searches.
+    if PLACEHOLDER.search(text) is None:
+        return _WORD.search(text) is None
+    return emptiness(text) is not None
+
+
+_WORD = re.compile(r"\w")
 
 
 def _written(*keys: str) -> Callable[[Sample], None]:
     def fill(s: Sample) -> None:
         for key in keys:
-            s.sections.setdefault(key, f"What the team wrote for '{key}'.")
+            if _blank(s.sections.get(key)):
+                s.sections[key] = f"What the team wrote for '{key}'."
 
     return fill
 
@@ -378,17 +408,17 @@ def _written(*keys: str) -> Callable[[Sample], None]:
 def _dataset(name: str, kind: str) -> Callable[[Sample], None]:
     def fill(s: Sample) -> None:
         datasets = s.card.setdefault("datasets", [])
-        if not any(d["kind"] == kind for d in datasets):
+        if not any(d.get("kind") == kind for d in datasets):
             datasets.append({"name": name, "version": "1.0.0", "kind": kind})
 
     return fill
 
 
-def _requirement(number: int, kind: str) -> Callable[[Sample], None]:
+def _requirement(kind: str) -> Callable[[Sample], None]:
     def fill(s: Sample) -> None:
-        if not any(r["kind"] == kind for r in s.requirements):
-            s.requirements.append({"id": f"{number}.0.0", "kind": kind,
-                                   "statement": f"The {kind} need number {number} shall be met."})
+        if not any(r.get("kind") == kind for r in s.requirements):
+            # Each kind is numbered from 1 on its own, as MLTRL's cards number them.
+            s.requirements.append({"id": "1.0.0", "kind": kind, "statement": f"The {kind} need shall be met."})
 
     return fill
 
@@ -397,9 +427,9 @@ def _each_requirement_gets(kind: str | None, **values: object) -> Callable[[Samp
     """Give each requirement (of ``kind``) the values it lacks; a status always moves forward to the one given."""
     def fill(s: Sample) -> None:
         for r in s.requirements:
-            if kind is None or r["kind"] == kind:
+            if kind is None or r.get("kind") == kind:
                 for key, value in values.items():
-                    if key == "status" or key not in r:
+                    if key == "status" or _blank(r.get(key)):
                         r[key] = value
 
     return fill
@@ -410,14 +440,20 @@ def _setting(path: tuple[str, ...], value: object) -> Callable[[Sample], None]:
         current = s.card
         for part in path[:-1]:
             current = current.setdefault(part, {})
-        current.setdefault(path[-1], copy.deepcopy(value))  # each sample its own: a later rule adds to it
+        held = current.get(path[-1])
+        if isinstance(held, dict) and isinstance(value, dict):
+            for key, item in value.items():
+                if _blank(held.get(key)):
+                    held[key] = copy.deepcopy(item)
+        elif _blank(held):
+            current[path[-1]] = copy.deepcopy(value)  # each sample its own: a later rule adds to it
 
     return fill
 
 
 def _people(role: str) -> Callable[[Sample], None]:
     def fill(s: Sample) -> None:
-        if not s.card["owners"][role]:
+        if _blank(s.card["owners"].get(role)):
             s.card["owners"][role] = [f"{role} owner"]
 
     return fill
@@ -428,7 +464,8 @@ def _answers(part: str) -> Callable[[Sample], None]:
         questions = s.checklist.part(part)
         answers = s.ethics.setdefault(part, {})
         for q in questions.questions if questions is not None else ():
-            answers.setdefault(q.key, f"The team's answer to '{q.key}'.")
+            if _blank(answers.get(q.key)):
+                answers[q.key] = f"The team's answer to '{q.key}'."
 
     return fill
 
@@ -438,19 +475,34 @@ def _organisation(s: Sample) -> None:
 
 
 def _revisit(s: Sample) -> None:
-    if not s.ethics.get("revisits"):
-        s.ethics["revisits"] = [{"level": 6, "date": "2024-06-01", "summary": "Answers read again for level 6."}]
+    if not any(r.get("level", 0) >= 6 for r in s.ethics.get("revisits") or ()):
+        s.ethics.setdefault("revisits", []).append(
+            {"level": 6, "date": "2024-06-01", "summary": "Answers read again for level 6."})
+
+
+def _golden(s: Sample) -> None:
+    testing = s.card.setdefault("testing", {})
+    datasets = s.card.setdefault("datasets", [])
+    if testing.get("golden_dataset") in {d.get("name") for d in datasets}:
+        return
+    real = next((d["name"] for d in datasets if d.get("kind") == "real"), None)
+    if real is None:
+        real = "golden"
+        datasets.append({"name": real, "version": "1.0.0", "kind": "real"})
+    testing["golden_dataset"] = real
 
 
 def _scenario_tests(s: Sample) -> None:
     for r in s.requirements:
-        if "p_failure" in r and r["p_failure"] * r["value"] >= s.risk_threshold:
-            r.setdefault("tests", [f"critical scenarios of {r['id']}"])
+        risky = isinstance(r.get("p_failure"), (int, float)) and isinstance(r.get("value"), (int, float)) \
+            and r["p_failure"] * r["value"] >= s.risk_threshold
+        if risky and _blank(r.get("tests")):
+            r["tests"] = [f"critical scenarios of {r['kind']} requirement {r['id']}"]
 
 
 _m001, _m002 = _written("tldr", "assumptions"), _people("research")
 _m101, _m102 = _dataset("sample", "sample"), _written("model", "data")
-_m201 = _requirement(1, "research")
+_m201 = _requirement("research")
 _m202 = _each_requirement_gets("research", verification="Unit tests of the method.", validation="Expert review.")
 _m203 = _written("requirements", "metrics")
 _m204 = _each_requirement_gets(None, p_failure=0.5, value=8)  # a high risk, so L702 asks for its tests
@@ -460,25 +512,19 @@ _m303 = _written("testing")
 _m401, _m402, _m403 = _dataset("field", "real"), _answers("pre_development"), _people("product")
 _m404, _m405 = _written("intended_use", "ethics"), _organisation
 _m501 = _each_requirement_gets("research", status="validated")
-_m502, _m503 = _requirement(2, "product"), _written("caveats")
+_m502, _m503 = _requirement("product"), _written("caveats")
 _m601 = _each_requirement_gets("product", verification="Load tests.", validation="A study with the users.")
 _m602 = _setting(("service_levels",), ["99% of requests answered within a second"])
 _m603 = _setting(("deployment",), {"audience": "internal", "hosting": "cloud", "mode": "batch"})
 _m604, _m605 = _revisit, _setting(("testing", "robustness"), True)
-_m701 = _setting(("testing", "golden_dataset"), "field")
+_m701 = _golden
 _m702, _m703 = _scenario_tests, _setting(("testing", "critical_scenarios"), ["rare inputs"])
 _m704 = _answers("post_development")
 _m801 = _each_requirement_gets(None, status="validated")
 _m802, _m803 = _setting(("testing", "deployment"), ["shadow"]), _setting(("monitoring", "data_logging"), True)
+_m901 = _setting(("monitoring",), {"data_drift": True, "concept_drift": True})
 _m902 = _setting(("review_cadence_days",), 90)
 _m903 = _setting(("monitoring", "feedback"), "Users report problems in the team's tracker.")
-
-
-def _m901(s: Sample) -> None:
-    monitoring = s.card.setdefault("monitoring", {})
-    monitoring.setdefault("data_drift", True)
-    monitoring.setdefault("concept_drift", True)
-
 
 
 LEVEL_RULES: tuple[Rule, ...] = (
@@ -542,19 +588,25 @@ LEVEL_RULES: tuple[Rule, ...] = (
 """Built-in level rules, in level order."""
 
 
-def conforming(project_id: str, title: str, level: int, *, checklist: Checklist | None = None,
-               risk_threshold: float = 3.0, rules: tuple[Rule, ...] = LEVEL_RULES) -> Sample:
-    """A technology at ``level`` holding the least content that meets every level rule up to it, from the rules.
+def meet(sample: Sample, level: int | None = None, rules: tuple[Rule, ...] = LEVEL_RULES) -> Sample:
+    """``sample`` with the least content added that meets every level rule up to ``level`` (by default the
+    sample's own level), from the rules' ``minimal``; what the sample already holds is kept.
 
     Each rule's ``minimal`` is applied in level order, twice, so that what a later rule adds (a product
     requirement) also gets what an earlier one asks of every item (its risk figure).
     """
-    sample = Sample(project_id, title, level, checklist or default_checklist(), risk_threshold)
+    upto = sample.level if level is None else level
+    due = [r.minimal for r in rules if r.level is not None and r.level <= upto and r.minimal is not None]
     for _ in range(2):
-        for rule in rules:
-            if rule.level is not None and rule.level <= level and rule.minimal is not None:
-                rule.minimal(sample)
+        for fill in due:
+            fill(sample)
     return sample
+
+
+def conforming(project_id: str, title: str, level: int, *, checklist: Checklist | None = None,
+               risk_threshold: float = 3.0, rules: tuple[Rule, ...] = LEVEL_RULES) -> Sample:
+    """A technology at ``level`` holding the least content that meets every level rule up to it, from the rules."""
+    return meet(Sample(project_id, title, level, checklist or default_checklist(), risk_threshold), rules=rules)
 
 
 DOCUMENT_RULES: tuple[Rule, ...] = (

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from browserkit import browser_page, chromium  # noqa: F401 - fixtures
-from factories import card_body, card_meta, front_matter, write_technology
+from factories import card_body, card_meta, front_matter, section_text, write_technology
 from gitrepo import GitRepo
 from sitebuild import build, mkdocs_yml
 
@@ -57,13 +57,13 @@ def test_full_python_markdown_names_extra_and_a_custom_permalink():
 
 
 def test_extensions_cards_do_without_get_one_note_each():
-    features, notes = card_markdown(["attr_list", "pymdownx.snippets", "pymdownx.tabbed", "pymdownx.arithmatex",
-                                     "attr_list",
+    features, notes = card_markdown(["md_in_html", "pymdownx.snippets", "pymdownx.tabbed", "pymdownx.arithmatex",
+                                     "md_in_html",
                                      "pymdownx.tabbed", "pymdownx.emoji"])
     assert features == NOTHING
     assert notes == [
-        ExtensionNote("attr_list", "info", "is not applied to cards: an attribute list stays as text (card HTML "
-                                           "keeps only the attributes and classes the sanitiser allows)"),
+        ExtensionNote("md_in_html", "info", "is not applied to cards: Markdown inside raw HTML blocks stays as "
+                                            "text"),
         ExtensionNote("pymdownx.snippets", "info", "is not applied to cards: a card must not include other files"),
         ExtensionNote("pymdownx.tabbed", "warning", "is not supported in cards: card text written for it shows as "
                                                     "written"),
@@ -174,6 +174,24 @@ def test_abbreviations_title_whole_words_of_text_but_not_code():
                     f'<p><abbr {title}>ML</abbr>, MLOps and <code>ML</code>; <a href="https://example.org" '
                     f'rel="noopener noreferrer"><abbr {title}>ML</abbr> docs</a>.</p>\n')
     assert "*[ML]" in render_markdown(text).html
+
+
+def test_attribute_lists_give_ids_button_classes_and_image_sizes():
+    features, notes = card_markdown(["attr_list"])
+    assert features == CardMarkdown(attributes=True) and notes == []
+    text = ("## Results {#latest .wide}\n\nA paragraph with its own anchor.\n{: #anchor }\n\n"
+            "[Open the dashboard](https://dash.example.org){: .md-button .md-button--primary }\n\n"
+            "![Recall](https://img.example.org/recall.png){ width=\"320\" height=\"200\" }\n\n"
+            "Run `mltrl check`{#the-command} first.\n")
+    rendered = render_markdown(text, id_prefix="card-", features=features)
+    assert rendered.html == (
+        '<h2 id="card-latest">Results</h2>\n<p id="card-anchor">A paragraph with its own anchor.</p>\n'
+        '<p><a href="https://dash.example.org" class="md-button md-button--primary" rel="noopener noreferrer">'
+        'Open the dashboard</a></p>\n<p><img src="https://img.example.org/recall.png" alt="Recall" width="320" '
+        'height="200"></p>\n<p>Run <code id="card-the-command">mltrl check</code> first.</p>\n')
+    assert [(h.id, h.text) for h in rendered.headings] == [("card-latest", "Results")]
+    # Without the extension, the same text shows as written.
+    assert "{#latest .wide}" in render_markdown(text, id_prefix="card-").html
 
 
 def test_without_the_extensions_the_syntax_stays_text():
@@ -287,8 +305,8 @@ def test_earlier_cards_show_their_fields_and_their_rendered_text(tmp_path: Path)
             '</td></tr>') in earlier
     assert ('<tr><th scope="row"><code>owners.research</code></th><td>Ada, &lt;img src=x onerror=alert(1)&gt;'
             '</td></tr>') in earlier
-    assert ('<tr><th scope="row"><code>datasets 1</code></th><td>name: sample · version: 1.0.0 · kind: sample · '
-            'source: internal export</td></tr>') in earlier
+    assert ('<tr><th scope="row"><code>datasets 1</code></th><td>name: sample · version: 1.0.0 · kind: sample'
+            '</td></tr>') in earlier
     assert '<h4 id="earlier-1-plan">Plan<a class="headerlink" href="#earlier-1-plan"' in earlier
     assert ('First<sup id="earlier-1-fnref_1"><a class="footnote-ref" href="#earlier-1-fn_1" '
             'rel="noopener noreferrer">1</a></sup> steps, see <a href="#card-notes"') in earlier
@@ -344,7 +362,7 @@ def feature_site(tmp_path_factory) -> Path:
     (repo.path / "overrides").mkdir()
     (repo.path / "mkdocs.yml").write_text(mkdocs_yml(repo_url=None, extra=EXTENSIONS), encoding="utf-8")
     write_technology(repo.path / "projects", "ranker", "P02.1", 2,
-                     body=card_body("Ranker").replace("Written content for tldr.", IN_A_SECTION))
+                     body=card_body("Ranker").replace(section_text("tldr"), IN_A_SECTION))
     repo.commit({}, "2024-01-02", "Ranker at level 2")
     result = build(repo.path)
     assert result.returncode == 0, result.stderr
@@ -366,7 +384,7 @@ def test_an_unknown_extension_warns_once_and_stops_a_strict_build(tmp_path: Path
     repo = GitRepo(tmp_path / "repo")
     (repo.path / "docs").mkdir()
     (repo.path / "overrides").mkdir()
-    (repo.path / "mkdocs.yml").write_text(mkdocs_yml(repo_url=None, extra="  - pymdownx.tabbed\n  - attr_list\n"),
+    (repo.path / "mkdocs.yml").write_text(mkdocs_yml(repo_url=None, extra="  - pymdownx.tabbed\n  - md_in_html\n"),
                                           encoding="utf-8")
     write_technology(repo.path / "projects", "ranker", "P02.1", 2)
     write_technology(repo.path / "projects", "solar", "P03.1", 2)
@@ -378,7 +396,7 @@ def test_an_unknown_extension_warns_once_and_stops_a_strict_build(tmp_path: Path
                      "for it shows as written"]
     loose = build(repo.path, strict=False)
     assert loose.returncode == 0
-    assert sum("markdown extension 'attr_list' is not applied to cards" in line
+    assert sum("markdown extension 'md_in_html' is not applied to cards" in line
                for line in loose.stderr.splitlines()) == 1
 
 

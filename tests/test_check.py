@@ -13,6 +13,7 @@ from factories import (
     ethics_meta,
     front_matter,
     requirements_meta,
+    section_text,
     write_technology,
 )
 from hypothesis import HealthCheck, given, settings
@@ -85,7 +86,7 @@ def test_missing_card_evidence_is_reported_at_the_field(tmp_path, level, change,
 
 
 def test_missing_section_content_is_reported_at_the_heading(tmp_path):
-    body = card_body("Tech").replace("Written content for testing.", "")
+    body = card_body("Tech").replace(section_text("testing"), "")
     write_technology(tmp_path / "projects", "tech", "P1.0", 3, body=body)
     _, diagnostics = run(tmp_path)
     (diag,) = diagnostics
@@ -99,7 +100,8 @@ def card_meta_lines(tmp_path: Path) -> int:
 
 
 def test_missing_section_is_a_structure_warning_and_a_level_error(tmp_path):
-    write_technology(tmp_path / "projects", "tech", "P1.0", 5, body=card_body("Tech", skip=("caveats",), listed=(1, 2)))
+    write_technology(tmp_path / "projects", "tech", "P1.0", 5, body=card_body("Tech", skip=("caveats",),
+                                                                                  requirements=requirements_meta(5)))
     _, diagnostics = run(tmp_path)
     assert sorted((d.code, d.severity) for d in diagnostics) == [("DOC001", Severity.WARNING),
                                                                  ("L503", Severity.ERROR)]
@@ -142,12 +144,12 @@ def test_ethics_parts_are_required_by_level(tmp_path):
 
 def test_high_risk_requirement_needs_scenario_tests(tmp_path):
     reqs = requirements_meta(7)
-    reqs["requirements"][1]["tests"] = []  # risk 0.1 x 8 = 0.8: below the threshold
-    reqs["requirements"][0]["tests"] = []  # risk 0.2 x 5 = 1.0
-    write_technology(tmp_path / "projects", "tech", "P1.0", 7, requirements=reqs)
+    reqs["requirements"][1].update(p_failure=0.1, value=8, tests=[])  # risk 0.8: below the threshold
+    reqs["requirements"][0].update(p_failure=0.2, value=5, tests=[])  # risk 1.0
+    folder = write_technology(tmp_path / "projects", "tech", "P1.0", 7, requirements=reqs)
     assert run(tmp_path)[1] == []
     _, diagnostics = run(tmp_path, Settings(risk_threshold=1.0))
-    assert [(d.code, d.line) for d in diagnostics] == [("L702", 11)]
+    assert [(d.code, d.line) for d in diagnostics] == [("L702", line_of(folder / "requirements.md", "tests:"))]
 
 
 def test_risk_arithmetic(tmp_path):
@@ -157,8 +159,8 @@ def test_risk_arithmetic(tmp_path):
     _, diagnostics = run(tmp_path)
     (diag,) = diagnostics
     assert (diag.code, diag.line) == ("REQ002", line_of(folder / "requirements.md", "risk: 1.5"))
-    assert diag.message == "research requirement 1.0.0: risk 1.5 is not p_failure x value = 0.2 x 5 = 1"
-    reqs["requirements"][0]["risk"] = 1.0
+    assert diag.message == "research requirement 1.0.0: risk 1.5 is not p_failure x value = 0.5 x 8 = 4"
+    reqs["requirements"][0]["risk"] = 4.0
     write_technology(tmp_path / "projects", "tech", "P1.0", 2, requirements=reqs)
     assert run(tmp_path)[1] == []
 
@@ -169,12 +171,11 @@ def full(diagnostics) -> list[tuple]:
 
 def test_requirement_ids_are_unique_within_their_kind(tmp_path):
     reqs = requirements_meta(5)
-    # Research 1.0.0 and product 1.0.0: each kind is numbered from 1, as MLTRL's examples do.
-    reqs["requirements"][1]["id"] = "1.0.0"
-    folder = write_technology(tmp_path / "projects", "tech", "P1.0", 5, requirements=reqs,
-                              body=card_body("Tech", listed=()).replace("Written content for requirements.\n",
-                                                             "### Research\n\n1. Ranking.\n\n### Product\n\n"
-                                                             "1. Latency.\n"))
+    # Research 1.0.0 and product 1.0.0: each kind is numbered from 1, as MLTRL's examples do, and the card
+    # lists each kind under its own sub-heading.
+    assert [(r["kind"], r["id"]) for r in reqs["requirements"]] == [("research", "1.0.0"), ("product", "1.0.0")]
+    folder = write_technology(tmp_path / "projects", "tech", "P1.0", 5, requirements=reqs)
+    assert "### Research requirements\n\n1. " in (folder / "card.md").read_text()
     assert run(tmp_path)[1] == []
     reqs["requirements"].append({**reqs["requirements"][1], "statement": "Another one."})
     write_technology(tmp_path / "projects", "tech", "P1.0", 5, requirements=reqs,
@@ -188,13 +189,14 @@ def test_requirement_ids_are_unique_within_their_kind(tmp_path):
 
 def top_list_findings(tmp_path, reqs: dict, section: str) -> list[tuple]:
     """Findings of a level-5 technology whose top-level requirements section holds ``section``."""
-    body = card_body("Tech", listed=()).replace("Written content for requirements.\n", section)
+    body = card_body("Tech", requirements={"requirements": []}).replace(section_text("requirements"), section)
     write_technology(tmp_path / "projects", "tech", "P1.0", 5, requirements=reqs, body=body)
     return full(d for d in run(tmp_path)[1] if d.code.startswith("REQ"))
 
 
 def test_the_cards_top_level_list_and_the_requirements_agree_both_ways(tmp_path):
-    reqs = requirements_meta(5)  # research 1.0.0, product 2.0.0
+    reqs = requirements_meta(5)
+    reqs["requirements"][1]["id"] = "2.0.0"  # research 1.0.0, product 2.0.0: numbered in one sequence
     card = tmp_path / "projects" / "tech" / "card.md"
     file = tmp_path / "projects" / "tech" / "requirements.md"
     # One list for both kinds, numbered in one sequence: nothing to report.
@@ -212,8 +214,7 @@ def test_the_cards_top_level_list_and_the_requirements_agree_both_ways(tmp_path)
 
 
 def test_labelled_lists_tell_research_from_product(tmp_path):
-    reqs = requirements_meta(5)
-    reqs["requirements"][1]["id"] = "1.0.0"  # research 1.0.0 and product 1.0.0
+    reqs = requirements_meta(5)  # research 1.0.0 and product 1.0.0
     card = tmp_path / "projects" / "tech" / "card.md"
     file = tmp_path / "projects" / "tech" / "requirements.md"
     labelled = "### Research requirements\n\n1. Ranking.\n\n### Product requirements\n\n1. Latency.\n2. Cost.\n"

@@ -90,13 +90,13 @@ def test_placeholder_fields_do_not_satisfy_their_rules(tmp_path):
         ("projects/tech/requirements.md", line_of(folder / "requirements.md", '"verification": "TBD"')
          if '"verification": "TBD"' in (folder / "requirements.md").read_text() else
          line_of(folder / "requirements.md", "verification: \"TBD\""), "L601",
-         "level 6: product requirement 2.0.0 has no verification (only placeholder text: 'TBD')"),
+         "level 6: product requirement 1.0.0 has no verification (only placeholder text: 'TBD')"),
     ])
 
 
 def test_the_mltrl_template_headings_and_bold_tldr_are_sections(tmp_path):
     body = ("\n# Tech\n\n**TL;DR** — A Bayesian optimiser for mixed variables.\n\n"
-            + card_body("Tech", skip=("tldr", "caveats"), listed=(1, 2)).split("\n", 3)[3]
+            + card_body("Tech", skip=("tldr", "caveats"), requirements=requirements_meta(5)).split("\n", 3)[3]
             + "\n### Caveats, known edge cases, recommendations\n\n- Start from the defaults.\n")
     write_technology(tmp_path / "projects", "tech", "P1.0", 5, body=body)
     assert run(tmp_path) == []

@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from factories import card_body, card_meta, write_technology
+from factories import card_body, card_meta, section_text, write_technology
 from gitrepo import GitRepo
 from sitebuild import (
     REPO_URL,
@@ -129,7 +129,7 @@ def test_technology_page_shows_the_card_its_timeline_and_its_history(built):
     # The site's toc extension has permalink: true, so card headings get their link too.
     assert ('<h3 id="card-tl-dr">TL;DR<a class="headerlink" href="#card-tl-dr" title="Permanent link" '
             'rel="noopener noreferrer">¶</a></h3>') in html
-    assert "Written content for tldr." in html
+    assert section_text("tldr") in html
     # Earlier cards are rendered: their fields in a table, their text like the card's, headings out of the contents.
     earlier = html[html.index('<h2 id="earlier-cards">'):]
     earlier = earlier[:earlier.index('id="composition"') if 'id="composition"' in earlier else len(earlier)]
@@ -223,7 +223,7 @@ def test_errors_stop_the_build_with_the_same_findings_as_check(tmp_path):
 def test_warnings_fail_a_strict_build_and_show_on_the_page(tmp_path):
     repo = make_repo(tmp_path / "repo")
     write_technology(repo.path / "projects", "draft", "P03.1", 1,
-                     body=card_body("Draft").replace("Written content for tldr.", "TODO write the summary."))
+                     body=card_body("Draft").replace(section_text("tldr"), "TODO write the summary."))
     repo.commit({}, "2024-01-01", "Add a draft")
     strict = build(repo.path)
     assert strict.returncode != 0
@@ -248,7 +248,7 @@ def test_site_overrides_win_over_packaged_templates(tmp_path):
     result = build(repo.path)
     assert result.returncode == 0, result.stderr
     html = read(repo.path / "site", "technologies/ranker/index.html")
-    assert '<p class="team-summary">Owned by research-lead</p>' in html
+    assert '<p class="team-summary">Owned by research owner</p>' in html
     assert "Project ID" not in html
     assert read(repo.path / "site", "assets/mltrl/mltrl.css") == "/* team style */\n"
 
@@ -333,7 +333,7 @@ def test_plugin_options_are_the_settings_fields():
 def test_images_in_a_technology_folder_are_published_beside_its_page(tmp_path):
     repo = make_repo(tmp_path / "repo")
     folder = write_technology(repo.path / "projects", "ranker", "P02.1", 1,
-                              body=card_body("Ranker").replace("Written content for model.",
+                              body=card_body("Ranker").replace(section_text("model"),
                                                                "![Recall by slice](figures/recall.png)\n\n"
                                                                "See [the requirements](requirements.md)."))
     (folder / "figures").mkdir()

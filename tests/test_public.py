@@ -75,10 +75,10 @@ def _internal_files(level: int) -> dict[str, str]:
     meta = card_meta(INTERNAL_ID, "Zqxmark defect detector", level, components=["P02.1"], coupled=["P02.1"])
     meta["datasets"][0]["name"] = "zqxmark-images"
     body = card_body("Zqxmark defect detector") + "\nThe zqxmark method finds defects.\n\n![](figures/zqxmark.png)\n"
-    reqs = requirements_meta(level)
+    reqs = requirements_meta(max(level, 2))  # written from the start, though level 2 is the first to ask for it
     reqs["requirements"][0]["statement"] = "The zqxmark detector shall flag scratched parts."
     ethics = ethics_meta(level)
-    ethics["pre_development"]["client_data_use"] = "The zqxmark plant owns the images."
+    ethics.setdefault("pre_development", {})["client_data_use"] = "The zqxmark plant owns the images."
     files = {f"{folder}/card.md": front_matter(meta, body),
              f"{folder}/requirements.md": front_matter(reqs, "\nRequirements of the zqxmark detector.\n"),
              f"{folder}/ethics.md": front_matter(ethics, "\nEthics of the zqxmark detector.\n")}

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from factories import card_body, card_meta, write_technology
+from factories import card_body, card_meta, section_text, write_technology
 
 from mltrl_docs.config import Settings
 from mltrl_docs.history.model import (
@@ -261,7 +261,7 @@ def test_page_cache_returns_only_what_this_user_signed(tmp_path: Path):
 
 
 def test_links_between_documents_become_links_between_pages(tmp_path: Path):
-    body = card_body("Ranker").replace("Written content for model.", " ".join([
+    body = card_body("Ranker").replace(section_text("model"), " ".join([
         "[reqs](requirements.md)", "[ethics](ethics.md#part)", "[review](reviews/2024-01-01-level-1.md)",
         "[other](../solar-bo/card.md#tl-dr)", "[other folder](../solar-bo/)", "[own](card.md#key-assumptions)",
         "[readme](../../README.md)", "[hidden](../../cards/secret/card.md)", "[out](../../../etc/passwd)"]))
@@ -324,8 +324,8 @@ def test_research_and_product_requirements_with_one_id_keep_their_own_rows_and_a
          "verification": "Load test.", "validation": "User study.", "p_failure": 0.1, "value": 8},
         {"id": "1.0.0", "kind": "research", "statement": "The model shall rank candidates.",
          "verification": "Unit tests.", "validation": "Expert review.", "p_failure": 0.2, "value": 5}]}
-    body = card_body("Ranker", listed=()).replace("Written content for requirements.\n",
-                                       "### Research\n\n1. Ranking.\n\n### Product\n\n1. Latency.\n")
+    body = card_body("Ranker", requirements={"requirements": []}).replace(
+        section_text("requirements"), "### Research\n\n1. Ranking.\n\n### Product\n\n1. Latency.\n")
     write_technology(tmp_path / "projects", "ranker", "P02.1", 2, requirements=reqs, body=body)
     settings = Settings()
     portfolio = load_portfolio(tmp_path, settings)

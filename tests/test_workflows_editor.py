@@ -85,7 +85,10 @@ def test_snippets_expand_to_valid_documents():
     found = snippets()
     assert all(s["scope"] == "markdown" for s in found.values())
     card = parse_and_validate("card", _expand(found["TRL card"]["body"]), "projects/x/card.md")
-    assert card.model is not None and card.model.level == 0, card.diagnostics
+    assert card.model is not None and card.model.level == 0 and card.model.draft, card.diagnostics
+    renamed = parse_and_validate("card", "---\nid: P1\ntitle: T\nlevel: 1\nowners: {research: [r]}\n" +
+                                 _expand(found["Former project IDs"]["body"]) + "\n---\n", "c.md")
+    assert renamed.model is not None and renamed.model.former_ids == ["R02.1"], renamed.diagnostics
     review = parse_and_validate("review", _expand(found["Review record"]["body"]), "r.md")
     assert review.model is not None and review.model.date.isoformat() == "2024-05-17", review.diagnostics
     requirements = parse_and_validate("requirements", "---\nrequirements:\n" +

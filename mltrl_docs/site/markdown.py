@@ -31,6 +31,8 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.admon import admon_plugin
 from mdit_py_plugins.admon.index import admonition
+from mdit_py_plugins.attrs.parse import ParseError
+from mdit_py_plugins.attrs.parse import parse as parse_attributes
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
@@ -59,6 +61,8 @@ _ATTRIBUTES: dict[str, set[str]] = {
     "sup": {"id"},
     "li": {"id"},
 }
+for _tag in ("p", "blockquote", "ul", "ol", "dl", "table", "pre", "code", "a", "img"):
+    _ATTRIBUTES.setdefault(_tag, set()).add("id")  # ids an attribute list gives (prefixed, in the safe alphabet)
 _TAGS.add("input")  # task-list checkboxes only: type and state are fixed below, and every one is disabled
 _SCHEMES = {"http", "https", "mailto"}
 
@@ -73,7 +77,7 @@ _CLASSES: dict[str, set[str]] = {
     "div": {"admonition", "footnote", *ADMONITION_TYPES},
     "details": set(ADMONITION_TYPES),
     "p": {"admonition-title"},
-    "a": {"footnote-ref", "footnote-backref", "headerlink"},
+    "a": {"footnote-ref", "footnote-backref", "headerlink", "md-button", "md-button--primary"},
     "ul": {"contains-task-list"},
     "ol": {"contains-task-list"},
     "li": {"task-list-item"},
@@ -113,15 +117,22 @@ def _footnote_id(value: str, nonce: str) -> str | None:
     return f"{match.group(1)}_{match.group(3)}"
 
 
+_FOOTNOTE_SHAPE = re.compile(r"fn(?:ref)?_[0-9]+(?:-[0-9]+)?")
+"""The ids footnotes take on the page (``fn_1``, ``fnref_1-2``): no other element may take one."""
+
+
 def _attribute_filter(prefix: str, nonce: str) -> Callable[[str, str, str], str | None]:
-    """Keep ids (already prefixed by nh3) only in the safe alphabet; on ``sup`` and ``li``, only the footnotes' own."""
+    """Keep ids (already prefixed by nh3) only in the safe alphabet; on ``sup`` and ``li``, only the footnotes' own,
+    and on no other element one shaped like a footnote's."""
 
     def keep(tag: str, attribute: str, value: str) -> str | None:
         if attribute != "id":
             return value
+        own = _footnote_id(value[len(prefix):], nonce) if value.startswith(prefix) else None
         if tag in ("sup", "li"):
-            own = _footnote_id(value[len(prefix):], nonce) if value.startswith(prefix) else None
             return prefix + own if own is not None else None
+        if own is not None or _FOOTNOTE_SHAPE.fullmatch(value[len(prefix):]):
+            return None
         return safe_id(value)
 
     return keep
@@ -172,6 +183,8 @@ def _parser(features: CardMarkdown = NOTHING) -> MarkdownIt:
     if features.abbreviations:
         md.block.ruler.before("reference", "mltrl_abbr", _abbreviation, {"alt": ["paragraph"]})
         md.core.ruler.push("mltrl_abbr", _abbreviate)
+    if features.attributes:
+        md.core.ruler.push("mltrl_attributes", _attribute_lists)
     if features.admonitions or features.details:
         admon_plugin(md, render=_render_admonition)
         markers = ("!!!",) * features.admonitions + ("???",) * features.details
@@ -229,6 +242,82 @@ def _text(content: str) -> Token:
     token = Token("text", "", 0)
     token.content = content
     return token
+
+
+_KEPT_ATTRIBUTES = {"id", "class"}
+_IMAGE_ATTRIBUTES = {"width", "height"}
+_LIST_AT_END = re.compile(r"[ \t]*\{:?([^{}\n]*)\}[ \t]*\Z")
+_LIST_AT_START = re.compile(r"\{:?([^{}\n]*)\}")
+
+
+def _attribute_list(inside: str, image: bool) -> dict[str, str] | None:
+    """The attributes of ``{inside}`` that a card keeps (id, class; an image's size), or ``None`` if it is no list.
+
+    Python-Markdown's leading colon (``{: .class }``) is optional, as there. Anything else (``onclick``,
+    ``style``, ``href``) is dropped here, and the sanitiser would drop it again.
+    """
+    try:
+        _, found = parse_attributes("{" + inside + "}")
+    except ParseError:
+        return None
+    kept = _KEPT_ATTRIBUTES | (_IMAGE_ATTRIBUTES if image else set())
+    return {key: value for key, value in found.items() if key in kept}
+
+
+def _give(token: Token, attrs: dict[str, str]) -> None:
+    """Set ``attrs`` on ``token``; of the classes, only those the sanitiser keeps on its tag (see :data:`_CLASSES`)."""
+    for key, value in attrs.items():
+        if key == "class":
+            allowed = _CLASSES.get(token.tag, set())
+            value = " ".join([*str(token.attrGet("class") or "").split(), *(c for c in value.split() if c in allowed)])
+            if not value:
+                continue
+        token.attrSet(key, value)
+
+
+def _attribute_lists(state: StateCore) -> None:
+    """Apply attribute lists where ``attr_list`` reads them, and take their text out.
+
+    Right after a link, an image or a code span, a list belongs to that element; at the end of a heading or
+    of a paragraph's last line, to the heading or paragraph.
+    """
+    tokens = state.tokens
+    for index, block in enumerate(tokens):
+        if block.type != "inline" or not block.children:
+            continue
+        children = block.children
+        for at, child in enumerate(children):
+            if at == 0 or child.type != "text" or children[at - 1].type not in ("link_close", "image", "code_inline"):
+                continue
+            match = _LIST_AT_START.match(child.content)
+            before = children[at - 1]
+            target = before if before.type != "link_close" else _opening(children, at - 1)
+            attrs = _attribute_list(match.group(1), before.type == "image") if match else None
+            if attrs is not None and target is not None:
+                _give(target, attrs)
+                child.content = child.content[match.end():]
+        last = children[-1]
+        opener = tokens[index - 1] if index else None
+        if last.type == "text" and opener is not None and opener.type in ("heading_open", "paragraph_open"):
+            match = _LIST_AT_END.search(last.content)
+            attrs = _attribute_list(match.group(1), False) if match else None
+            if attrs is not None:
+                _give(opener, attrs)
+                last.content = last.content[:match.start()]
+                if not last.content and len(children) > 1 and children[-2].type == "softbreak":
+                    children.pop()  # the list stood on a line of its own
+                    children.pop()
+        block.children = [c for c in children if c.type != "text" or c.content]
+
+
+def _opening(children: list[Token], close: int) -> Token | None:
+    """The ``link_open`` token of the ``link_close`` at ``close``."""
+    depth = 0
+    for index in range(close, -1, -1):
+        depth += children[index].nesting
+        if depth == 0:
+            return children[index]
+    return None
 
 
 def _only_markers(markers: tuple[str, ...]) -> Callable[[StateBlock, int, int, bool], bool]:
@@ -334,7 +423,9 @@ def _heading_tokens(tokens: list[Token], shift: int, drop_title: bool, prefix: s
             inline = tokens[index + 1]
             text = "".join(child.content for child in (inline.children or [])
                            if child.type in ("text", "code_inline"))
-            base = slugify(text)
+            given = tok.attrGet("id")
+            base = safe_id(str(given)) if given else None  # an attribute list's {#id}
+            base = base if base and not _FOOTNOTE_SHAPE.fullmatch(base) else slugify(text)
             count = used.get(base, 0)
             used[base] = count + 1
             anchor = base if count == 0 else f"{base}-{count}"

@@ -24,6 +24,7 @@ from factories import (
     ethics_meta,
     front_matter,
     requirements_meta,
+    section_text,
     write_checklist,
 )
 from gitrepo import GitRepo
@@ -112,7 +113,7 @@ def hostile_card(level: int = 4) -> str:
     meta["datasets"][0]["source"] = "<a href=\"javascript:alert('ds')\">source</a>"
     meta["datasets"][-1]["name"] = "field " + PAYLOAD
     meta["history"] = [{"date": "2022-01-01", "level": 3, "author": PAYLOAD, "note": PAYLOAD}]
-    body = card_body("Hostile").replace("Written content for tldr.",
+    body = card_body("Hostile").replace(section_text("tldr"),
                                         "\n\n".join(SCRIPTS + MARKDOWN + HEADINGS + FEATURES))
     body += "\n## Notes <script>alert('heading')</script> <img src=x onerror=alert('h2')>\n\nMore.\n"
     return front_matter(meta, body)
@@ -145,7 +146,7 @@ def hostile_repo(folder: Path) -> GitRepo:
                                           encoding="utf-8")
     ethics = ethics_meta(4)
     ethics["pre_development"]["informed_consent"] = PAYLOAD
-    ethics["post_development"]["redress"] = {"not_applicable": PAYLOAD}
+    ethics.setdefault("post_development", {})["redress"] = {"not_applicable": PAYLOAD}
     (tech / "ethics.md").write_text(front_matter(ethics, "\n" + SCRIPTS[0] + "\n"), encoding="utf-8")
     write_checklist(repo.path, answer=PAYLOAD)  # the organisation's answers reach every page too
     (tech / "reviews").mkdir()
