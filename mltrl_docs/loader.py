@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 from .cachedir import CacheLocation, cache_location
 from .config import Settings
 from .diagnostics import Diagnostic, Severity
-from .doccache import DocumentCache
+from .doccache import DocumentCache, document_digest
 from .ethics import Checklist, default_checklist, document_models, load_checklist
 from .frontmatter import MAX_BYTES, ParsedDocument, parse_document
 from .models import Card, Review, Strict
@@ -50,6 +50,9 @@ class Document:
     parsed: ParsedDocument
     model: Any = None
     """The validated model, or ``None`` when the document has errors."""
+    digest: str | None = None
+    """Its path and bytes as the caches name them (:func:`~mltrl_docs.doccache.document_digest`); ``None`` when
+    it could not be read."""
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -200,7 +203,7 @@ def parse_and_validate(kind: str, data: bytes | str, display: str, cache: Docume
         parsed = parse_document(data, display)
         if cache is not None and isinstance(data, bytes):
             cache.put(display, data, parsed)  # before validation adds its own findings
-    doc = Document(kind, display, parsed)
+    doc = Document(kind, display, parsed, digest=document_digest(display, data) if isinstance(data, bytes) else None)
     if parsed.meta is not None:
         doc.model = validate(models[kind], parsed)
     return doc

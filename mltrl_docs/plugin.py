@@ -9,7 +9,6 @@ imports MkDocs.
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
 import os
 import re
@@ -24,7 +23,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import TableOfContents, get_toc
 
-from .build import Build
+from .build import Build, build_now
 from .cachedir import cache_location
 from .cachekey import load_or_create_key, user_key_file
 from .config import Settings, did_you_mean, settings_from_options
@@ -91,17 +90,6 @@ MltrlConfig = type("MltrlConfig", (_SettingsConfig,), {
     **{name: _Setting() for name in Settings.model_fields},
 })
 """The plugin's config class, made from :class:`~mltrl_docs.config.Settings` so that no option is declared twice."""
-
-
-def build_now() -> dt.datetime | None:
-    """The build time from ``SOURCE_DATE_EPOCH`` (reproducible builds), or ``None`` for the clock."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if not epoch:
-        return None
-    try:
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
-    except (ValueError, OverflowError, OSError):
-        return None
 
 
 class MltrlPlugin(BasePlugin[MltrlConfig]):
