@@ -200,12 +200,13 @@ def _refused_link(kind: str, display: str, reason: Refused = Refused.OUTSIDE_REP
 def parse_and_validate(kind: str, data: bytes | str, display: str, cache: DocumentCache | None = None,
                        models: Mapping[str, type[Strict]] = DOCUMENT_MODELS) -> Document:
     """Parse ``data`` as a document of ``kind`` and validate its front matter against ``models[kind]``."""
-    parsed = cache.get(display, data) if cache is not None and isinstance(data, bytes) else None
+    digest = document_digest(display, data) if isinstance(data, bytes) else None
+    parsed = cache.get(display, data, digest) if cache is not None and digest is not None else None
     if parsed is None:
         parsed = parse_document(data, display)
-        if cache is not None and isinstance(data, bytes):
-            cache.put(display, data, parsed)  # before validation adds its own findings
-    doc = Document(kind, display, parsed, digest=document_digest(display, data) if isinstance(data, bytes) else None)
+        if cache is not None and digest is not None:
+            cache.put(display, data, parsed, digest)  # before validation adds its own findings
+    doc = Document(kind, display, parsed, digest=digest)
     if parsed.meta is not None:
         doc.model = validate(models[kind], parsed)
     return doc
