@@ -4,9 +4,10 @@ Applying the rules to a technology (its card's sections, its requirements, the r
 and of the next) costs far more than reading it. What those rules find depends on nothing but the
 technology's documents, the settings, the ethics checklist and the code of the rules, so an entry
 is keyed by all of them: the path and exact bytes of each of its documents, the settings as
-validated, the checklist as parsed and a hash of the package's own source. Change any of them and
-the technology is checked anew. The rules across technologies (``XR…``) are not kept: they are
-cheap, and they depend on every card at once.
+validated, the checklist as parsed, and a hash of the package's own source and of the versions of
+Python and of the libraries it reads with. Change any of them and the technology is checked anew.
+The rules across technologies (``XR…``) are not kept: they are cheap, and they depend on every
+card at once.
 
 The cache is one file in the cache folder (:mod:`mltrl_docs.cachedir`), signed with the user's key
 (:mod:`mltrl_docs.cachekey`) like the document cache, and ignored unless it verifies: a planted
@@ -18,10 +19,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import sys
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+import markdown_it
+import pydantic_core
+import yaml
 
 from . import __version__
 from .cachedir import make_folder, read_file, write_file
@@ -37,10 +43,13 @@ MAX_FILE = 256 * 1024 * 1024
 
 
 @lru_cache(maxsize=1)
-def source_digest() -> bytes:
-    """A hash of the package's Python source: a rule that changes, even within a version, is applied anew."""
+def code_digest() -> bytes:
+    """A hash of the package's Python source and of the versions of Python and of the libraries whose work
+    the findings carry (validation messages, sections): a rule that changes, even within a version, is
+    applied anew."""
     package = Path(__file__).parent
-    digest = hashlib.blake2b(__version__.encode(), digest_size=20)
+    versions = (__version__, sys.version, pydantic_core.__version__, markdown_it.__version__, yaml.__version__)
+    digest = hashlib.blake2b("\0".join(versions).encode(), digest_size=20)
     for file in sorted(package.rglob("*.py")):
         digest.update(file.relative_to(package).as_posix().encode() + b"\0")
         digest.update(file.read_bytes() + b"\0")
@@ -81,7 +90,7 @@ class CheckCache:
         self.misses = 0
         settings = json.dumps(portfolio.settings.model_dump(mode="json"), sort_keys=True, default=str)
         self._context = hashlib.blake2b(
-            FORMAT + b"\0" + source_digest() + b"\0" + settings.encode() + b"\0" + repr(portfolio.checklist).encode(),
+            FORMAT + b"\0" + code_digest() + b"\0" + settings.encode() + b"\0" + repr(portfolio.checklist).encode(),
             digest_size=20).digest()
         self._load()
 
