@@ -8,6 +8,8 @@ together itself::
         -> portfolio      documents read and validated        loader
         -> history        from git, cached                    history
         -> identities     current and former project IDs      ids
+        -> checked        each technology's findings and      rules, cached (checkcache)
+                          readiness
         -> rule_findings  reading, schema, level, cross rules  rules
         -> findings       both, sorted, without HIS007
         -> public / shown the public filter and public history public
@@ -30,6 +32,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .cachedir import CacheLocation, cache_location
+from .checkcache import CheckCache, Checked
 from .config import Settings
 from .diagnostics import Diagnostic, sort_diagnostics
 from .export import export_document
@@ -48,6 +51,7 @@ from .rules import (
     level_rules,
     readiness,
     relax_drafts,
+    technology_findings,
 )
 from .site.view import SiteView, build_view
 from .workspace import Workspace
@@ -96,8 +100,10 @@ class Build:
 
     @classmethod
     def of(cls, workspace: Workspace, *, now: dt.datetime | None = None, progress: Progress = SILENT) -> Build:
-        """The build of a workspace (its settings and cache folder)."""
-        return cls(workspace.base_dir, workspace.settings, cache=workspace.cache, now=now, progress=progress)
+        """The build of a workspace (its settings and cache folder); "today" is ``now``, else
+        ``SOURCE_DATE_EPOCH`` when set (so that a command's output can be reproduced), else the clock."""
+        return cls(workspace.base_dir, workspace.settings, cache=workspace.cache, now=now or build_now(),
+                   progress=progress)
 
     def start(self) -> Build:
         """Set git to work on the history (in the background) before the documents are read; returns ``self``."""
@@ -139,13 +145,36 @@ class Build:
         return identities(self.portfolio, changes)
 
     @cached_property
-    def document_findings(self) -> list[Diagnostic]:
-        """The findings of the rules that read one technology at a time (they need no history)."""
+    def checked(self) -> dict[str, Checked]:
+        """What the rules that read one technology at a time found in each, and its readiness, by folder name;
+        a technology whose documents are unchanged since a run checked them is taken from the check cache."""
         portfolio = self.portfolio
+        settings, rules = self.settings, self.rules
         began = time.perf_counter()
         with self.progress.stage("Checking the rules"):
-            found = document_findings(portfolio)
+            folder = self.cache.folder
+            cache = CheckCache.for_folder(folder, portfolio) if folder is not None else None
+            checked: dict[str, Checked] = {}
+            for slug, tech in portfolio.technologies.items():
+                found = cache.get(tech, rules) if cache is not None else None
+                if found is None:
+                    ready = readiness(tech, settings, rules)
+                    found = Checked(technology_findings(tech, settings, rules, ready), ready)
+                    if cache is not None:
+                        cache.put(tech, found)
+                checked[slug] = found
+            if cache is not None:
+                cache.save()
         self._timed("rules", began)
+        return checked
+
+    @cached_property
+    def document_findings(self) -> list[Diagnostic]:
+        """The findings of the rules that read one technology at a time (they need no history)."""
+        checked = self.checked
+        began = time.perf_counter()
+        found = document_findings(self.portfolio, {slug: c.findings for slug, c in checked.items()})
+        self.timings["rules"] += time.perf_counter() - began
         return found
 
     @cached_property
@@ -167,7 +196,7 @@ class Build:
     @cached_property
     def readiness(self) -> dict[str, Readiness | None]:
         """Each technology's readiness (its level's rules met, the next level's missing), by folder name."""
-        return {slug: readiness(tech, self.settings, self.rules) for slug, tech in self.portfolio.technologies.items()}
+        return {slug: checked.readiness for slug, checked in self.checked.items()}
 
     @cached_property
     def history(self) -> PortfolioHistory:

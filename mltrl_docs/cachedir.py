@@ -1,6 +1,7 @@
 """Where the caches live, and reading and writing them without trusting what lies at their paths.
 
-Three caches spare work between runs: parsed documents (:mod:`mltrl_docs.doccache`), the history
+Four caches spare work between runs: parsed documents (:mod:`mltrl_docs.doccache`), each
+technology's rule findings and readiness (:mod:`mltrl_docs.checkcache`), the history
 (:mod:`mltrl_docs.history.cache`) and rendered pages (:mod:`mltrl_docs.site.cache`). By default
 they live in the user's cache folder, one folder per repository
 (``$XDG_CACHE_HOME/mltrl-docs/repos/<name>-<hash of its path>/``), outside the work tree: nothing a

@@ -33,7 +33,8 @@ FILE_NAME = "documents.cache"
 MAX_FILE = 256 * 1024 * 1024
 
 
-def _digest(display: str, data: bytes) -> str:
+def document_digest(display: str, data: bytes) -> str:
+    """What names a document in the caches: its path as shown and its exact bytes."""
     return hashlib.blake2b(display.encode() + b"\0" + data, digest_size=20).hexdigest()
 
 
@@ -73,9 +74,10 @@ class DocumentCache:
         if isinstance(entries, dict):
             self.entries = entries
 
-    def get(self, display: str, data: bytes) -> ParsedDocument | None:
-        """The parse of ``data`` as it was stored, or ``None`` when it is not cached."""
-        digest = _digest(display, data)
+    def get(self, display: str, data: bytes, digest: str | None = None) -> ParsedDocument | None:
+        """The parse of ``data`` as it was stored, or ``None`` when it is not cached; ``digest`` is
+        :func:`document_digest` of ``display`` and ``data`` when the caller has it."""
+        digest = digest or document_digest(display, data)
         entry = self.entries.get(digest)
         if entry is None:
             self.misses += 1
@@ -95,11 +97,11 @@ class DocumentCache:
         self.hits += 1
         return doc
 
-    def put(self, display: str, data: bytes, doc: ParsedDocument) -> None:
+    def put(self, display: str, data: bytes, doc: ParsedDocument, digest: str | None = None) -> None:
         """Remember the parse of ``data``; only documents whose front matter was read are kept."""
         if self.file is None or doc.meta is None:
             return
-        self.used[_digest(display, data)] = [
+        self.used[digest or document_digest(display, data)] = [
             doc.meta, doc.body_line, doc.front_matter_end,
             [[d.line, d.column, d.severity.value, d.code, d.message, d.hint] for d in doc.diagnostics],
         ]

@@ -296,12 +296,19 @@ def _plain(text: str) -> str:
     return re.sub(r"[*_`]", "", text)
 
 
-@lru_cache(maxsize=8)
 def ethics_models(checklist: Checklist) -> tuple[type[Strict], dict[str, type[Strict]]]:
     """The model of a project's ``ethics.md`` under ``checklist``, and the model of each of its parts by key."""
-    parts = {p.key: _part_model(p) for p in checklist.parts if p.key in PROJECT_PARTS}
+    # Made from the parts a project answers alone: a checklist that differs from the shipped one only in
+    # the organisation's answers (as most do) shares its models, which are slow to make.
+    return _ethics_models(tuple(p for p in checklist.parts if p.key in PROJECT_PARTS))
+
+
+@lru_cache(maxsize=8)
+def _ethics_models(project_parts: tuple[Part, ...]) -> tuple[type[Strict], dict[str, type[Strict]]]:
+    parts = {p.key: _part_model(p) for p in project_parts}
+    titles = {p.key: p.title for p in project_parts}
     fields: dict = {key: (model, Field(default_factory=model, description=(
-        checklist.part(key).title + ": answer each question by its key, or write {not_applicable: reason}.")))
+        titles[key] + ": answer each question by its key, or write {not_applicable: reason}.")))
         for key, model in parts.items()}
     fields["revisits"] = (list[EthicsRevisit], Field(default_factory=list, description=(
         "Revisits of the checklist, oldest first (mandatory at level 6).")))

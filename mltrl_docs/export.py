@@ -26,6 +26,10 @@ from .rules import readiness as readiness_of
 
 EXPORT_VERSION = 1
 """Version of the export document; raised on any incompatible change."""
+LAID_OUT_LEVELS = 4
+"""How deep ``mltrl export`` lays the document out over lines (:func:`mltrl_docs.report.dumps_json`): the
+envelope, the list of technologies, each technology's fields and their parts (its readiness' rule lists,
+its history's events...) each on a line of its own; deeper values stay on their line."""
 
 
 def _state(tech: Technology) -> dict:

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 from .cachedir import CacheLocation, cache_location
 from .config import Settings
 from .diagnostics import Diagnostic, Severity
-from .doccache import DocumentCache
+from .doccache import DocumentCache, document_digest
 from .ethics import Checklist, default_checklist, document_models, load_checklist
 from .frontmatter import MAX_BYTES, ParsedDocument, parse_document
 from .models import Card, Review, Strict
@@ -50,6 +50,9 @@ class Document:
     parsed: ParsedDocument
     model: Any = None
     """The validated model, or ``None`` when the document has errors."""
+    digest: str | None = None
+    """Its path and bytes as the caches name them (:func:`~mltrl_docs.doccache.document_digest`); ``None`` when
+    it could not be read."""
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -147,17 +150,19 @@ def relative(path: Path, base: Path) -> str:
 
 def read_document(kind: str, file: Path, display: str, base_dir: Path | None = None,
                   cache: DocumentCache | None = None, folder: Path | None = None,
-                  models: Mapping[str, type[Strict]] = DOCUMENT_MODELS) -> Document:
+                  models: Mapping[str, type[Strict]] = DOCUMENT_MODELS, *, plain: str | None = None) -> Document:
     """Read and validate one document; problems become diagnostics, never exceptions.
 
     With ``base_dir``, a file that resolves outside it (through a symbolic
     link) is refused rather than read, so a card cannot pull in other files;
     with ``folder`` (the technology's folder) too, a file that resolves outside
     that folder is refused, so one technology cannot show another's documents.
+    ``plain`` is a folder on the way known to be reached from ``base_dir``
+    through no link (:func:`plain_folder`), where the search for one stops.
     With ``cache``, an unchanged file is not parsed again.
     """
     if base_dir is not None:
-        refused = _link_problem(file, base_dir, folder)
+        refused = _link_problem(file, base_dir, folder, plain)
         if refused is not None:
             return _refused_link(kind, display, refused)
     try:
@@ -195,12 +200,13 @@ def _refused_link(kind: str, display: str, reason: Refused = Refused.OUTSIDE_REP
 def parse_and_validate(kind: str, data: bytes | str, display: str, cache: DocumentCache | None = None,
                        models: Mapping[str, type[Strict]] = DOCUMENT_MODELS) -> Document:
     """Parse ``data`` as a document of ``kind`` and validate its front matter against ``models[kind]``."""
-    parsed = cache.get(display, data) if cache is not None and isinstance(data, bytes) else None
+    digest = document_digest(display, data) if isinstance(data, bytes) else None
+    parsed = cache.get(display, data, digest) if cache is not None and digest is not None else None
     if parsed is None:
         parsed = parse_document(data, display)
-        if cache is not None and isinstance(data, bytes):
-            cache.put(display, data, parsed)  # before validation adds its own findings
-    doc = Document(kind, display, parsed)
+        if cache is not None and digest is not None:
+            cache.put(display, data, parsed, digest)  # before validation adds its own findings
+    doc = Document(kind, display, parsed, digest=digest)
     if parsed.meta is not None:
         doc.model = validate(models[kind], parsed)
     return doc
@@ -449,17 +455,36 @@ def _check_slug(tech: Technology) -> None:
                                "use lower-case letters, digits and hyphens, e.g. 'solar-bo'")
 
 
-def _link_problem(path: Path, base: Path, folder: Path | None = None) -> Refused | None:
+def plain_folder(folder: Path, base: Path) -> str | None:
+    """``folder`` as an absolute path when it lies plainly below ``base`` (no ``..``) and neither it nor any
+    folder between them is a symbolic link, else ``None``: a file in it is then reached through a link only
+    if the file, or a folder between it and ``folder``, is one (see :func:`read_document`)."""
+    raw = os.fspath(folder)
+    top, current = os.path.abspath(base).rstrip(os.sep), os.path.abspath(raw)
+    if f"{os.sep}{os.pardir}{os.sep}" in f"{os.sep}{raw}{os.sep}" or not current.startswith(top + os.sep):
+        return None
+    found = current
+    while len(current) > max(len(top), 1):
+        if os.path.islink(current):
+            return None
+        current = os.path.dirname(current)
+    return found
+
+
+def _link_problem(path: Path, base: Path, folder: Path | None = None, known: str | None = None) -> Refused | None:
     """Why ``path``, read through links, may not be read: it leaves ``base``, leaves ``folder``, or loops.
 
     Only a link can lead elsewhere, so the costly resolution runs only when the
-    file or a folder between it and ``base`` is one.
+    file or a folder between it and ``base`` is one; the search for one stops
+    at ``known``, a folder reached through none (:func:`plain_folder`).
     """
     raw = os.fspath(path)
     top, current = os.path.abspath(base).rstrip(os.sep), os.path.abspath(raw)
     plain = f"{os.sep}{os.pardir}{os.sep}" not in f"{os.sep}{raw}{os.sep}" and current.startswith(top + os.sep)
     if plain:  # no '..' and plainly below base: only a link on the way can lead elsewhere
         while len(current) > max(len(top), 1):  # strings, not paths: this runs for every document
+            if current == known:
+                return None
             if os.path.islink(current):
                 break
             current = os.path.dirname(current)
@@ -531,17 +556,28 @@ def _load_technology(folder: Path, root: str, base_dir: Path, cache: DocumentCac
         if not any(folder.glob("*.md")) and not (folder / REVIEWS).is_dir():
             return None  # not a technology folder (e.g. assets)
         return _missing_card(tech)
-    tech.card = read_document("card", card, f"{rel}/{CARD}", base_dir, cache, folder, models)
+    plain = plain_folder(folder, base_dir)  # looked for once, not again for each document
+    tech.card = read_document("card", card, f"{rel}/{CARD}", base_dir, cache, folder, models, plain=plain)
     _check_slug(tech)
     for kind, name in (("requirements", REQUIREMENTS), ("ethics", ETHICS)):
         if os.path.lexists(folder / name):  # a link that loops is reported, not skipped
-            setattr(tech, kind, read_document(kind, folder / name, f"{rel}/{name}", base_dir, cache, folder, models))
+            setattr(tech, kind, read_document(kind, folder / name, f"{rel}/{name}", base_dir, cache, folder, models,
+                                              plain=plain))
     reviews_dir = folder / REVIEWS
     if reviews_dir.is_dir():
-        for file in sorted(reviews_dir.glob("*.md")):
-            tech.reviews.append(read_document("review", file, f"{rel}/{REVIEWS}/{file.name}", base_dir, cache,
-                                              folder, models))
+        for name in _markdown_names(reviews_dir):
+            tech.reviews.append(read_document("review", reviews_dir / name, f"{rel}/{REVIEWS}/{name}", base_dir,
+                                              cache, folder, models, plain=plain))
     return tech
+
+
+def _markdown_names(folder: Path) -> list[str]:
+    """The names in ``folder`` that end in ``.md``, sorted, as ``folder.glob("*.md")`` finds them (but faster)."""
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(entry.name for entry in entries if entry.name.endswith(".md"))
+    except OSError:
+        return []
 
 
 def load_portfolio_cached(base_dir: Path, settings: Settings, cache: CacheLocation | None = None) -> Portfolio:

@@ -79,11 +79,47 @@ _JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e
 """What ``json.dumps(ensure_ascii=False)`` leaves raw but a terminal acts on (it escapes C0 itself)."""
 
 
-def dumps_json(document: object) -> str:
+def dumps_json(document: object, *, levels: int | None = None) -> str:
     """``document`` as indented JSON that a terminal can show: readable non-ASCII text, but every
-    control, separator and bidi character as a ``\\uXXXX`` escape. The data stay exactly the same."""
-    text = json.dumps(document, indent=2, ensure_ascii=False)
+    control, separator and bidi character as a ``\\uXXXX`` escape. The data stay exactly the same.
+
+    With ``levels``, only the outermost ``levels`` of objects and arrays are laid out over lines and
+    anything inside them takes one line (``{"a": 1, "b": [2, 3]}``): a large document is written many
+    times faster (by the C encoder; ``indent`` has only Python's), and a diff still shows which entry changed.
+    """
+    if levels is None:
+        text = json.dumps(document, indent=2, ensure_ascii=False)
+    else:
+        parts: list[str] = []
+        _lay_out(document, levels, "\n", parts)
+        text = "".join(parts)
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+
+
+_ONE_LINE = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(", ", ": ")).encode
+"""A value on one line, spaced as ``json.dumps`` spaces it by default."""
+
+
+def _lay_out(value: object, levels: int, newline: str, parts: list[str]) -> None:
+    """Append ``value`` to ``parts``, its outermost ``levels`` of containers indented by two spaces a level."""
+    if levels <= 0 or not isinstance(value, (dict, list, tuple)) or not value:
+        parts.append(_ONE_LINE(value))
+        return
+    inner = newline + "  "
+    if isinstance(value, dict):
+        parts.append("{")
+        for index, (key, item) in enumerate(value.items()):
+            # A key that is not text becomes text as json.dumps makes it (1 -> "1", True -> "true").
+            name = _ONE_LINE(key) if isinstance(key, str) else _ONE_LINE({key: None})[1:-7]
+            parts.append(("," if index else "") + inner + name + ": ")
+            _lay_out(item, levels - 1, inner, parts)
+        parts.append(newline + "}")
+    else:
+        parts.append("[")
+        for index, item in enumerate(value):
+            parts.append(("," if index else "") + inner)
+            _lay_out(item, levels - 1, inner, parts)
+        parts.append(newline + "]")
 
 
 def escape_data(text: str) -> str:

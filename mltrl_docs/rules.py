@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from posixpath import dirname, join, normpath
@@ -1260,30 +1260,51 @@ def check_portfolio(portfolio: Portfolio, ids: Identities | None = None) -> list
     return document_findings(portfolio) + cross_reference_findings(portfolio, ids)
 
 
-def document_findings(portfolio: Portfolio) -> list[Diagnostic]:
-    """The findings of the rules that read one technology at a time: reading, schema, document and level rules."""
+def technology_findings(tech: Technology, settings: Settings, levels: list[Rule] | None = None,
+                        ready: Readiness | None = None) -> list[Diagnostic]:
+    """The findings of the rules that read ``tech`` alone (reading, schema, document and level rules), before the
+    configuration settles them (:func:`settle`); they depend on nothing but its documents, the settings and the
+    checklist. ``levels`` are the level rules in force (:func:`level_rules`); ``ready``, the technology's
+    :func:`readiness` when the caller has it, spares applying them again."""
+    raw: list[Diagnostic] = []
+    for doc in tech.documents:
+        raw.extend(doc.diagnostics)
+        raw.extend(placeholder_findings(doc))
+    if tech.model is not None:
+        raw.extend(_card_structure(tech))
+        raw.extend(_target_findings(tech))
+        if ready is not None:
+            results = ready.current
+        else:
+            levels = level_rules(settings) if levels is None else levels
+            results = [RuleResult(rule, rule.check(tech, settings)) for rule in levels
+                       if rule.level <= tech.model.level]
+        for result in results:
+            for miss in result.misses:
+                raw.append(Diagnostic(miss.path, miss.line, miss.column, result.rule.severity, result.rule.code,
+                                      f"level {tech.model.level}: {miss.message}", miss.hint))
+    if tech.requirements is not None and tech.requirements.model is not None:
+        raw.extend(_requirement_findings(tech))
+        if tech.model is not None:
+            raw.extend(_top_level_list_findings(tech))
+    for doc in tech.reviews:
+        if doc.model is not None:
+            raw.extend(_review_findings(doc))
+    return raw
+
+
+def document_findings(portfolio: Portfolio, found: Mapping[str, list[Diagnostic]] | None = None) -> list[Diagnostic]:
+    """The findings of the rules that read one technology at a time: reading, schema, document and level rules.
+
+    ``found`` holds the :func:`technology_findings` of technologies, by folder name, the caller already has
+    (kept between runs); the others are checked here.
+    """
     settings = portfolio.settings
     raw: list[Diagnostic] = list(portfolio.diagnostics)
     levels = level_rules(settings)
-    for tech in portfolio.technologies.values():
-        for doc in tech.documents:
-            raw.extend(doc.diagnostics)
-            raw.extend(placeholder_findings(doc))
-        if tech.model is not None:
-            raw.extend(_card_structure(tech))
-            raw.extend(_target_findings(tech))
-            for rule in levels:
-                if rule.level <= tech.model.level:
-                    for miss in rule.check(tech, settings):
-                        raw.append(Diagnostic(miss.path, miss.line, miss.column, rule.severity, rule.code,
-                                              f"level {tech.model.level}: {miss.message}", miss.hint))
-        if tech.requirements is not None and tech.requirements.model is not None:
-            raw.extend(_requirement_findings(tech))
-            if tech.model is not None:
-                raw.extend(_top_level_list_findings(tech))
-        for doc in tech.reviews:
-            if doc.model is not None:
-                raw.extend(_review_findings(doc))
+    for slug, tech in portfolio.technologies.items():
+        known = found.get(slug) if found is not None else None
+        raw.extend(known if known is not None else technology_findings(tech, settings, levels))
     return _settled(portfolio, raw)
 
 

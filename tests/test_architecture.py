@@ -6,6 +6,8 @@ import ast
 import importlib
 import inspect
 import pkgutil
+import subprocess
+import sys
 from pathlib import Path
 
 import mltrl_docs
@@ -15,9 +17,10 @@ from mltrl_docs.site.kinds import PAGE_KINDS, PageKind
 PACKAGE = Path(mltrl_docs.__file__).parent
 FRONT_ENDS = ("plugin.py",)
 """Modules that may import a site engine; everything else is the engine-independent core."""
-OPTIONAL = {"fcntl", "git", "rich"}
+OPTIONAL = {"fcntl", "git", "rich", "change"}
 """Modules imported where they are used: ``fcntl`` (some systems lack it), GitPython (slow to import, needed
-only to find a site's forge) and rich (slow to import, needed only to draw progress on a terminal)."""
+only to find a site's forge), rich (slow to import, needed only to draw progress on a terminal) and the
+comparison with a ref (:mod:`mltrl_docs.change`, slow to import, needed only by ``mltrl check --base``)."""
 
 
 def modules() -> dict[str, ast.Module]:
@@ -33,6 +36,16 @@ def imported(node: ast.AST) -> list[str]:
     return []
 
 
+def test_the_command_imports_only_what_it_runs():
+    """``mltrl check`` loads neither the comparison with a ref, nor the bundle, nor the page renderer."""
+    code = ("import sys; from mltrl_docs.cli import build_parser; build_parser('check'); "
+            "import mltrl_docs.build; print(sorted(m for m in sys.modules if m.startswith(("
+            "'mltrl_docs.cli.', 'mltrl_docs.change', 'mltrl_docs.bundle', 'mltrl_docs.site.pages', 'jinja2', 'nh3'))))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == str(["mltrl_docs.cli.check", "mltrl_docs.cli.common", "mltrl_docs.cli.targets",
+                                         "mltrl_docs.cli.terminal"])
+
+
 def test_only_the_plugin_imports_mkdocs():
     found = [(name, module) for name, tree in modules().items() if name not in FRONT_ENDS
              for node in ast.walk(tree) for module in imported(node) if module.split(".")[0] == "mkdocs"]
@@ -45,6 +58,10 @@ def test_no_dynamic_imports_and_no_private_names_across_modules():
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "__import__":
                 problems.append(f"{name}: __import__")
+            # The command imports the module of the subcommand it runs by name, and nothing else does.
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "import_module" \
+                    and name != "cli/__init__.py":
+                problems.append(f"{name}: import_module")
             if isinstance(node, ast.ImportFrom) and node.level:
                 problems += [f"{name}: {alias.name} from {node.module}" for alias in node.names
                              if alias.name.startswith("_") and alias.name != "__version__"]

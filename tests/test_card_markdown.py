@@ -28,7 +28,8 @@ from mltrl_docs.history.model import (
 )
 from mltrl_docs.loader import load_portfolio
 from mltrl_docs.models import People
-from mltrl_docs.site import Site, build_view
+from mltrl_docs.site.pages import Site
+from mltrl_docs.site.view import build_view
 from mltrl_docs.site.cache import PageCache
 from mltrl_docs.site.markdown import render_markdown
 from mltrl_docs.site.view import people_by_role

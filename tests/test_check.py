@@ -411,7 +411,7 @@ def test_internal_error_exits_2_and_never_looks_like_a_result(tmp_path, monkeypa
     import mltrl_docs.build
     from mltrl_docs.cli import main
 
-    def broken(portfolio):
+    def broken(*args):
         raise RuntimeError("boom")
 
     write_technology(tmp_path / "projects", "tech", "P1.0", 0)

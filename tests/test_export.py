@@ -99,3 +99,19 @@ def test_concurrent_runs_share_the_cache_safely(git_repo):
     assert [e["kind"] for e in events[0]] == ["created", "graduation", "graduation", "graduation"]
     after = mltrl("history", "alpha", "--format", "json", cwd=git_repo.path)
     assert json.loads(after.stdout)["events"] == events[0]
+
+
+def test_export_lays_out_the_outer_levels_and_keeps_the_data():
+    from mltrl_docs.report import dumps_json
+
+    document = {"version": 1, "technologies": [{"slug": "a", "history": {"events": [{"kind": "created"}]},
+                                                "tags": []}],
+                "analytics": {"current_levels": {1: 2, 3: 0}}, "note": "caf\u00e9 \u202e\x07"}
+    laid_out = dumps_json(document, levels=2)
+    assert json.loads(laid_out) == json.loads(json.dumps(document))
+    assert laid_out == ('{\n  "version": 1,\n  "technologies": [\n'
+                        '    {"slug": "a", "history": {"events": [{"kind": "created"}]}, "tags": []}\n  ],\n'
+                        '  "analytics": {\n    "current_levels": {"1": 2, "3": 0}\n  },\n'
+                        '  "note": "caf\u00e9 \\u202e\\u0007"\n}\n')
+    # Deep enough, it is json.dumps(indent=2) to the byte.
+    assert dumps_json(document, levels=9) == dumps_json(document)

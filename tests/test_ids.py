@@ -17,7 +17,8 @@ from mltrl_docs.history import load_history
 from mltrl_docs.history.model import PortfolioHistory
 from mltrl_docs.loader import load_portfolio
 from mltrl_docs.public import public_history
-from mltrl_docs.site import Site, build_view
+from mltrl_docs.site.pages import Site
+from mltrl_docs.site.view import build_view
 
 NOW = dt.datetime(2025, 6, 1, tzinfo=dt.timezone.utc)
 

@@ -21,7 +21,8 @@ from mltrl_docs.history.model import (
 )
 from mltrl_docs.loader import load_portfolio
 from mltrl_docs.rules import check_portfolio
-from mltrl_docs.site import Site, build_view
+from mltrl_docs.site.pages import Site
+from mltrl_docs.site.view import build_view
 from mltrl_docs.site.markdown import render_markdown
 from mltrl_docs.site.svg import Mark, Run, timeline_svg
 from mltrl_docs.site.urls import Layout, page_url, relative_url, safe_url

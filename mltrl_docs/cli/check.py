@@ -8,14 +8,6 @@ import sys
 from pathlib import Path
 
 from ..build import Build
-from ..change.delta import compare_with_ref
-from ..change.reports import (
-    format_report_github,
-    format_report_json,
-    format_report_text,
-    write_comment_summary,
-    write_step_summary,
-)
 from ..diagnostics import Severity
 from ..errors import GitError, UsageError
 from ..report import FORMATS
@@ -53,6 +45,16 @@ def run(args: argparse.Namespace) -> int:
 
 def _against_base(args: argparse.Namespace) -> int:
     """``mltrl check --base REF [PATH...] [--strict] [--summary FILE] [--format ...]``."""
+    # The comparison is slow to import and no other check needs it.
+    from ..change.delta import compare_with_ref
+    from ..change.reports import (
+        format_report_github,
+        format_report_json,
+        format_report_text,
+        write_comment_summary,
+        write_step_summary,
+    )
+
     targets = resolve_targets(args)
     in_scope = None if targets.paths is None else targets.keeps
     try:

@@ -10,6 +10,7 @@ from ..build import Build
 from ..bundle import DEFAULT_NAME, write_bundle
 from ..diagnostics import printable
 from ..errors import BundleError, BundleFindings, UsageError
+from ..export import LAID_OUT_LEVELS
 from ..report import dumps_json, format_text
 from .common import EXIT_FINDINGS, EXIT_OK, workspace_of
 from .terminal import terminal_progress
@@ -39,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     with terminal_progress() as progress, Build.of(workspace_of(args), progress=progress) as build:
         history = build.history
         document = build.export(public_only=args.public)
-    text = dumps_json(document)
+    text = dumps_json(document, levels=LAID_OUT_LEVELS)
     if args.out:
         out = Path(args.out)
         try:

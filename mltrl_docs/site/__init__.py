@@ -3,12 +3,8 @@
 :class:`~mltrl_docs.site.pages.Site` lists and renders the generated pages;
 :func:`~mltrl_docs.site.view.build_view` computes what they show. The MkDocs
 plugin (:mod:`mltrl_docs.plugin`) is the only code that connects them to MkDocs.
+
+The package imports none of its modules itself: what the pages show (``view``) is
+computed by commands that render no page, which need not load the renderer
+(``pages``, with Jinja, markdown-it and nh3).
 """
-
-from .kinds import PAGE_KINDS, PLACEHOLDER, PageKind, PageSpec, RenderedPage, TocEntry
-from .pages import Site
-from .view import SiteView, TechnologyView, build_view
-
-__all__ = ["PAGE_KINDS", "PLACEHOLDER", "PageKind", "PageSpec", "RenderedPage", "Site", "SiteView", "TechnologyView",
-           "TocEntry",
-           "build_view"]

@@ -10,17 +10,26 @@ was not written by this user's runs, or was changed since, is never used.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
+import secrets
 import shutil
+import zlib
 from pathlib import Path
 
 import pytest
+from factories import card_meta, write_technology
 from gitrepo import GitRepo, git
 from sitebuild import build, cache_folder, mkdocs_yml, small_portfolio
 
+from mltrl_docs.build import Build
+from mltrl_docs.checkcache import FILE_NAME as CHECKS
+from mltrl_docs.config import Settings
+
 IN_TREE = {"cache_dir": ".cache/mltrl"}
-CACHE_NAMES = ("documents.cache", "state.json", "tracks.jsonl", "derived.jsonl", "texts.bin", ".page")
+CACHE_NAMES = ("documents.cache", "checks.cache", "state.json", "tracks.jsonl", "derived.jsonl", "texts.bin", ".page")
 
 
 def make_repo(folder: Path, options: dict | None = None) -> GitRepo:
@@ -91,8 +100,8 @@ def test_links_planted_inside_a_real_cache_folder_are_never_followed(tmp_path, o
     (folder / "history").mkdir(parents=True)
     (folder / "pages").mkdir()
     victims = []
-    names = ["documents.cache", "history/state.json", "history/tracks.jsonl", "history/derived.jsonl",
-             "history/texts.bin", "history/lock", "pages/solar-bo.page"]
+    names = ["documents.cache", "checks.cache", "history/state.json", "history/tracks.jsonl",
+             "history/derived.jsonl", "history/texts.bin", "history/lock", "pages/solar-bo.page"]
     # Temporary names a run could pick, for every process id a short run may get.
     names += [f".documents.cache.{pid}.tmp" for pid in range(os.getpid() - 50, os.getpid() + 400)]
     names += [f"history/state.json.{pid}" for pid in range(os.getpid() - 50, os.getpid() + 400)]
@@ -107,6 +116,7 @@ def test_links_planted_inside_a_real_cache_folder_are_never_followed(tmp_path, o
     assert (outside / "victim.txt").read_text(encoding="utf-8") == "do not touch\n"
     # The links were replaced by the cache's own files, not written through.
     assert not (folder / "documents.cache").is_symlink() and (folder / "documents.cache").is_file()
+    assert not (folder / "checks.cache").is_symlink() and (folder / "checks.cache").is_file()
     assert not (folder / "history" / "state.json").is_symlink()
 
 
@@ -225,3 +235,34 @@ def test_a_cache_kept_in_the_repository_is_never_committed_by_git_add(tmp_path):
     staged = repo.git("diff", "--cached", "--name-only")
     assert ".cache" not in staged and "site/" not in staged
     assert repo.git("status", "--porcelain") == ""
+
+
+def test_a_planted_check_cache_never_hides_a_finding(tmp_path):
+    """Each technology's rule findings are kept between runs: entries claiming a clean technology, whether
+    signed with an earlier signature or with a key of their own, must be ignored."""
+    write_technology(tmp_path / "projects", "tech", "P1.0", 3)
+    (tmp_path / "projects/tech/requirements.md").unlink()  # level 3 without requirements: L201 and more
+    write_technology(tmp_path / "projects", "other", "P2.0", 1, card=card_meta("P2.0", "Other", 1,
+                                                                                 components=["P9.9"]))
+    settings = Settings(cache_dir=".cache/mltrl")
+
+    def findings() -> list[tuple]:
+        return [(d.path, d.line, d.code, d.severity.value, d.message) for d in Build(tmp_path, settings).findings]
+
+    honest = findings()
+    assert {"L201", "XR002"} <= {f[2] for f in honest}
+    file = tmp_path / ".cache/mltrl" / CHECKS
+    data = file.read_bytes()
+    entries = json.loads(zlib.decompress(data[32:]))
+    assert len(entries) == 2
+    for entry in entries.values():
+        entry[0] = []  # no finding
+        if entry[1] is not None:
+            entry[1][1] = [[code, []] for code, _ in entry[1][1]]  # every rule of the level met
+    forged = zlib.compress(json.dumps(entries).encode())
+    for mac in (data[:32],  # the signature of the honest file
+                hmac.new(secrets.token_bytes(32), b"mltrl-check-cache-1\0" + forged, hashlib.sha256).digest()):
+        file.write_bytes(mac + forged)
+        assert findings() == honest
+        readiness = Build(tmp_path, settings).readiness["tech"]
+        assert readiness is not None and readiness.met < readiness.total

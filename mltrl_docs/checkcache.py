@@ -1,0 +1,178 @@
+"""Each technology's rule findings and readiness kept between runs, so a run checks again only what changed.
+
+Applying the rules to a technology (its card's sections, its requirements, the rules of its level
+and of the next) costs far more than reading it. What those rules find depends on nothing but the
+technology's documents, the settings, the ethics checklist and the code of the rules, so an entry
+is keyed by all of them: the path and exact bytes of each of its documents, the settings as
+validated, the checklist as parsed, and a hash of the package's own source and of the versions of
+Python and of the libraries it reads with. Change any of them and the technology is checked anew.
+The rules across technologies (``XR…``) are not kept: they are cheap, and they depend on every
+card at once.
+
+The cache is one file in the cache folder (:mod:`mltrl_docs.cachedir`), signed with the user's key
+(:mod:`mltrl_docs.cachekey`) like the document cache, and ignored unless it verifies: a planted
+cache could otherwise hide a finding. It holds JSON only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import sys
+import zlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import markdown_it
+import pydantic_core
+import yaml
+
+from . import __version__
+from .cachedir import make_folder, read_file, write_file
+from .cachekey import load_or_create_key, user_key_file
+from .diagnostics import Diagnostic, Severity
+from .loader import Portfolio, Technology
+from .rules import Miss, Readiness, Rule, RuleResult
+
+FORMAT = b"mltrl-check-cache-1"
+"""Changes whenever the layout of an entry changes."""
+FILE_NAME = "checks.cache"
+MAX_FILE = 256 * 1024 * 1024
+
+
+@lru_cache(maxsize=1)
+def code_digest() -> bytes:
+    """A hash of the package's Python source and of the versions of Python and of the libraries whose work
+    the findings carry (validation messages, sections): a rule that changes, even within a version, is
+    applied anew."""
+    package = Path(__file__).parent
+    versions = (__version__, sys.version, pydantic_core.__version__, markdown_it.__version__, yaml.__version__)
+    digest = hashlib.blake2b("\0".join(versions).encode(), digest_size=20)
+    for file in sorted(package.rglob("*.py")):
+        digest.update(file.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(file.read_bytes() + b"\0")
+    return digest.digest()
+
+
+@dataclass
+class Checked:
+    """What the rules that read one technology alone found in it."""
+
+    findings: list[Diagnostic]
+    """Its findings before the configuration settles them (:func:`mltrl_docs.rules.technology_findings`)."""
+    readiness: Readiness | None
+    """Its readiness (:func:`mltrl_docs.rules.readiness`), ``None`` without a valid card."""
+
+
+def _miss_rows(results: list[RuleResult]) -> list:
+    return [[r.rule.code, [[m.path, m.line, m.column, m.message, m.hint] for m in r.misses]] for r in results]
+
+
+def _results(rows: list, rules: dict[str, Rule]) -> list[RuleResult]:
+    return [RuleResult(rules[code], [Miss(path, int(line), int(column), str(message), str(hint))
+                                     for path, line, column, message, hint in misses])
+            for code, misses in rows]
+
+
+class CheckCache:
+    """Each technology's :class:`Checked`, by the technology's documents and what the rules depend on, in one
+    signed file."""
+
+    def __init__(self, file: Path | None, key: bytes | None, portfolio: Portfolio) -> None:
+        self.file = file if key is not None else None
+        self.key = key
+        self.portfolio = portfolio
+        self.entries: dict[str, list] = {}
+        self.used: dict[str, list] = {}
+        self.hits = 0
+        self.misses = 0
+        settings = json.dumps(portfolio.settings.model_dump(mode="json"), sort_keys=True, default=str)
+        self._context = hashlib.blake2b(
+            FORMAT + b"\0" + code_digest() + b"\0" + settings.encode() + b"\0" + repr(portfolio.checklist).encode(),
+            digest_size=20).digest()
+        self._load()
+
+    @classmethod
+    def for_folder(cls, folder: Path, portfolio: Portfolio) -> CheckCache:
+        """The cache of ``portfolio``'s checks kept in ``folder`` (created on save), signed with the user's key."""
+        return cls(folder / FILE_NAME, load_or_create_key(user_key_file()), portfolio)
+
+    def _mac(self, payload: bytes) -> bytes:
+        return hmac.new(self.key, FORMAT + b"\0" + payload, hashlib.sha256).digest()
+
+    def _load(self) -> None:
+        if self.file is None:
+            return
+        try:
+            data = read_file(self.file, MAX_FILE)
+            if data is None or len(data) <= 32 or len(data) > MAX_FILE:
+                return
+            mac, payload = data[:32], data[32:]
+            if not hmac.compare_digest(mac, self._mac(payload)):
+                return  # not written by this user: never trusted
+            entries = json.loads(zlib.decompress(payload))
+        except (OSError, zlib.error, ValueError):
+            return
+        if isinstance(entries, dict):
+            self.entries = entries
+
+    def key_of(self, tech: Technology) -> str | None:
+        """What ``tech``'s entry is filed under, or ``None`` when it cannot be kept (a document it could not read)."""
+        if tech.checklist is not self.portfolio.checklist:
+            return None
+        digest = hashlib.blake2b(self._context, digest_size=20)
+        digest.update(f"{tech.slug}\0{tech.root}\0{tech.folder}\0".encode())
+        for doc in tech.documents:
+            if doc.digest is None:
+                return None
+            digest.update(f"{doc.kind}\0{doc.path}\0{doc.digest}\0".encode())
+        return digest.hexdigest()
+
+    def get(self, tech: Technology, rules: list[Rule]) -> Checked | None:
+        """What the rules found in ``tech`` when its documents were last checked as they are, or ``None``."""
+        key = self.key_of(tech)
+        entry = self.entries.get(key) if key is not None else None
+        if entry is None:
+            self.misses += 1
+            return None
+        try:
+            findings, ready = entry
+            found = [Diagnostic(str(path), int(line), int(column), Severity(severity), str(code), str(message),
+                                str(hint), None if project is None else str(project))
+                     for path, line, column, severity, code, message, hint, project in findings]
+            readiness = None
+            if ready is not None:
+                by_code = {rule.code: rule for rule in rules}
+                level, current, upcoming = ready
+                readiness = Readiness(int(level), _results(current, by_code), _results(upcoming, by_code))
+        except (ValueError, TypeError, KeyError):
+            self.misses += 1
+            return None
+        self.used[key] = entry
+        self.hits += 1
+        return Checked(found, readiness)
+
+    def put(self, tech: Technology, checked: Checked) -> None:
+        """Remember what the rules found in ``tech``."""
+        key = self.key_of(tech)
+        if self.file is None or key is None:
+            return
+        ready = checked.readiness
+        self.used[key] = [
+            [[d.path, d.line, d.column, d.severity.value, d.code, d.message, d.hint, d.project]
+             for d in checked.findings],
+            None if ready is None else [ready.level, _miss_rows(ready.current), _miss_rows(ready.next)],
+        ]
+
+    def save(self) -> None:
+        """Write the entries used in this run (so the file never grows stale); never raises."""
+        if self.file is None or (not self.misses and len(self.used) == len(self.entries)):
+            return
+        try:
+            payload = zlib.compress(json.dumps(self.used, separators=(",", ":")).encode("utf-8"), 1)
+            make_folder(self.file.parent)
+            write_file(self.file, self._mac(payload) + payload)
+        except (OSError, ValueError):
+            pass
