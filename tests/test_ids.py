@@ -9,7 +9,7 @@ from pathlib import Path
 
 from factories import card_body, card_meta, front_matter, write_technology
 from gitrepo import GitRepo
-from sitebuild import build, mkdocs_yml, mltrl
+from sitebuild import TODAY, build, mkdocs_yml, mltrl
 
 from mltrl_docs.build import Build
 from mltrl_docs.config import Settings
@@ -234,7 +234,8 @@ def test_mltrl_history_takes_a_current_id_a_former_id_or_a_folder(git_repo):
     repo = renamed(git_repo)
     outputs = {}
     for name in ("churn", "P13.2", "R02.1"):
-        result = mltrl("history", name, "--format", "json", cwd=repo.path)
+        # One "today" for the three runs: the time at the current level is measured up to it.
+        result = mltrl("history", name, "--format", "json", cwd=repo.path, env={"SOURCE_DATE_EPOCH": str(TODAY)})
         assert result.returncode == 0, result.stderr
         outputs[name] = json.loads(result.stdout)
     assert outputs["churn"] == outputs["P13.2"] == outputs["R02.1"]
