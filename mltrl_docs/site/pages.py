@@ -14,6 +14,7 @@ therefore never passes through the engine's Markdown or its extensions.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import posixpath
@@ -82,6 +83,16 @@ def toc_of(html: str) -> list[TocEntry]:
         title = escape(unescape(_TAG.sub("", inner)).strip())
         entries.append(TocEntry(int(match.group(1)), anchor, title))
     return entries
+
+
+def _on_the_day(events: list) -> list:
+    """Events with the working tree's dated by the build's day alone, as the page cache keys pages.
+
+    The uncommitted changes of a technology are an event dated "now", which moves with every build;
+    the pages' keys already hold the day (see :meth:`Site._global_inputs`), so within it the changes
+    are the same event.
+    """
+    return [dataclasses.replace(e, date=None) if e.source == "working-tree" else e for e in events]
 
 
 class Site:
@@ -252,7 +263,7 @@ class Site:
                 (t.slug, t.pending, t.readiness, t.findings, t.targets, t.externals, t.coupled_missing,
                  [(o.slug, o.level, o.status) for o in (*t.components, *t.used_by, *t.coupled)],
                  [(doc.path, doc.parsed.meta) for doc in t.tech.documents],
-                 (t.history.events, t.history.spans) if t.history is not None else None)
+                 (_on_the_day(t.history.events), t.history.spans) if t.history is not None else None)
                 for t in view.technologies])
         return (spec.src_uri, spec.kind.name, below, self._index_summary)
 
@@ -269,7 +280,7 @@ class Site:
         for target in t.targets:  # their states follow the day too, which the inputs hold
             digest.update(repr(target).encode("utf-8", "surrogatepass") + b"\0")
         if t.history is not None:
-            for item in (*t.history.events, *t.history.spans, *t.history.prior_cards):
+            for item in (*_on_the_day(t.history.events), *t.history.spans, *t.history.prior_cards):
                 digest.update(repr(item).encode("utf-8", "surrogatepass") + b"\0")
         related = {o.slug: o for o in (*t.components, *t.used_by, *t.coupled)}
         stack = list(t.components)
