@@ -22,10 +22,13 @@ each cache verifies what it reads with a key kept in the user's cache folder.
 from __future__ import annotations
 
 import hashlib
+import hmac
+import json
 import os
 import re
 import secrets
 import stat
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,3 +188,56 @@ def write_file(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+class SignedEntries:
+    """Entries kept between runs in one compressed JSON file signed with the user's key.
+
+    The base of the document and check caches. A file that does not verify
+    (planted by a pull request, signed with another key, damaged) is ignored,
+    never trusted; without a key nothing is read or written. ``entries`` are
+    what the file held, ``used`` what this run asked for or added: saving
+    writes ``used`` alone, so the file never keeps what no run needs.
+    """
+
+    FORMAT = b""
+    """Names the kind and shape of the entries; changed whenever they change, so old files are never read."""
+    MAX_FILE = 256 * 1024 * 1024
+
+    def __init__(self, file: Path | None, key: bytes | None) -> None:
+        self.file = file if key is not None else None
+        self.key = key
+        self.entries: dict[str, list] = {}
+        self.used: dict[str, list] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def _mac(self, payload: bytes) -> bytes:
+        return hmac.new(self.key, self.FORMAT + b"\0" + payload, hashlib.sha256).digest()
+
+    def _load(self) -> None:
+        if self.file is None:
+            return
+        try:
+            data = read_file(self.file, self.MAX_FILE)
+            if data is None or len(data) <= 32 or len(data) > self.MAX_FILE:
+                return
+            mac, payload = data[:32], data[32:]
+            if not hmac.compare_digest(mac, self._mac(payload)):
+                return  # not written by this user: never trusted
+            entries = json.loads(zlib.decompress(payload))
+        except (OSError, zlib.error, ValueError):
+            return
+        if isinstance(entries, dict):
+            self.entries = entries
+
+    def save(self) -> None:
+        """Write the entries used in this run (so the file never grows stale); never raises."""
+        if self.file is None or (not self.misses and len(self.used) == len(self.entries)):
+            return
+        try:
+            payload = zlib.compress(json.dumps(self.used, separators=(",", ":")).encode("utf-8"), 1)
+            make_folder(self.file.parent)
+            write_file(self.file, self._mac(payload) + payload)
+        except (OSError, ValueError):
+            pass

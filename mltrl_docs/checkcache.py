@@ -17,10 +17,8 @@ cache could otherwise hide a finding. It holds JSON only.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import sys
-import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -30,7 +28,7 @@ import pydantic_core
 import yaml
 
 from . import __version__
-from .cachedir import make_folder, read_file, write_file
+from .cachedir import SignedEntries
 from .cachekey import load_or_create_key, user_key_file
 from .diagnostics import Diagnostic, Severity
 from .loader import Portfolio, Technology
@@ -76,18 +74,16 @@ def _results(rows: list, rules: dict[str, Rule]) -> list[RuleResult]:
             for code, misses in rows]
 
 
-class CheckCache:
+class CheckCache(SignedEntries):
     """Each technology's :class:`Checked`, by the technology's documents and what the rules depend on, in one
     signed file."""
 
+    FORMAT = FORMAT
+    MAX_FILE = MAX_FILE
+
     def __init__(self, file: Path | None, key: bytes | None, portfolio: Portfolio) -> None:
-        self.file = file if key is not None else None
-        self.key = key
+        super().__init__(file, key)
         self.portfolio = portfolio
-        self.entries: dict[str, list] = {}
-        self.used: dict[str, list] = {}
-        self.hits = 0
-        self.misses = 0
         settings = json.dumps(portfolio.settings.model_dump(mode="json"), sort_keys=True, default=str)
         self._context = hashlib.blake2b(
             FORMAT + b"\0" + code_digest() + b"\0" + settings.encode() + b"\0" + repr(portfolio.checklist).encode(),
@@ -98,25 +94,6 @@ class CheckCache:
     def for_folder(cls, folder: Path, portfolio: Portfolio) -> CheckCache:
         """The cache of ``portfolio``'s checks kept in ``folder`` (created on save), signed with the user's key."""
         return cls(folder / FILE_NAME, load_or_create_key(user_key_file()), portfolio)
-
-    def _mac(self, payload: bytes) -> bytes:
-        return hmac.new(self.key, FORMAT + b"\0" + payload, hashlib.sha256).digest()
-
-    def _load(self) -> None:
-        if self.file is None:
-            return
-        try:
-            data = read_file(self.file, MAX_FILE)
-            if data is None or len(data) <= 32 or len(data) > MAX_FILE:
-                return
-            mac, payload = data[:32], data[32:]
-            if not hmac.compare_digest(mac, self._mac(payload)):
-                return  # not written by this user: never trusted
-            entries = json.loads(zlib.decompress(payload))
-        except (OSError, zlib.error, ValueError):
-            return
-        if isinstance(entries, dict):
-            self.entries = entries
 
     def key_of(self, tech: Technology) -> str | None:
         """What ``tech``'s entry is filed under, or ``None`` when it cannot be kept (a document it could not read)."""
@@ -165,14 +142,3 @@ class CheckCache:
              for d in checked.findings],
             None if ready is None else [ready.level, _miss_rows(ready.current), _miss_rows(ready.next)],
         ]
-
-    def save(self) -> None:
-        """Write the entries used in this run (so the file never grows stale); never raises."""
-        if self.file is None or (not self.misses and len(self.used) == len(self.entries)):
-            return
-        try:
-            payload = zlib.compress(json.dumps(self.used, separators=(",", ":")).encode("utf-8"), 1)
-            make_folder(self.file.parent)
-            write_file(self.file, self._mac(payload) + payload)
-        except (OSError, ValueError):
-            pass

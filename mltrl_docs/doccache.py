@@ -17,12 +17,9 @@ card look valid.
 from __future__ import annotations
 
 import hashlib
-import hmac
-import json
-import zlib
 from pathlib import Path
 
-from .cachedir import make_folder, read_file, write_file
+from .cachedir import SignedEntries
 from .cachekey import load_or_create_key, user_key_file
 from .diagnostics import Diagnostic, Severity
 from .frontmatter import ParsedDocument
@@ -38,41 +35,20 @@ def document_digest(display: str, data: bytes) -> str:
     return hashlib.blake2b(display.encode() + b"\0" + data, digest_size=20).hexdigest()
 
 
-class DocumentCache:
+class DocumentCache(SignedEntries):
     """Parsed documents by path and content, in one signed file."""
 
+    FORMAT = FORMAT
+    MAX_FILE = MAX_FILE
+
     def __init__(self, file: Path | None, key: bytes | None) -> None:
-        self.file = file if key is not None else None
-        self.key = key
-        self.entries: dict[str, list] = {}
-        self.used: dict[str, list] = {}
-        self.hits = 0
-        self.misses = 0
+        super().__init__(file, key)
         self._load()
 
     @classmethod
     def for_folder(cls, folder: Path) -> "DocumentCache":
         """The cache kept in ``folder`` (created on save), signed with the user's key."""
         return cls(folder / FILE_NAME, load_or_create_key(user_key_file()))
-
-    def _mac(self, payload: bytes) -> bytes:
-        return hmac.new(self.key, FORMAT + b"\0" + payload, hashlib.sha256).digest()
-
-    def _load(self) -> None:
-        if self.file is None:
-            return
-        try:
-            data = read_file(self.file, MAX_FILE)
-            if data is None or len(data) <= 32 or len(data) > MAX_FILE:
-                return
-            mac, payload = data[:32], data[32:]
-            if not hmac.compare_digest(mac, self._mac(payload)):
-                return  # not written by this user: never trusted
-            entries = json.loads(zlib.decompress(payload))
-        except (OSError, zlib.error, ValueError):
-            return
-        if isinstance(entries, dict):
-            self.entries = entries
 
     def get(self, display: str, data: bytes, digest: str | None = None) -> ParsedDocument | None:
         """The parse of ``data`` as it was stored, or ``None`` when it is not cached; ``digest`` is
@@ -105,14 +81,3 @@ class DocumentCache:
             doc.meta, doc.body_line, doc.front_matter_end,
             [[d.line, d.column, d.severity.value, d.code, d.message, d.hint] for d in doc.diagnostics],
         ]
-
-    def save(self) -> None:
-        """Write the entries used in this run (so the file never grows stale); never raises."""
-        if self.file is None or (not self.misses and len(self.used) == len(self.entries)):
-            return
-        try:
-            payload = zlib.compress(json.dumps(self.used, separators=(",", ":")).encode("utf-8"), 1)
-            make_folder(self.file.parent)
-            write_file(self.file, self._mac(payload) + payload)
-        except (OSError, ValueError):
-            pass
