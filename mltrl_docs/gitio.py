@@ -194,12 +194,41 @@ def read_date(raw: str) -> tuple[str, dt.datetime, str | None]:
     return when.isoformat(), when, ", ".join([f"stored as '{raw}'", *problems]) if problems else None
 
 
-def log_command(pathspecs: list[str], since: str | None = None) -> list[str]:
-    """Arguments of the one ``git log`` pass (newest first, mainline, renames detected)."""
+def log_command(pathspecs: list[str], since: str | None = None, within: str | None = None) -> list[str]:
+    """Arguments of the one ``git log`` pass (newest first, mainline, renames detected).
+
+    With ``within`` (a folder relative to the top of the work tree, ending
+    in ``/``), the changes are limited to that folder by ``--relative``
+    instead of a pathspec, and their paths are printed relative to it.
+    Both limit the changes before renames are detected, so they list the
+    same changes; but a pathspec also makes git compare every commit with
+    its parent a second time to decide whether to show it, which costs
+    about a third of the whole pass on a long history. Under ``--relative``
+    a commit with no change in the folder is shown with no changes.
+    """
     revision = f"{since}..HEAD" if since else "HEAD"
+    limit = [f"--relative={within}", revision] if within else [revision, "--", *pathspecs]
     return ["git", "-c", "core.quotepath=off", "-c", "diff.renameLimit=10000", "log", "--first-parent",
             "--diff-merges=first-parent", "-M", "--raw", "--no-abbrev", "-z", "--no-color", "--no-ext-diff",
-            "--date=raw", f"--format={LOG_FORMAT}", revision, "--", *pathspecs]
+            "--date=raw", f"--format={LOG_FORMAT}", *limit]
+
+
+_LITERAL_FOLDER = re.compile(r"[A-Za-z0-9_.+@ -]+(?:/[A-Za-z0-9_.+@ -]+)*")
+
+
+def log_folder(prefix: str, pathspecs: list[str]) -> str | None:
+    """The ``within`` folder of :func:`log_command` that lists what ``pathspecs`` lists, or ``None``.
+
+    Only one plain folder qualifies: no pathspec magic, no wildcard, no
+    ``.`` or ``..`` step. ``prefix`` is where the working folder sits below
+    the top of the work tree (``""`` or ending in ``/``).
+    """
+    if len(pathspecs) != 1:
+        return None
+    folder = pathspecs[0].strip("/")
+    if not _LITERAL_FOLDER.fullmatch(folder) or any(part in (".", "..") for part in folder.split("/")):
+        return None
+    return f"{prefix}{folder}/"
 
 
 def _text(raw: bytes) -> str:
@@ -207,17 +236,24 @@ def _text(raw: bytes) -> str:
 
 
 def iter_log(cwd: Path, pathspecs: list[str], since: str | None = None, chunk_size: int = 1 << 16,
-             keep: Callable[[bytes], bool] | None = None, tail: dict | None = None) -> Iterator[Commit]:
+             keep: Callable[[bytes], bool] | None = None, tail: dict | None = None,
+             within: str | None = None) -> Iterator[Commit]:
     """Mainline commits touching ``pathspecs`` (all paths when empty), newest first, read as git produces them.
 
     With ``keep``, only changes where ``keep`` accepts the new or old path
     (as raw bytes) are kept, and commits left without changes are skipped.
     ``tail``, when given, receives the ``sha`` and ``parent`` of the oldest
-    commit walked, kept or not.
+    commit walked, kept or not. ``within`` (see :func:`log_command`, from
+    :func:`log_folder`) replaces ``pathspecs``: the same commits come out,
+    their paths still relative to the top of the work tree, but ``tail``
+    may then name an older commit, one that changed nothing in the folder.
     """
+    folder = within.encode("utf-8", "surrogateescape") if within else b""
+    if within and keep is None:
+        keep = _anything
     try:
-        proc = subprocess.Popen(log_command(pathspecs, since), cwd=cwd, env=git_env(), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE)
+        proc = subprocess.Popen(log_command(pathspecs, since, within), cwd=cwd, env=git_env(),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except FileNotFoundError:
         raise GitError("git is not installed (or not on PATH)") from None
     widen_pipe(proc.stdout)
@@ -239,6 +275,8 @@ def iter_log(cwd: Path, pathspecs: list[str], since: str | None = None, chunk_si
                 if pending:
                     pending.append(token)
                     if len(pending) == needed:
+                        if folder:
+                            pending[1:] = [folder + path for path in pending[1:]]
                         if current is not None and (keep is None or any(keep(p) for p in pending[1:])):
                             current.changes.append(_change(pending))
                         pending = []
@@ -265,6 +303,10 @@ def iter_log(cwd: Path, pathspecs: list[str], since: str | None = None, chunk_si
     if code != 0:
         message = b"".join(errors).decode("utf-8", "replace").strip().splitlines()
         raise GitError(message[-1] if message else f"git log failed with status {code}")
+
+
+def _anything(path: bytes) -> bool:
+    return True
 
 
 PIPE_SIZE = 1 << 20

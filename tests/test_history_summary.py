@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from mltrl_docs.history.summary import Summariser, _read_simple, card_summary, needed_front_matter
 
 SCALARS = st.sampled_from(["3", "04", "0x3", "3.0", "true", "null", "~", "paused", "active", "stopped",
-                           "'4'", '"active"', "9", "10", "-1", "P01.1", "1.10", "[1]", "{a: 1}", "3 # note",
-                           ""])
+                           "'4'", '"active"', '"R01.4"', '"3"', '"a\\"b"', '"x" # c', "9", "10", "-1", "P01.1",
+                           "1.10", "[1]", "{a: 1}", "3 # note", ""])
 NAMES = st.lists(st.sampled_from(['"research lead"', "peer", "'product owner'", "a, b", '"x\\"y"']), max_size=3)
 
 
@@ -26,6 +26,9 @@ def front_matters(draw) -> str:
                 lines += [f"{key}: {{research: [{', '.join(draw(NAMES))}]}}"]
             else:
                 lines += [f"{key}:", "  research:"] + [f"    - {n}" for n in draw(NAMES)]
+                if draw(st.booleans()):
+                    lines += ["  product:"] + [f"{draw(st.sampled_from(['    - ', '  - ', '    -  ']))}{n}"
+                                               for n in draw(NAMES)]
         elif key == "datasets":
             lines += ["datasets:", "  - name: sample", "    version: \"1.0\"", "# a comment at column 0",
                       "    kind: sample"]
@@ -98,4 +101,20 @@ def test_simple_first_versions_are_read_without_the_parser():
     for odd in ("level: 3", '  product: ["x"]', "level: 12"):
         text = "\n".join(["---", "id: R01.4", odd, "level: 2", "---", ""]) if odd != "level: 12" \
             else "---\nlevel: 12\n---\n"
+        assert _read_simple(needed_front_matter(text).split("\n")) is None
+
+
+def test_block_lists_and_quoted_scalars_are_read_without_the_parser():
+    lines = ["---", 'id: "R01.4"', "level: 6", 'status: "paused"', "owners:", "  research:",
+             '    - "research lead (vision-team)"', '    - "second lead"', "  product: []", "reviewers:",
+             "  research:", "  product:", '    - "product review board"', "---", ""]
+    text = "\n".join(lines) + "body\n"
+    fast = _read_simple(needed_front_matter(text).split("\n"))
+    assert fast == card_summary(text.encode(), "x")
+    assert fast["owners"]["research"] == ["research lead (vision-team)", "second lead"]
+    assert fast["reviewers"] == {"research": [], "product": ["product review board"]}
+    # Items under no role, or with escapes, and a quoted level are left to the parser.
+    for odd in ('  - "x"', '    - "a\\"b"', 'level: "3"'):
+        text = "\n".join(["---", "level: 2", "owners:", "  research:", odd, "---", ""]) if odd != 'level: "3"' \
+            else '---\nlevel: "3"\n---\n'
         assert _read_simple(needed_front_matter(text).split("\n")) is None

@@ -29,6 +29,7 @@ from ..gitio import (
     RepoInfo,
     StatusReader,
     iter_log,
+    log_folder,
     refresh_env,
     repo_info,
 )
@@ -225,7 +226,9 @@ class Extraction:
     def _walk(self, since: str | None, pathspecs: list[str], tail: dict | None = None) -> list[Commit]:
         """Commits with card or review changes, newest first; card blobs not yet known are requested."""
         new: list[Commit] = []
-        for commit in iter_log(self.base_dir, pathspecs, since, keep=_maybe_relevant, tail=tail):
+        # The whole walk over one root lists its folder with --relative, which git does faster.
+        within = log_folder(self.info.prefix, pathspecs) if since is None else None
+        for commit in iter_log(self.base_dir, pathspecs, since, keep=_maybe_relevant, tail=tail, within=within):
             commit = _relative_commit(commit, self.info.prefix, self.classify)
             if commit is None:
                 continue
@@ -429,8 +432,8 @@ def _fingerprint(tech: Technology, track: Track | None) -> str:
         parts.append(repr([(r.date.toordinal(), r.level, r.status, r.switchback, r.author, r.note)
                            for r in tech.model.history]))
     for doc in tech.reviews:
-        parts.append(doc.path)
-        parts.append(doc.parsed.text)  # the record's text stands for what is read from it
+        # The record's path and bytes stand for what is read from it: their digest when the loader made one.
+        parts.append(doc.digest or f"{doc.path}\0{doc.parsed.text}")
     return hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
@@ -682,6 +685,7 @@ class HistoryStart:
                     history = _complete(run, portfolio, now)
             finally:
                 self._error = None
+            history.diagnostics = findings(portfolio, history, now) + self.shallow_note
         except GitError as exc:
             reason = f"history is unavailable: {exc}"
             return PortfolioHistory(False, reason, now=now, diagnostics=[repository_finding(
@@ -689,7 +693,6 @@ class HistoryStart:
         finally:
             if collecting:
                 gc.enable()
-        history.diagnostics = findings(portfolio, history, now) + self.shallow_note
         return history
 
 

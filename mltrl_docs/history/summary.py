@@ -227,25 +227,35 @@ def _read_simple(lines: list[str]) -> dict | None:
 
     The shapes are those :meth:`Summariser._by_difference` reads, and those
     the scaffold and the demo write: ``id``, ``level`` and ``status`` lines
-    holding a plain scalar, and ``owners:`` or ``reviewers:`` followed by
-    role lines of double-quoted names; blank lines and comments aside. The
-    first version of every card is mostly read here. Any other line, a key
-    given twice, or an invalid level returns ``None`` for the full parse.
+    holding a plain scalar or a double-quoted one without escapes, and
+    ``owners:`` or ``reviewers:`` followed by role lines, each a flow list
+    of double-quoted names or a role key alone with ``    - "name"`` items
+    below it; blank lines and comments aside. The first version of every
+    card is mostly read here. Any other line, a key given twice, or an
+    invalid level returns ``None`` for the full parse.
     """
     summary: dict = {"level": None, "status": "active", "owners": {role: [] for role in ROLES},
                      "reviewers": {role: [] for role in ROLES}, "id": None}
     seen: set[object] = set()  # keys, and (block, role) pairs
     block = None
+    items: list[str] | None = None  # the names of the role opened by a line of its own
     for line in lines[1:-2]:  # between "---" and the closing "---", before the final empty string
         if not line or line[0] == "#":
             continue
+        if items is not None:
+            item = _ITEM_LINE.match(line)
+            if item is not None:
+                items.append(item.group(1))
+                continue
+            items = None
         scalar = _SIMPLE_SCALAR.match(line)
         if scalar is not None:
             key, block = scalar.group(1), None
             if key in seen:
                 return None
             seen.add(key)
-            value = resolve_plain_scalar(scalar.group(2))
+            quoted = scalar.group(3)
+            value = quoted if quoted is not None else resolve_plain_scalar(scalar.group(2))
             if key == "level":
                 if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 9:
                     return None
@@ -261,10 +271,13 @@ def _read_simple(lines: list[str]) -> dict | None:
                 return None
             seen.add(block)
             continue
-        role = _ROLE_LINE.match(line)
+        role = _ROLE_LINE.match(line) or _ROLE_KEY.match(line)
         if role is None or block is None or (block, role.group(1)) in seen:
             return None
         seen.add((block, role.group(1)))
+        if role.re is _ROLE_KEY:
+            items = summary[block][role.group(1)] = []
+            continue
         names = _QUOTED.findall(role.group(2))
         if ", ".join(f'"{name}"' for name in names) != role.group(2):
             return None
@@ -272,10 +285,14 @@ def _read_simple(lines: list[str]) -> dict | None:
     return summary if "level" in seen else None
 
 
-_SIMPLE_SCALAR = re.compile(r"(id|level|status): +([A-Za-z0-9_][A-Za-z0-9_.+-]*) *$")
-"""A top-level ``id``, ``level`` or ``status`` line holding a plain scalar and nothing else."""
+_SIMPLE_SCALAR = re.compile(r'(id|level|status): +(?:([A-Za-z0-9_][A-Za-z0-9_.+-]*)|"([^"\\\n]*)") *$')
+"""A top-level ``id``, ``level`` or ``status`` line holding a plain or an escape-free double-quoted scalar."""
 _ROLE_LINE = re.compile(r"  (research|product): \[(.*)\]$")
 """A role line of the owners or reviewers, as a flow sequence."""
+_ROLE_KEY = re.compile(r"  (research|product): *$")
+"""A role key whose names follow as block sequence items (or none: an empty role)."""
+_ITEM_LINE = re.compile(r'    - "([^"\\\n]*)" *$')
+"""One name of a block sequence under a role key, double-quoted without escapes."""
 _QUOTED = re.compile(r'"([^"\\\n]*)"')
 _SCALAR_LINE = re.compile(r"(level|status):[ \t]+([A-Za-z0-9_][A-Za-z0-9_.+-]*)[ \t]*$")
 """A top-level ``level`` or ``status`` line holding a plain scalar and nothing else."""
