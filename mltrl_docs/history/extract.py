@@ -10,6 +10,7 @@ kept between runs.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import gc
@@ -417,8 +418,13 @@ def _review_dict(review) -> dict:
 
 
 def _current_level(history) -> int | None:
-    levels = history.level_events
-    return levels[-1].to_level if levels else None
+    for event in reversed(history.events):  # the last of history.level_events
+        if event.kind in _LEVEL_KINDS:
+            return event.to_level
+    return None
+
+
+_LEVEL_KINDS = frozenset({"created", "graduation", "skip", "switchback"})
 
 
 def _fingerprint(tech: Technology, track: Track | None) -> str:
@@ -553,6 +559,10 @@ class HistoryStart:
 
     def begin(self, background: bool) -> None:
         """Find the repository and the cache, and start reading the commits."""
+        with _collector_paused():  # the cache's index and what is read here are many small objects
+            self._begin(background)
+
+    def _begin(self, background: bool) -> None:
         refresh_env()
         settings, base_dir = self.settings, self.base_dir
         try:
@@ -664,9 +674,11 @@ class HistoryStart:
         if self.unavailable is not None:
             reason, diagnostics = self.unavailable
             return PortfolioHistory(False, reason, now=now, diagnostics=diagnostics)
+        with _collector_paused():
+            return self._finish(portfolio, now)
+
+    def _finish(self, portfolio: Portfolio, now: dt.datetime) -> PortfolioHistory:
         self._wait()
-        collecting = gc.isenabled()
-        gc.disable()  # tens of thousands of small objects, no cycles: collections would only cost time
         try:
             try:
                 try:
@@ -690,10 +702,24 @@ class HistoryStart:
             reason = f"history is unavailable: {exc}"
             return PortfolioHistory(False, reason, now=now, diagnostics=[repository_finding(
                 "HIS008", Severity.WARNING, reason, "check that the repository is readable")])
-        finally:
-            if collecting:
-                gc.enable()
         return history
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Pause the cyclic garbage collector, if it runs, for the block.
+
+    History builds tens of thousands of small objects with no cycles among
+    them; each collection the allocations would set off walks every object
+    the process holds (the whole portfolio included) and frees nothing.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def start_history(base_dir: Path, settings: Settings, *, cache_dir: Path | None = None,
