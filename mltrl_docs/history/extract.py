@@ -313,13 +313,13 @@ class Extraction:
                         track.changed = True
             tech_history, last_at = build_history(slug, track, tech, reviews_read, pending.get(tech.folder, []), now)
             history.projects[slug] = tech_history
-            current = _current_level(tech_history)
+            current = tech_history.current_level
             last_levels[slug] = (last_at, current)
             if tech.folder not in pending:
                 self.derived[slug] = (fingerprint, derived_record(tech_history, last_at))
         for slug, (tech_history, last_at) in reused.items():
             history.projects[slug] = tech_history
-            last_levels[slug] = (last_at, _current_level(tech_history))
+            last_levels[slug] = (last_at, tech_history.current_level)
         history.projects = {slug: history.projects[slug] for slug, _, _, _ in plan}
         # Prior cards: texts from this run, the cache, or one more batch through cat-file.
         wanted = {entry.blob for last_at, current in last_levels.values()
@@ -415,16 +415,6 @@ class _CurrentReviews:
 def _review_dict(review) -> dict:
     return {"level": review.level, "date": review.date.isoformat(), "decision": review.decision,
             "to_level": review.target, "reviewers": list(review.reviewers)}
-
-
-def _current_level(history) -> int | None:
-    for event in reversed(history.events):  # the last of history.level_events
-        if event.kind in _LEVEL_KINDS:
-            return event.to_level
-    return None
-
-
-_LEVEL_KINDS = frozenset({"created", "graduation", "skip", "switchback"})
 
 
 def _fingerprint(tech: Technology, track: Track | None) -> str:

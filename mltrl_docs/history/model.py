@@ -148,6 +148,10 @@ class DateNote:
     """What is wrong with the stored date, starting with the date as git prints it."""
 
 
+LEVEL_KINDS = frozenset({"created", "graduation", "skip", "switchback"})
+"""Kinds of event that set the level."""
+
+
 @dataclass
 class TechnologyHistory:
     """Everything known about one technology's path."""
@@ -177,7 +181,15 @@ class TechnologyHistory:
     @property
     def level_events(self) -> list[Event]:
         """Events that set the level: created, graduations, skips and switchbacks."""
-        return [e for e in self.events if e.kind in ("created", "graduation", "skip", "switchback")]
+        return [e for e in self.events if e.kind in LEVEL_KINDS]
+
+    @property
+    def current_level(self) -> int | None:
+        """The level after the last of :attr:`level_events` (``None`` without any)."""
+        for event in reversed(self.events):
+            if event.kind in LEVEL_KINDS:
+                return event.to_level
+        return None
 
     def time_in_level(self, now: dt.datetime) -> dict[int, float]:
         """Days spent at each level (all statuses), up to ``now`` for the current span."""
