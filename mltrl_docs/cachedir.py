@@ -29,6 +29,7 @@ import re
 import secrets
 import stat
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,23 +94,35 @@ def cache_location(base_dir: Path, cache_dir: str | None, *, published: tuple[Pa
     return CacheLocation(folder)
 
 
-def _planted(base: Path, folder: Path) -> str | None:
-    """Why ``folder`` (inside ``base``) could come from the repository's content, or ``None``."""
+def existing_steps(base: Path, folder: Path) -> Iterator[tuple[Path, os.stat_result]]:
+    """Each step of the way from ``base`` down to ``folder`` that exists, with what :func:`os.lstat` says of it.
+
+    Links are not followed, so a caller sees a symbolic link as one. The
+    walk ends at the first step that does not exist: the rest will be made,
+    as real folders. Any other error reading a step is raised.
+    """
     current = base
     for part in folder.relative_to(base).parts:
         current = current / part
         try:
             info = os.lstat(current)
         except FileNotFoundError:
-            break  # it does not exist yet: it will be made as a real folder
-        except OSError as exc:
-            return f"cannot be examined ({exc.strerror})"
-        if stat.S_ISLNK(info.st_mode):
-            return f"goes through a symbolic link ({current.relative_to(base).as_posix()})"
-        if not stat.S_ISDIR(info.st_mode):
-            return f"goes through a file ({current.relative_to(base).as_posix()})"
-        if os.path.lexists(current / ".git"):
-            return f"goes through a git repository of its own ({current.relative_to(base).as_posix()})"
+            return
+        yield current, info
+
+
+def _planted(base: Path, folder: Path) -> str | None:
+    """Why ``folder`` (inside ``base``) could come from the repository's content, or ``None``."""
+    try:
+        for current, info in existing_steps(base, folder):
+            if stat.S_ISLNK(info.st_mode):
+                return f"goes through a symbolic link ({current.relative_to(base).as_posix()})"
+            if not stat.S_ISDIR(info.st_mode):
+                return f"goes through a file ({current.relative_to(base).as_posix()})"
+            if os.path.lexists(current / ".git"):
+                return f"goes through a git repository of its own ({current.relative_to(base).as_posix()})"
+    except OSError as exc:
+        return f"cannot be examined ({exc.strerror})"
     try:
         listed = run_git(base, "ls-files", "-z", "--", folder.relative_to(base).as_posix(), check=False)
     except GitError:

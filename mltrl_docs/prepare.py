@@ -43,6 +43,7 @@ from pathlib import Path
 import yaml
 
 from .build import Build, build_now
+from .cachedir import existing_steps
 from .cachekey import load_or_create_key, user_key_file
 from .diagnostics import Diagnostic, Severity, printable
 from .errors import PrepareError, PrepareFindings
@@ -111,18 +112,15 @@ def check_folder(docs: Path, folder: Path) -> None:
     No part of the way from the docs folder may be a symbolic link (the folder would be elsewhere) or
     a file; the folder itself, if it is there, must hold the marker as a plain file.
     """
-    current = docs
-    for part in folder.relative_to(docs).parts:
-        current = current / part
-        try:
-            info = os.lstat(current)
-        except FileNotFoundError:
-            return  # nothing there yet: it will be made, as real folders
+    reached = docs
+    for reached, info in existing_steps(docs, folder):
         if stat.S_ISLNK(info.st_mode):
-            raise PrepareError(f"{_shown(docs, current)} is a symbolic link; mltrl prepare never writes through "
+            raise PrepareError(f"{_shown(docs, reached)} is a symbolic link; mltrl prepare never writes through "
                                "one (remove it, or choose another prepare_dir)")
         if not stat.S_ISDIR(info.st_mode):
-            raise PrepareError(f"{_shown(docs, current)} is not a folder; remove it or choose another prepare_dir")
+            raise PrepareError(f"{_shown(docs, reached)} is not a folder; remove it or choose another prepare_dir")
+    if reached != folder:
+        return  # nothing there yet: it will be made, as real folders
     try:
         marker = os.lstat(folder / MARKER)
     except FileNotFoundError:
