@@ -148,9 +148,10 @@ def relative(path: Path, base: Path) -> str:
         return path.as_posix()
 
 
-def read_document(kind: str, file: Path, display: str, base_dir: Path | None = None,
+def read_document(kind: str, file: Path | str, display: str, base_dir: Path | None = None,
                   cache: DocumentCache | None = None, folder: Path | None = None,
-                  models: Mapping[str, type[Strict]] = DOCUMENT_MODELS, *, plain: str | None = None) -> Document:
+                  models: Mapping[str, type[Strict]] = DOCUMENT_MODELS, *, plain: str | None = None,
+                  no_link: bool = False) -> Document:
     """Read and validate one document; problems become diagnostics, never exceptions.
 
     With ``base_dir``, a file that resolves outside it (through a symbolic
@@ -158,15 +159,17 @@ def read_document(kind: str, file: Path, display: str, base_dir: Path | None = N
     with ``folder`` (the technology's folder) too, a file that resolves outside
     that folder is refused, so one technology cannot show another's documents.
     ``plain`` is a folder on the way known to be reached from ``base_dir``
-    through no link (:func:`plain_folder`), where the search for one stops.
+    through no link (:func:`plain_folder`), where the search for one stops;
+    ``no_link`` says that the caller has seen the whole way, the file
+    included, to be free of links, so none is looked for.
     With ``cache``, an unchanged file is not parsed again.
     """
-    if base_dir is not None:
+    if base_dir is not None and not no_link:
         refused = _link_problem(file, base_dir, folder, plain)
         if refused is not None:
             return _refused_link(kind, display, refused)
     try:
-        with file.open("rb") as handle:
+        with open(file, "rb") as handle:
             data = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         parsed = ParsedDocument(path=display)
@@ -359,21 +362,35 @@ def load_portfolio(base_dir: Path, settings: Settings, only: list[Path] | None =
         if not root_dir.is_dir():
             continue
         try:
-            entries = sorted(root_dir.iterdir())
+            entries = _listing(root_dir, strict=True)
         except OSError as exc:
             portfolio.diagnostics.append(Diagnostic(relative(root_dir, base_dir), 1, 1, Severity.ERROR,
                                                     "IO001", f"cannot list folder: {exc.strerror}"))
             continue
-        for entry in entries:
-            if not entry.is_dir() or entry.name.startswith((".", "_")):
+        for name in sorted(entries):
+            if name.startswith((".", "_")) or not entries[name].is_dir():
                 continue
+            entry = root_dir / name
             if only is not None and not any(_related(entry, p) for p in only):
                 continue
-            tech = _load_technology(entry, root, base_dir, cache, models, checklist)
+            listing = _listing(entry)
+            tech = _load_technology(entry, root, base_dir, cache, models, checklist, listing)
             _add_technology(portfolio, tech)
             if tech is not None:
-                portfolio.diagnostics.extend(link_loops(entry, tech.folder, tech.slug))
+                portfolio.diagnostics.extend(link_loops(entry, tech.folder, tech.slug, listing))
     return portfolio
+
+
+def _listing(folder: Path | str, *, strict: bool = False) -> dict[str, os.DirEntry]:
+    """The entries of ``folder`` by name (none when it cannot be listed, unless ``strict``): one system call
+    for a folder, where asking of each name whether it is there, a file or a link costs one each."""
+    try:
+        with os.scandir(folder) as found:
+            return {entry.name: entry for entry in found}
+    except OSError:
+        if strict:
+            raise
+        return {}
 
 
 def _add_technology(portfolio: Portfolio, tech: Technology | None) -> None:
@@ -510,20 +527,24 @@ def _below(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def link_loops(folder: Path, display: str, slug: str) -> list[Diagnostic]:
+def link_loops(folder: Path, display: str, slug: str, listing: dict[str, os.DirEntry] | None = None) -> list[Diagnostic]:
     """Findings for the symbolic links in a technology's folder that loop (its images, say).
 
     Documents that loop are reported when read; any other file that does is reported here,
     since the site would otherwise stumble on it when it publishes the folder's images.
+    ``listing`` is the folder's own entries when the caller has them (:func:`_listing`).
     """
     found: list[Diagnostic] = []
     pending = [(os.fspath(folder), display)]
     while pending:
         current, shown = pending.pop()
-        try:
-            entries = sorted(os.scandir(current), key=lambda e: e.name)
-        except OSError:
-            continue
+        if listing is not None and shown == display:
+            entries = [listing[name] for name in sorted(listing)]
+        else:
+            try:
+                entries = sorted(os.scandir(current), key=lambda e: e.name)
+            except OSError:
+                continue
         for entry in entries:
             if entry.name.startswith((".", "_")):
                 continue
@@ -547,37 +568,35 @@ def _related(folder: Path, target: Path) -> bool:
 
 
 def _load_technology(folder: Path, root: str, base_dir: Path, cache: DocumentCache | None,
-                     models: Mapping[str, type[Strict]], checklist: Checklist) -> Technology | None:
+                     models: Mapping[str, type[Strict]], checklist: Checklist,
+                     listing: dict[str, os.DirEntry]) -> Technology | None:
     # The folder as written (a folder that is a link keeps its own name, to be judged by it).
     rel = f"{posixpath.normpath(root)}/{folder.name}" if folder.parent == base_dir / root else relative(folder, base_dir)
     tech = Technology(slug=folder.name, root=root, folder=rel, checklist=checklist)
-    card = folder / CARD
-    if not (card.is_file() or card.is_symlink()):
-        if not any(folder.glob("*.md")) and not (folder / REVIEWS).is_dir():
+    card = listing.get(CARD)
+    if card is None or not (card.is_symlink() or card.is_file()):
+        if not any(name.endswith(".md") for name in listing) and not (folder / REVIEWS).is_dir():
             return None  # not a technology folder (e.g. assets)
         return _missing_card(tech)
     plain = plain_folder(folder, base_dir)  # looked for once, not again for each document
-    tech.card = read_document("card", card, f"{rel}/{CARD}", base_dir, cache, folder, models, plain=plain)
+
+    def read(kind: str, entry: os.DirEntry, display: str, *, way_plain: bool = True) -> Document:
+        # A file the listing shows is no link, in a folder reached through none, needs no search for one.
+        return read_document(kind, entry.path, display, base_dir, cache, folder, models, plain=plain,
+                             no_link=plain is not None and way_plain and not entry.is_symlink())
+
+    tech.card = read("card", card, f"{rel}/{CARD}")
     _check_slug(tech)
     for kind, name in (("requirements", REQUIREMENTS), ("ethics", ETHICS)):
-        if os.path.lexists(folder / name):  # a link that loops is reported, not skipped
-            setattr(tech, kind, read_document(kind, folder / name, f"{rel}/{name}", base_dir, cache, folder, models,
-                                              plain=plain))
-    reviews_dir = folder / REVIEWS
-    if reviews_dir.is_dir():
-        for name in _markdown_names(reviews_dir):
-            tech.reviews.append(read_document("review", reviews_dir / name, f"{rel}/{REVIEWS}/{name}", base_dir,
-                                              cache, folder, models, plain=plain))
+        if name in listing:  # a link that loops is reported, not skipped
+            setattr(tech, kind, read(kind, listing[name], f"{rel}/{name}"))
+    reviews = listing.get(REVIEWS)
+    if reviews is not None and reviews.is_dir():
+        found = _listing(reviews.path)
+        for name in sorted(name for name in found if name.endswith(".md")):
+            tech.reviews.append(read("review", found[name], f"{rel}/{REVIEWS}/{name}",
+                                     way_plain=not reviews.is_symlink()))
     return tech
-
-
-def _markdown_names(folder: Path) -> list[str]:
-    """The names in ``folder`` that end in ``.md``, sorted, as ``folder.glob("*.md")`` finds them (but faster)."""
-    try:
-        with os.scandir(folder) as entries:
-            return sorted(entry.name for entry in entries if entry.name.endswith(".md"))
-    except OSError:
-        return []
 
 
 def load_portfolio_cached(base_dir: Path, settings: Settings, cache: CacheLocation | None = None) -> Portfolio:
