@@ -30,19 +30,17 @@ import time
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .cachedir import CacheLocation, cache_location
 from .checkcache import CheckCache, Checked
 from .config import Settings
 from .diagnostics import Diagnostic, sort_diagnostics
-from .export import export_document
 from .history import HistoryStart, load_history, start_history
-from .history.analytics import portfolio_analytics
 from .history.model import PortfolioHistory
 from .ids import IdChange, Identities, identities
 from .loader import Portfolio, load_portfolio_cached
 from .progress import SILENT, Progress
-from .public import public_history, published_portfolio
 from .rules import (
     Readiness,
     Rule,
@@ -53,8 +51,13 @@ from .rules import (
     relax_drafts,
     technology_findings,
 )
-from .site.view import SiteView, build_view
 from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from .site.view import SiteView
+
+# The stages that only publishing needs (the public filter, the analytics, the view, the export) import their
+# modules when first asked for: ``mltrl check`` never pays for them at start-up.
 
 NOT_A_REPOSITORY_CODE = "HIS007"
 """The note that there is no git repository: reported by the history, left out of the findings."""
@@ -219,6 +222,8 @@ class Build:
     @cached_property
     def public(self) -> Published:
         """The public technologies and their public history (:mod:`mltrl_docs.public`)."""
+        from .public import public_history, published_portfolio
+
         return Published(published_portfolio(self.portfolio, public_only=True),
                          public_history(self.portfolio, self.history))
 
@@ -227,6 +232,8 @@ class Build:
         """What this build's site shows: the public technologies on a public site, else every valid card."""
         if self.settings.public_only:
             return self.public
+        from .public import published_portfolio
+
         return Published(published_portfolio(self.portfolio, public_only=False), self.history)
 
     @cached_property
@@ -234,11 +241,15 @@ class Build:
         """The analytics page's figures over the technologies shown (``None`` without history)."""
         if not self.history.available:
             return None
+        from .history.analytics import portfolio_analytics
+
         return portfolio_analytics(self.shown.portfolio, self.history)
 
     @cached_property
     def view(self) -> SiteView:
         """What the site's pages show."""
+        from .site.view import build_view
+
         return build_view(self.portfolio, self.findings, self.shown.history, settings=self.settings,
                           repo_url=self.settings.repo_url, public_only=self.settings.public_only,
                           analytics=self.analytics, rules=self.rules, readiness=self.readiness,
@@ -248,4 +259,6 @@ class Build:
         """The ``mltrl.json`` document: of this build's site, or with ``public_only`` of the public technologies."""
         public = self.settings.public_only if public_only is None else public_only
         history = self.public.history if public else self.history
+        from .export import export_document
+
         return export_document(self.portfolio, history, self.findings, public_only=public, readiness=self.readiness)

@@ -29,7 +29,7 @@ from importlib import resources
 from pathlib import Path
 
 from markdown_it import MarkdownIt
-from pydantic import Field, create_model
+from pydantic import ConfigDict, Field, create_model
 
 from .diagnostics import Diagnostic, Severity
 from .models import (
@@ -283,13 +283,20 @@ def load_checklist(base_dir: Path, name: str | None) -> tuple[Checklist, list[Di
     return parse_checklist(text, display)
 
 
+class _Made(Strict):
+    """Base of the models made from a checklist: their fields are described as they are made, so pydantic need
+    not look for attribute docstrings (a search through the source of every calling frame, for nothing)."""
+
+    model_config = ConfigDict(use_attribute_docstrings=False)
+
+
 def _part_model(part: Part):
     fields: dict = {q.key: (Answer, Field("", description=_plain(q.text))) for q in part.questions}
     fields[IN_PROGRESS] = (Url | None, Field(None, description=(
         "Marks the part as under way: a link to where the answers are being worked out. A part in progress is "
         "not complete.")))
     name = "".join(w.capitalize() for w in part.key.split("_"))
-    return create_model(name, __base__=Strict, __doc__=part.note or part.title, **fields)
+    return create_model(name, __base__=_Made, __doc__=part.note or part.title, **fields)
 
 
 def _plain(text: str) -> str:
@@ -312,7 +319,7 @@ def _ethics_models(project_parts: tuple[Part, ...]) -> tuple[type[Strict], dict[
         for key, model in parts.items()}
     fields["revisits"] = (list[EthicsRevisit], Field(default_factory=list, description=(
         "Revisits of the checklist, oldest first (mandatory at level 6).")))
-    doc = create_model("EthicsDoc", __base__=Strict,
+    doc = create_model("EthicsDoc", __base__=_Made,
                        __doc__="Front matter of ``ethics.md``: a project's answers to the ethics checklist.", **fields)
     return doc, parts
 
