@@ -28,7 +28,6 @@ import os
 import re
 import secrets
 import stat
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -203,53 +202,98 @@ def write_file(path: Path, data: bytes) -> None:
         raise
 
 
+def encode_entries(entries: dict[str, bytes]) -> bytes:
+    """The payload of a :class:`SignedEntries` file: one line a key, a tab and the entry's JSON (pure ASCII,
+    so never a line break inside)."""
+    return b"\n".join(key.encode("ascii") + b"\t" + value for key, value in entries.items())
+
+
+def decode_entries(payload: bytes) -> dict[str, bytes]:
+    """The entries of a payload (:func:`encode_entries`), each still JSON: a run decodes only those it asks for."""
+    entries: dict[str, bytes] = {}
+    for line in payload.split(b"\n"):
+        key, tab, value = line.partition(b"\t")
+        if tab:
+            entries[key.decode("ascii", "replace")] = value
+    return entries
+
+
+def encode_entry(value: object) -> bytes:
+    """One entry as its line holds it (:func:`encode_entries`)."""
+    return json.dumps(value, separators=(",", ":")).encode("ascii")
+
+
 class SignedEntries:
-    """Entries kept between runs in one compressed JSON file signed with the user's key.
+    """Entries kept between runs in one file signed with the user's key, a line each.
 
     The base of the document and check caches. A file that does not verify
     (planted by a pull request, signed with another key, damaged) is ignored,
     never trusted; without a key nothing is read or written. ``entries`` are
     what the file held, ``used`` what this run asked for or added: saving
     writes ``used`` alone, so the file never keeps what no run needs.
+
+    Each entry is kept as the JSON text it was read as, and decoded only when a
+    run asks for it (:meth:`_entry`): a run that changes a few entries writes
+    the others back as they were read, without encoding them again.
     """
 
     FORMAT = b""
     """Names the kind and shape of the entries; changed whenever they change, so old files are never read."""
+    LAYOUT = b"lines-1"
+    """Names the file's layout (:func:`encode_entries`); part of what is signed, so a file of another never verifies."""
     MAX_FILE = 256 * 1024 * 1024
 
     def __init__(self, file: Path | None, key: bytes | None) -> None:
         self.file = file if key is not None else None
         self.key = key
-        self.entries: dict[str, list] = {}
-        self.used: dict[str, list] = {}
+        self.entries: dict[str, bytes] = {}
+        self.used: dict[str, bytes] = {}
         self.hits = 0
         self.misses = 0
 
     def _mac(self, payload: bytes) -> bytes:
-        return hmac.new(self.key, self.FORMAT + b"\0" + payload, hashlib.sha256).digest()
+        return hmac.new(self.key, self.FORMAT + b"\0" + self.LAYOUT + b"\0" + payload, hashlib.sha256).digest()
 
     def _load(self) -> None:
         if self.file is None:
             return
         try:
             data = read_file(self.file, self.MAX_FILE)
-            if data is None or len(data) <= 32 or len(data) > self.MAX_FILE:
-                return
-            mac, payload = data[:32], data[32:]
-            if not hmac.compare_digest(mac, self._mac(payload)):
-                return  # not written by this user: never trusted
-            entries = json.loads(zlib.decompress(payload))
-        except (OSError, zlib.error, ValueError):
+        except OSError:
             return
-        if isinstance(entries, dict):
-            self.entries = entries
+        if data is None or len(data) <= 32 or len(data) > self.MAX_FILE:
+            return
+        mac, payload = data[:32], data[32:]
+        if hmac.compare_digest(mac, self._mac(payload)):  # else not written by this user: never trusted
+            self.entries = decode_entries(payload)
+
+    def _entry(self, key: str) -> object | None:
+        """The entry filed under ``key``, decoded, or ``None`` (also for one that no longer decodes)."""
+        raw = self.entries.get(key)
+        if raw is None:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return None
+
+    def _keep(self, key: str) -> None:
+        """Keep the entry read under ``key`` for the next save, as it was read."""
+        self.used[key] = self.entries[key]
+
+    def _store(self, key: str, value: object) -> None:
+        """File ``value`` under ``key`` (a hex digest) for the next save; a value JSON cannot hold is not kept."""
+        try:
+            self.used[key] = encode_entry(value)
+        except (TypeError, ValueError):
+            pass
 
     def save(self) -> None:
         """Write the entries used in this run (so the file never grows stale); never raises."""
         if self.file is None or (not self.misses and len(self.used) == len(self.entries)):
             return
         try:
-            payload = zlib.compress(json.dumps(self.used, separators=(",", ":")).encode("utf-8"), 1)
+            payload = encode_entries(self.used)
             make_folder(self.file.parent)
             write_file(self.file, self._mac(payload) + payload)
         except (OSError, ValueError):

@@ -110,7 +110,7 @@ class CheckCache(SignedEntries):
     def get(self, tech: Technology, rules: list[Rule]) -> Checked | None:
         """What the rules found in ``tech`` when its documents were last checked as they are, or ``None``."""
         key = self.key_of(tech)
-        entry = self.entries.get(key) if key is not None else None
+        entry = self._entry(key) if key is not None else None
         if entry is None:
             self.misses += 1
             return None
@@ -127,7 +127,7 @@ class CheckCache(SignedEntries):
         except (ValueError, TypeError, KeyError):
             self.misses += 1
             return None
-        self.used[key] = entry
+        self._keep(key)
         self.hits += 1
         return Checked(found, readiness)
 
@@ -137,8 +137,8 @@ class CheckCache(SignedEntries):
         if self.file is None or key is None:
             return
         ready = checked.readiness
-        self.used[key] = [
+        self._store(key, [
             [[d.path, d.line, d.column, d.severity.value, d.code, d.message, d.hint, d.project]
              for d in checked.findings],
             None if ready is None else [ready.level, _miss_rows(ready.current), _miss_rows(ready.next)],
-        ]
+        ])

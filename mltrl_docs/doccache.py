@@ -54,7 +54,7 @@ class DocumentCache(SignedEntries):
         """The parse of ``data`` as it was stored, or ``None`` when it is not cached; ``digest`` is
         :func:`document_digest` of ``display`` and ``data`` when the caller has it."""
         digest = digest or document_digest(display, data)
-        entry = self.entries.get(digest)
+        entry = self._entry(digest)
         if entry is None:
             self.misses += 1
             return None
@@ -69,7 +69,7 @@ class DocumentCache(SignedEntries):
         except (ValueError, TypeError, UnicodeDecodeError):
             self.misses += 1
             return None
-        self.used[digest] = entry
+        self._keep(digest)
         self.hits += 1
         return doc
 
@@ -77,7 +77,7 @@ class DocumentCache(SignedEntries):
         """Remember the parse of ``data``; only documents whose front matter was read are kept."""
         if self.file is None or doc.meta is None:
             return
-        self.used[digest or document_digest(display, data)] = [
+        self._store(digest or document_digest(display, data), [
             doc.meta, doc.body_line, doc.front_matter_end,
             [[d.line, d.column, d.severity.value, d.code, d.message, d.hint] for d in doc.diagnostics],
-        ]
+        ])

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import zlib
 from pathlib import Path
 
 import pytest
 from factories import card_meta, requirements_meta, write_technology
 
-from mltrl_docs.cachedir import repository_folder
+from mltrl_docs.cachedir import decode_entries, encode_entries, encode_entry, repository_folder
 from mltrl_docs.config import Settings
 from mltrl_docs.doccache import FILE_NAME, DocumentCache
 from mltrl_docs.loader import load_portfolio, load_portfolio_cached
@@ -73,10 +72,33 @@ def test_a_planted_cache_is_never_trusted(tmp_path):
     load_portfolio_cached(tmp_path, settings)
     file = tmp_path / ".cache/mltrl" / FILE_NAME
     data = file.read_bytes()
-    entries = json.loads(zlib.decompress(data[32:]))
+    entries = {key: json.loads(value) for key, value in decode_entries(data[32:]).items()}
     clean = card_meta("P1.0", "Tech", 2)
     for entry in entries.values():
         entry[0], entry[3] = clean, []  # every document now claims a clean parse
-    file.write_bytes(data[:32] + zlib.compress(json.dumps(entries).encode()))  # the old signature
+    file.write_bytes(data[:32] + encode_entries({key: encode_entry(value) for key, value in entries.items()}))  # the old signature
     diagnostics = check_portfolio(load_portfolio_cached(tmp_path, settings))
     assert [d.code for d in diagnostics] == ["FM005"]
+
+
+def test_a_run_writes_back_the_entries_it_did_not_change_as_they_were(tmp_path):
+    """One line an entry: a run that changes one document rewrites only that document's line, and text that holds
+    line breaks, tabs and non-ASCII letters comes back exactly."""
+    meta = card_meta("P1.0", "Tech", 2)
+    meta["title"] = "Tab\there, line\nbreak, \u00e9t\u00e9 \u2028 \u00fc"
+    write_technology(tmp_path / "projects", "tech", "P1.0", 2, card=meta)
+    write_technology(tmp_path / "projects", "other", "P2.0", 2)
+    load_portfolio_cached(tmp_path, Settings())
+    file = repository_folder(tmp_path) / FILE_NAME
+    before = set(file.read_bytes()[32:].split(b"\n"))
+    assert len(before) == len(list(tmp_path.glob("projects/**/*.md")))
+    card = tmp_path / "projects/other/card.md"
+    card.write_text(card.read_text() + "\nMore text.\n")
+    load_portfolio_cached(tmp_path, Settings())
+    after = set(file.read_bytes()[32:].split(b"\n"))
+    assert len(before - after) == len(after - before) == 1  # the edited card's line, and no other
+    cache = DocumentCache.for_folder(repository_folder(tmp_path))
+    warm = load_portfolio(tmp_path, Settings(), cache=cache)
+    assert cache.hits == len(after) and cache.misses == 0
+    assert warm.technologies["tech"].model.title == meta["title"]
+    assert findings(warm) == findings(load_portfolio(tmp_path, Settings()))

@@ -16,7 +16,6 @@ import json
 import os
 import secrets
 import shutil
-import zlib
 from pathlib import Path
 
 import pytest
@@ -25,6 +24,7 @@ from gitrepo import GitRepo, git
 from sitebuild import build, cache_folder, mkdocs_yml, small_portfolio
 
 from mltrl_docs.build import Build
+from mltrl_docs.cachedir import decode_entries, encode_entries, encode_entry
 from mltrl_docs.checkcache import FILE_NAME as CHECKS
 from mltrl_docs.config import Settings
 
@@ -253,15 +253,15 @@ def test_a_planted_check_cache_never_hides_a_finding(tmp_path):
     assert {"L201", "XR002"} <= {f[2] for f in honest}
     file = tmp_path / ".cache/mltrl" / CHECKS
     data = file.read_bytes()
-    entries = json.loads(zlib.decompress(data[32:]))
+    entries = {key: json.loads(value) for key, value in decode_entries(data[32:]).items()}
     assert len(entries) == 2
     for entry in entries.values():
         entry[0] = []  # no finding
         if entry[1] is not None:
             entry[1][1] = [[code, []] for code, _ in entry[1][1]]  # every rule of the level met
-    forged = zlib.compress(json.dumps(entries).encode())
+    forged = encode_entries({key: encode_entry(value) for key, value in entries.items()})
     for mac in (data[:32],  # the signature of the honest file
-                hmac.new(secrets.token_bytes(32), b"mltrl-check-cache-1\0" + forged, hashlib.sha256).digest()):
+                hmac.new(secrets.token_bytes(32), b"mltrl-check-cache-1\0lines-1\0" + forged, hashlib.sha256).digest()):
         file.write_bytes(mac + forged)
         assert findings() == honest
         readiness = Build(tmp_path, settings).readiness["tech"]
