@@ -17,10 +17,11 @@ from mltrl_docs.site.kinds import PAGE_KINDS, PageKind
 PACKAGE = Path(mltrl_docs.__file__).parent
 FRONT_ENDS = ("plugin.py",)
 """Modules that may import a site engine; everything else is the engine-independent core."""
-OPTIONAL = {"fcntl", "git", "rich", "change", "public", "export", "history.analytics", "site.view"}
+OPTIONAL = {"fcntl", "git", "rich", "change", "bundle", "public", "export", "history.analytics", "site.view"}
 """Modules imported where they are used: ``fcntl`` (some systems lack it), GitPython (slow to import, needed
 only to find a site's forge), rich (slow to import, needed only to draw progress on a terminal), the
-comparison with a ref (:mod:`mltrl_docs.change`, slow to import, needed only by ``mltrl check --base``) and
+comparison with a ref (:mod:`mltrl_docs.change`, slow to import, needed only by ``mltrl check --base``), the
+public bundle (needed only by ``mltrl export --bundle``) and
 what only publishing needs (the public filter, the export, the analytics and the site's view: a build imports
 them when a stage first asks, so that ``mltrl check`` starts without them)."""
 
@@ -48,6 +49,13 @@ def test_the_command_imports_only_what_it_runs():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == str(["mltrl_docs.cli.check", "mltrl_docs.cli.common", "mltrl_docs.cli.targets",
                                          "mltrl_docs.cli.terminal"])
+
+
+def test_the_export_imports_the_bundle_only_to_write_one():
+    code = ("import sys; from mltrl_docs.cli import build_parser; build_parser('export'); "
+            "print(sorted(m for m in sys.modules if m.startswith(('mltrl_docs.bundle', 'mltrl_docs.site.'))))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
 
 
 def test_only_the_plugin_imports_mkdocs():

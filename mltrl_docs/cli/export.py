@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from ..build import Build
-from ..bundle import DEFAULT_NAME, write_bundle
 from ..diagnostics import printable
 from ..errors import BundleError, BundleFindings, UsageError
 from ..export import LAID_OUT_LEVELS
@@ -58,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _export_bundle(args: argparse.Namespace) -> int:
     """Write the public bundle; refuse it while a public technology has an error finding."""
+    from ..bundle import DEFAULT_NAME, write_bundle  # its pages and schemas are slow to import; only this needs them
+
     workspace = workspace_of(args)
     with Build.of(workspace) as build:
         history = build.history
