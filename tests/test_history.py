@@ -278,6 +278,22 @@ def test_outside_git_history_is_unavailable_and_the_rest_works(tmp_path):
     assert [(d.code, d.severity.value) for d in history.diagnostics] == [("HIS007", "info")]
 
 
+def test_a_prior_card_from_the_cache_is_read_and_checked_when_shown(lifecycle, tmp_path):
+    """A prior card's text taken from the cache is checked against its git blob when it is shown, even when the
+    cache changed after the run, and read from git when the cache no longer holds it."""
+    cache = tmp_path / "cache"
+    portfolio = load_portfolio(lifecycle.path, Settings())
+    cold = load_history(portfolio, cache_dir=cache, now=NOW)
+    warm = load_history(portfolio, cache_dir=cache, now=NOW)
+    texts = cache / "history" / "texts.bin"
+    kept = texts.read_bytes()
+    assert all(c.text.encode() in kept for c in cold.projects["alpha"].prior_cards)
+    texts.write_bytes(kept.replace(b"level:", b"levelX"))  # after the run, before any text is shown
+    shown = [c.text for c in warm.projects["alpha"].prior_cards]
+    assert shown == [c.text for c in cold.projects["alpha"].prior_cards] and len(shown) >= 2
+    assert all("levelX" not in text and "level:" in text for text in shown)
+
+
 def test_cache_gives_the_same_history_and_follows_new_commits(lifecycle, tmp_path):
     cache = tmp_path / "cache"
     portfolio = load_portfolio(lifecycle.path, Settings())

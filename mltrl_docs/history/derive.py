@@ -444,8 +444,10 @@ def _pending_event(history: TechnologyHistory, tech: Technology | None, pending:
                  message="uncommitted changes", detail=", ".join(names))
 
 
-def prior_cards(last_at: dict[int, Entry], current_level: int | None, texts: dict[str, str]) -> list[CardVersion]:
-    """The card as it last stood at each level other than the current one, oldest first."""
+def prior_cards(last_at: dict[int, Entry], current_level: int | None,
+                texts: dict[str, str | Callable[[], str]]) -> list[CardVersion]:
+    """The card as it last stood at each level other than the current one, oldest first; a text may be a function
+    giving it (see :class:`~mltrl_docs.history.model.CardVersion`)."""
     out = []
     for level, entry in last_at.items():
         if level == current_level or entry.blob not in texts:

@@ -13,9 +13,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import gc
 import hashlib
+import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from .. import __version__, parallel
@@ -23,7 +26,7 @@ from ..cachedir import CacheLocation, cache_location
 from ..cachekey import load_or_create_key, user_key_file
 from ..config import Settings
 from ..diagnostics import Diagnostic, Severity
-from ..errors import GitError, ProcessFailed
+from ..errors import DamagedCache, GitError, ProcessFailed
 from ..gitio import (
     CatFile,
     Commit,
@@ -33,6 +36,7 @@ from ..gitio import (
     log_folder,
     refresh_env,
     repo_info,
+    run_git,
 )
 from ..loader import Portfolio, Technology
 from .cache import HistoryCache, State
@@ -90,6 +94,9 @@ class _Reader:
         else:
             summary = review_summary(data, path)
         self.summaries[f"{kind}:{blob}"] = summary
+
+
+_OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 def cache_key(info: RepoInfo, roots: list[str]) -> str:
@@ -324,12 +331,12 @@ class Extraction:
         # Prior cards: texts from this run, the cache, or one more batch through cat-file.
         wanted = {entry.blob for last_at, current in last_levels.values()
                   for level, entry in last_at.items() if level != current}
-        texts: dict[str, str] = {}
+        texts: dict[str, str | Callable[[], str]] = {}
         self.new_texts: dict[str, bytes] = {}
+        kept = self.state.texts if self.state is not None and not self.fresh else {}
         for blob in wanted:
-            text = self.cache.text(self.state, blob) if self.state is not None and not self.fresh else None
-            if text is not None:
-                texts[blob] = text
+            if blob in kept:
+                texts[blob] = functools.partial(self._kept_text, self.state, blob)  # read and checked when shown
             elif blob not in self.texts:
                 self._request(blob, "text", "")
         self._wait()
@@ -340,6 +347,20 @@ class Extraction:
         for slug, (last_at, current) in last_levels.items():
             history.projects[slug].prior_cards = prior_cards(last_at, current, texts)
         return history
+
+    def _kept_text(self, state: State, blob: str) -> str:
+        """A prior card's text from the cache; from git when the cache no longer holds it as it was."""
+        try:
+            text = self.cache.text(state, blob)
+        except (DamagedCache, OSError):
+            text = None
+        if text is None and _OBJECT_ID.fullmatch(blob):
+            try:
+                done = run_git(self.base_dir, "cat-file", "blob", blob, check=False)
+            except GitError:
+                return ""
+            text = done.stdout.decode("utf-8", "replace") if done.returncode == 0 else ""
+        return text or ""
 
     def save(self) -> None:
         """Record this run in the cache."""

@@ -7,6 +7,7 @@ and its users (the CLI, the export, the site).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -101,6 +102,27 @@ class LevelSpan:
     """``None`` for the current span."""
 
 
+class _Text:
+    """A :class:`CardVersion`'s ``text``: given as a string, or as a function giving it, called when first read.
+
+    A run takes most prior cards from the history's cache, where checking each
+    text against its git blob is most of the cost of reusing them; only the pages
+    and the public filter read the texts, so a run that never shows them (``mltrl
+    check``) never pays for it.
+    """
+
+    def __get__(self, version: CardVersion | None, owner: type | None = None) -> str:
+        if version is None:
+            return ""  # what dataclasses reads as the field's default
+        text = version.__dict__["_text"]
+        if not isinstance(text, str):
+            text = version.__dict__["_text"] = text()
+        return text
+
+    def __set__(self, version: CardVersion, text: str | Callable[[], str]) -> None:
+        version.__dict__["_text"] = text
+
+
 @dataclass
 class CardVersion:
     """The card as it was when the technology last stood at an earlier level."""
@@ -108,8 +130,8 @@ class CardVersion:
     level: int
     commit: str
     date: dt.datetime
-    text: str
-    """Full text of ``card.md`` at that commit."""
+    text: str = _Text()  # type: ignore[assignment]
+    """Full text of ``card.md`` at that commit (a function giving it is called when it is first read)."""
     path: str = ""
     """Where the card was at that commit (folders may have moved since)."""
     blob: str = ""
