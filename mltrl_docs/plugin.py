@@ -23,6 +23,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import TableOfContents, get_toc
 
+from . import collector
 from .build import Build, build_now
 from .cachedir import cache_location
 from .cachekey import load_or_create_key, user_key_file
@@ -556,7 +557,7 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
     def _resume_collector(self) -> None:
         if self._collecting:
             self._collecting = False
-            gc.enable()
+            collector.resume()
 
     def on_serve(self, server: Any, *, config: MkDocsConfig, builder: Any) -> Any:
         """Rebuild when anything under the content roots changes."""

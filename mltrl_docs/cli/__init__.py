@@ -23,7 +23,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 
-from .. import __version__
+from .. import __version__, collector
 from ..errors import MltrlError
 from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, error_text
 
@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if argv is None:
             gc.freeze()
         if collecting:
-            gc.enable()
+            collector.resume()
 
 
 def _run(argv: Sequence[str] | None) -> int:

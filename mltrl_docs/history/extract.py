@@ -10,18 +10,16 @@ kept between runs.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import functools
-import gc
 import hashlib
 import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from .. import __version__, parallel
+from .. import __version__, collector, parallel
 from ..cachedir import CacheLocation, cache_location
 from ..cachekey import load_or_create_key, user_key_file
 from ..config import Settings
@@ -570,7 +568,7 @@ class HistoryStart:
 
     def begin(self, background: bool) -> None:
         """Find the repository and the cache, and start reading the commits."""
-        with _collector_paused():  # the cache's index and what is read here are many small objects
+        with collector.paused():  # the cache's index and what is read here are many small objects
             self._begin(background)
 
     def _begin(self, background: bool) -> None:
@@ -685,7 +683,7 @@ class HistoryStart:
         if self.unavailable is not None:
             reason, diagnostics = self.unavailable
             return PortfolioHistory(False, reason, now=now, diagnostics=diagnostics)
-        with _collector_paused():
+        with collector.paused():
             return self._finish(portfolio, now)
 
     def _finish(self, portfolio: Portfolio, now: dt.datetime) -> PortfolioHistory:
@@ -714,23 +712,6 @@ class HistoryStart:
             return PortfolioHistory(False, reason, now=now, diagnostics=[repository_finding(
                 "HIS008", Severity.WARNING, reason, "check that the repository is readable")])
         return history
-
-
-@contextlib.contextmanager
-def _collector_paused():
-    """Pause the cyclic garbage collector, if it runs, for the block.
-
-    History builds tens of thousands of small objects with no cycles among
-    them; each collection the allocations would set off walks every object
-    the process holds (the whole portfolio included) and frees nothing.
-    """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def start_history(base_dir: Path, settings: Settings, *, cache_dir: Path | None = None,
