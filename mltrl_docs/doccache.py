@@ -35,6 +35,16 @@ def document_digest(display: str, data: bytes) -> str:
     return hashlib.blake2b(display.encode() + b"\0" + data, digest_size=20).hexdigest()
 
 
+def _after_lines(text: str, count: int) -> str:
+    """``text`` without its first ``count`` lines (``"\n".join(text.split("\n")[count:])``, without splitting)."""
+    index = -1
+    for _ in range(count):
+        index = text.find("\n", index + 1)
+        if index < 0:
+            return ""
+    return text[index + 1:]
+
+
 class DocumentCache(SignedEntries):
     """Parsed documents by path and content, in one signed file."""
 
@@ -63,7 +73,7 @@ class DocumentCache(SignedEntries):
             text = data.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
             doc = ParsedDocument(path=display, text=text, meta=meta, body_line=body_line, front_matter_end=end,
                                  _positions_pending=True)
-            doc.body = "\n".join(text.split("\n")[end:])
+            doc.body = _after_lines(text, end)
             doc.diagnostics = [Diagnostic(display, line, column, Severity(severity), code, message, hint)
                                for line, column, severity, code, message, hint in diagnostics]
         except (ValueError, TypeError, UnicodeDecodeError):

@@ -367,17 +367,21 @@ def load_portfolio(base_dir: Path, settings: Settings, only: list[Path] | None =
             portfolio.diagnostics.append(Diagnostic(relative(root_dir, base_dir), 1, 1, Severity.ERROR,
                                                     "IO001", f"cannot list folder: {exc.strerror}"))
             continue
+        root_plain = plain_folder(root_dir, base_dir)  # looked for once, not again for each technology
         for name in sorted(entries):
             if name.startswith((".", "_")) or not entries[name].is_dir():
                 continue
             entry = root_dir / name
             if only is not None and not any(_related(entry, p) for p in only):
                 continue
-            listing = _listing(entry)
-            tech = _load_technology(entry, root, base_dir, cache, models, checklist, listing)
+            # The folder is reached through no link when its root is not, and the listing shows it is none.
+            plain = os.path.join(root_plain, name) if root_plain is not None and not entries[name].is_symlink() \
+                else plain_folder(entry, base_dir)
+            listings = {os.fspath(entry): _listing(entry)}
+            tech = _load_technology(entry, root, base_dir, cache, models, checklist, listings, plain)
             _add_technology(portfolio, tech)
             if tech is not None:
-                portfolio.diagnostics.extend(link_loops(entry, tech.folder, tech.slug, listing))
+                portfolio.diagnostics.extend(link_loops(entry, tech.folder, tech.slug, listings))
     return portfolio
 
 
@@ -527,18 +531,20 @@ def _below(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def link_loops(folder: Path, display: str, slug: str, listing: dict[str, os.DirEntry] | None = None) -> list[Diagnostic]:
+def link_loops(folder: Path, display: str, slug: str,
+               listings: Mapping[str, dict[str, os.DirEntry]] | None = None) -> list[Diagnostic]:
     """Findings for the symbolic links in a technology's folder that loop (its images, say).
 
     Documents that loop are reported when read; any other file that does is reported here,
     since the site would otherwise stumble on it when it publishes the folder's images.
-    ``listing`` is the folder's own entries when the caller has them (:func:`_listing`).
+    ``listings`` are the entries of folders the caller has listed already (:func:`_listing`), by path.
     """
     found: list[Diagnostic] = []
     pending = [(os.fspath(folder), display)]
     while pending:
         current, shown = pending.pop()
-        if listing is not None and shown == display:
+        listing = listings.get(current) if listings is not None else None
+        if listing is not None:
             entries = [listing[name] for name in sorted(listing)]
         else:
             try:
@@ -569,7 +575,10 @@ def _related(folder: Path, target: Path) -> bool:
 
 def _load_technology(folder: Path, root: str, base_dir: Path, cache: DocumentCache | None,
                      models: Mapping[str, type[Strict]], checklist: Checklist,
-                     listing: dict[str, os.DirEntry]) -> Technology | None:
+                     listings: dict[str, dict[str, os.DirEntry]], plain: str | None) -> Technology | None:
+    """``listings`` holds the folder's entries (:func:`_listing`), and gets those of its reviews; ``plain`` is the
+    folder when it is reached through no link (:func:`plain_folder`)."""
+    listing = listings[os.fspath(folder)]
     # The folder as written (a folder that is a link keeps its own name, to be judged by it).
     rel = f"{posixpath.normpath(root)}/{folder.name}" if folder.parent == base_dir / root else relative(folder, base_dir)
     tech = Technology(slug=folder.name, root=root, folder=rel, checklist=checklist)
@@ -578,7 +587,6 @@ def _load_technology(folder: Path, root: str, base_dir: Path, cache: DocumentCac
         if not any(name.endswith(".md") for name in listing) and not (folder / REVIEWS).is_dir():
             return None  # not a technology folder (e.g. assets)
         return _missing_card(tech)
-    plain = plain_folder(folder, base_dir)  # looked for once, not again for each document
 
     def read(kind: str, entry: os.DirEntry, display: str, *, way_plain: bool = True) -> Document:
         # A file the listing shows is no link, in a folder reached through none, needs no search for one.
@@ -592,7 +600,7 @@ def _load_technology(folder: Path, root: str, base_dir: Path, cache: DocumentCac
             setattr(tech, kind, read(kind, listing[name], f"{rel}/{name}"))
     reviews = listing.get(REVIEWS)
     if reviews is not None and reviews.is_dir():
-        found = _listing(reviews.path)
+        found = listings[reviews.path] = _listing(reviews.path)
         for name in sorted(name for name in found if name.endswith(".md")):
             tech.reviews.append(read("review", found[name], f"{rel}/{REVIEWS}/{name}",
                                      way_plain=not reviews.is_symlink()))

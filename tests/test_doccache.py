@@ -6,11 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from factories import card_meta, requirements_meta, write_technology
 
 from mltrl_docs.cachedir import decode_entries, encode_entries, encode_entry, repository_folder
 from mltrl_docs.config import Settings
-from mltrl_docs.doccache import FILE_NAME, DocumentCache
+from mltrl_docs.doccache import FILE_NAME, DocumentCache, _after_lines
 from mltrl_docs.loader import load_portfolio, load_portfolio_cached
 from mltrl_docs.rules import check_portfolio
 
@@ -102,3 +104,8 @@ def test_a_run_writes_back_the_entries_it_did_not_change_as_they_were(tmp_path):
     assert cache.hits == len(after) and cache.misses == 0
     assert warm.technologies["tech"].model.title == meta["title"]
     assert findings(warm) == findings(load_portfolio(tmp_path, Settings()))
+
+
+@given(st.text(alphabet="ab\n\r", max_size=40), st.integers(min_value=0, max_value=12))
+def test_a_restored_body_is_the_text_after_its_front_matter_lines(text, count):
+    assert _after_lines(text, count) == "\n".join(text.split("\n")[count:])
