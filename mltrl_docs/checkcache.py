@@ -30,7 +30,7 @@ import yaml
 from . import __version__
 from .cachedir import SignedEntries
 from .cachekey import load_or_create_key, user_key_file
-from .diagnostics import Diagnostic, Severity
+from .diagnostics import Diagnostic
 from .loader import Portfolio, Technology
 from .rules import Miss, Readiness, Rule, RuleResult
 
@@ -116,9 +116,7 @@ class CheckCache(SignedEntries):
             return None
         try:
             findings, ready = entry
-            found = [Diagnostic(str(path), int(line), int(column), Severity(severity), str(code), str(message),
-                                str(hint), None if project is None else str(project))
-                     for path, line, column, severity, code, message, hint, project in findings]
+            found = [Diagnostic.from_row(row) for row in findings]
             readiness = None
             if ready is not None:
                 by_code = {rule.code: rule for rule in rules}
@@ -138,7 +136,6 @@ class CheckCache(SignedEntries):
             return
         ready = checked.readiness
         self._store(key, [
-            [[d.path, d.line, d.column, d.severity.value, d.code, d.message, d.hint, d.project]
-             for d in checked.findings],
+            [d.to_row() for d in checked.findings],
             None if ready is None else [ready.level, _miss_rows(ready.current), _miss_rows(ready.next)],
         ])

@@ -99,6 +99,18 @@ class Diagnostic:
         """
         return (self.path, self.code, self.message)
 
+    def to_row(self) -> list:
+        """The finding as the caches keep it (:meth:`from_row` makes it again)."""
+        return [self.path, self.line, self.column, self.severity.value, self.code, self.message, self.hint,
+                self.project]
+
+    @classmethod
+    def from_row(cls, row: list) -> Diagnostic:
+        """A finding a cache kept (:meth:`to_row`); raises ``ValueError`` or ``TypeError`` on a row of another shape."""
+        path, line, column, severity, code, message, hint, project = row
+        return cls(str(path), int(line), int(column), Severity(severity), str(code), str(message), str(hint),
+                   None if project is None else str(project))
+
     def to_dict(self) -> dict:
         """JSON form used by ``check --format json``."""
         return {

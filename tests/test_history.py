@@ -8,9 +8,12 @@ import pytest
 from factories import card_body, card_meta, front_matter
 from gitrepo import GitRepo, git
 
+from mltrl_docs.cachedir import decode_entries, encode_entries
 from mltrl_docs.config import Settings
 from mltrl_docs.history import load_history, start_history
 from mltrl_docs.history.analytics import portfolio_analytics
+from mltrl_docs.history.derive import REVIEW_GRACE_DAYS
+from mltrl_docs.history.findings import KeptFindings
 from mltrl_docs.loader import load_portfolio
 
 NOW = dt.datetime(2025, 6, 1, tzinfo=dt.timezone.utc)
@@ -292,6 +295,36 @@ def test_a_prior_card_from_the_cache_is_read_and_checked_when_shown(lifecycle, t
     shown = [c.text for c in warm.projects["alpha"].prior_cards]
     assert shown == [c.text for c in cold.projects["alpha"].prior_cards] and len(shown) >= 2
     assert all("levelX" not in text and "level:" in text for text in shown)
+
+
+def test_kept_history_findings_follow_the_day_the_documents_and_never_a_forged_file(git_repo, tmp_path):
+    """A run takes a technology's history findings from the last run's when its history, documents, settings and
+    day are the same; the next day, an edit or a file not signed by this user's runs brings them anew."""
+    a = "projects/alpha"
+    git_repo.commit({f"{a}/card.md": card(1), f"{a}/reviews/2024-02-01-level-1.md": review(1, "graduate", "2024-02-01", 2)},
+                    "2024-02-01", "Review alpha")
+    cache = tmp_path / "cache"
+    early = dt.datetime(2024, 2, 2, 9, tzinfo=dt.timezone.utc)
+    late = early + dt.timedelta(days=REVIEW_GRACE_DAYS + 1)
+
+    def codes(now: dt.datetime) -> list[tuple[str, str]]:
+        history = load_history(load_portfolio(git_repo.path, Settings()), cache_dir=cache, now=now)
+        return [(d.code, d.severity.value) for d in history.diagnostics]
+
+    assert codes(early) == [("REV005", "warning")]  # the decision is young: the card may still follow
+    kept = cache / "history" / KeptFindings.FILE_NAME
+    assert len(decode_entries(kept.read_bytes()[32:])) == 1
+    assert codes(early.replace(hour=20)) == [("REV005", "warning")]  # the same day, from the kept findings
+    assert codes(late) == [("REV005", "error")]  # later, the same history says more
+    # Every kept entry now claims no finding, under the honest file's signature: it is not used.
+    data = kept.read_bytes()
+    forged = {key: b"[]" for key in decode_entries(data[32:])}
+    kept.write_bytes(data[:32] + encode_entries(forged))
+    assert codes(late) == [("REV005", "error")]
+    # The card follows the review: its finding goes, though the history of the day before is kept.
+    (git_repo.path / a / "card.md").write_text(card(2), encoding="utf-8")
+    git_repo.commit({}, "2024-02-03", "Graduate alpha")
+    assert codes(late) == []
 
 
 def test_cache_gives_the_same_history_and_follows_new_commits(lifecycle, tmp_path):

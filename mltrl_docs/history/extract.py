@@ -39,7 +39,7 @@ from ..gitio import (
 from ..loader import Portfolio, Technology
 from .cache import HistoryCache, State
 from .derive import Entry, Replay, Track, build_history, classifier, prior_cards
-from .findings import SHALLOW_HINT, findings, repository_finding
+from .findings import SHALLOW_HINT, KeptFindings, findings, repository_finding
 from .model import (
     DateNote,
     Event,
@@ -299,6 +299,8 @@ class Extraction:
         self._wait()
         history = PortfolioHistory(available=True, now=now)
         self.derived: dict[str, tuple[str, dict]] = {}
+        self.fingerprints = {slug: fingerprint for slug, tech, _, fingerprint in plan if tech.folder not in pending}
+        """The fingerprint of each history derived from commits alone (no uncommitted change in its folder)."""
         last_levels: dict[str, tuple[dict[int, Entry], int | None]] = {}
         for slug, tech, track, fingerprint in rebuild:
             reviews_read: dict[str, dict] = {}
@@ -377,6 +379,21 @@ class Extraction:
         state.next_id = self.replay.next_id
         state.head = self.info.head
         self.cache.save(state, fresh, tracks, self.derived, self.new_texts)
+        self.saved = state
+
+    def identities(self) -> dict[str, str]:
+        """What names each history's content, by technology: the hash of its derived record, for every
+        history of this run that the saved index holds as derived here (same fingerprint); none without a
+        cache. Their findings can be kept under it (:class:`~mltrl_docs.history.findings.KeptFindings`)."""
+        saved = getattr(self, "saved", None)
+        if saved is None:
+            return {}
+        found = {}
+        for slug, fingerprint in getattr(self, "fingerprints", {}).items():
+            where = saved.derived.get(slug)
+            if where is not None and where[2] == fingerprint:
+                found[slug] = where[-1]
+        return found
 
 
 def track_record(track: Track) -> dict:
@@ -693,7 +710,8 @@ class HistoryStart:
                 try:
                     if self._error is not None:
                         raise self._error
-                    history = _complete(self.run, portfolio, now)
+                    run = self.run
+                    history = _complete(run, portfolio, now)
                 except (ValueError, KeyError, TypeError, IndexError) as exc:
                     if self.cache is None or isinstance(exc, GitError):
                         raise
@@ -706,7 +724,11 @@ class HistoryStart:
                     history = _complete(run, portfolio, now)
             finally:
                 self._error = None
-            history.diagnostics = findings(portfolio, history, now) + self.shallow_note
+            kept = KeptFindings.in_folder(self.cache, portfolio.settings) if self.cache is not None else None
+            history.diagnostics = findings(portfolio, history, now, kept=kept, identities=run.identities()) \
+                + self.shallow_note
+            if kept is not None:
+                kept.save()
         except GitError as exc:
             reason = f"history is unavailable: {exc}"
             return PortfolioHistory(False, reason, now=now, diagnostics=[repository_finding(

@@ -15,10 +15,18 @@ that the card never made.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
 
+from ..cachedir import SignedEntries
+from ..checkcache import code_digest
+from ..config import Settings
 from ..diagnostics import Diagnostic, Severity
 from ..loader import Document, Portfolio, Technology
 from ..rules import settle
+from .cache import HistoryCache
 from .derive import REVIEW_GRACE_DAYS
 from .model import PortfolioHistory, TechnologyHistory
 from .targets import target_states
@@ -34,16 +42,83 @@ DATE_HINT = ("such a commit object was written by hand or by a faulty tool, and 
              "HIS009 off")
 
 
-def findings(portfolio: Portfolio, history: PortfolioHistory, now: dt.datetime | None = None) -> list[Diagnostic]:
-    """Every history finding for ``portfolio``, with configured severities applied (``off`` rules left out)."""
+def findings(portfolio: Portfolio, history: PortfolioHistory, now: dt.datetime | None = None, *,
+             kept: KeptFindings | None = None, identities: Mapping[str, str] | None = None) -> list[Diagnostic]:
+    """Every history finding for ``portfolio``, with configured severities applied (``off`` rules left out).
+
+    With ``kept``, a technology whose history ``identities`` names (the hash of its derived record, see
+    :meth:`~mltrl_docs.history.extract.Extraction.identities`) gets the findings an earlier run found for the
+    same history, documents, settings and day, and keeps its own for the next run.
+    """
     now = now or history.now
     raw: list[Diagnostic] = []
     for slug, tech_history in history.projects.items():
         tech = portfolio.technologies.get(slug)
         if tech is None:
             continue
-        raw.extend(technology_findings(tech, tech_history, portfolio, now))
+        identity = identities.get(slug) if kept is not None and identities is not None else None
+        key = kept.key_of(tech, identity, now) if identity is not None else None
+        found = kept.get(key) if key is not None else None
+        if found is None:
+            found = technology_findings(tech, tech_history, portfolio, now)
+            if key is not None:
+                kept.put(key, found)
+        raw.extend(found)
     return apply_rule_settings(raw, portfolio)
+
+
+class KeptFindings(SignedEntries):
+    """Each technology's history findings kept between runs, in one file signed with the user's key.
+
+    What :func:`technology_findings` finds depends on the technology's history, its card and review
+    records (their positions included), the settings, the day and the code, so an entry is keyed by all
+    of them: the hash of the derived history's record (which names its content), the path and bytes of
+    every document, the settings as validated, the day of "now" and the package's source
+    (:func:`~mltrl_docs.checkcache.code_digest`). Every finding that compares dates compares days.
+    """
+
+    FORMAT = b"mltrl-history-findings-1"
+    FILE_NAME = "findings.cache"
+
+    def __init__(self, file: Path | None, key: bytes | None, settings: Settings) -> None:
+        super().__init__(file, key)
+        options = json.dumps(settings.model_dump(mode="json"), sort_keys=True, default=str)
+        self._context = hashlib.blake2b(self.FORMAT + b"\0" + code_digest() + b"\0" + options.encode(),
+                                        digest_size=20).digest()
+        self._load()
+
+    @classmethod
+    def in_folder(cls, cache: HistoryCache, settings: Settings) -> KeptFindings:
+        """The kept findings beside the history cache ``cache``, signed with its key."""
+        return cls(cache.folder / cls.FILE_NAME, cache.key, settings)
+
+    def key_of(self, tech: Technology, identity: str, now: dt.datetime) -> str | None:
+        """What ``tech``'s findings are filed under, or ``None`` when they cannot be kept."""
+        digest = hashlib.blake2b(self._context, digest_size=20)
+        digest.update(f"{tech.slug}\0{tech.folder}\0{identity}\0{now.date().isoformat()}\0".encode())
+        for doc in tech.documents:
+            if doc.digest is None:
+                return None  # a document that could not be read: found again each run
+            digest.update(f"{doc.path}\0{doc.digest}\0".encode())
+        return digest.hexdigest()
+
+    def get(self, key: str) -> list[Diagnostic] | None:
+        """The findings filed under ``key``, or ``None``."""
+        rows = self._entry(key)
+        try:
+            found = [Diagnostic.from_row(row) for row in rows] if isinstance(rows, list) else None
+        except (ValueError, TypeError):
+            found = None
+        if found is None:
+            self.misses += 1
+            return None
+        self._keep(key)
+        self.hits += 1
+        return found
+
+    def put(self, key: str, found: list[Diagnostic]) -> None:
+        """File ``found`` under ``key``."""
+        self._store(key, [d.to_row() for d in found])
 
 
 def apply_rule_settings(raw: list[Diagnostic], portfolio: Portfolio) -> list[Diagnostic]:
