@@ -94,13 +94,12 @@ class KeptFindings(SignedEntries):
 
     def key_of(self, tech: Technology, identity: str, now: dt.datetime) -> str | None:
         """What ``tech``'s findings are filed under, or ``None`` when they cannot be kept."""
-        digest = hashlib.blake2b(self._context, digest_size=20)
-        digest.update(f"{tech.slug}\0{tech.folder}\0{identity}\0{now.date().isoformat()}\0".encode())
+        parts = [tech.slug, tech.folder, identity, now.date().isoformat()]
         for doc in tech.documents:
             if doc.digest is None:
                 return None  # a document that could not be read: found again each run
-            digest.update(f"{doc.path}\0{doc.digest}\0".encode())
-        return digest.hexdigest()
+            parts.append(doc.digest)  # names its path and bytes
+        return hashlib.blake2b(self._context + "\0".join(parts).encode(), digest_size=20).hexdigest()
 
     def get(self, key: str) -> list[Diagnostic] | None:
         """The findings filed under ``key``, or ``None``."""
