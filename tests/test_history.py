@@ -312,7 +312,7 @@ def test_kept_history_findings_follow_the_day_the_documents_and_never_a_forged_f
         return [(d.code, d.severity.value) for d in history.diagnostics]
 
     assert codes(early) == [("REV005", "warning")]  # the decision is young: the card may still follow
-    kept = cache / "history" / KeptFindings.FILE_NAME
+    kept = cache / KeptFindings.FILE_NAME
     assert len(decode_entries(kept.read_bytes()[32:])) == 1
     assert codes(early.replace(hour=20)) == [("REV005", "warning")]  # the same day, from the kept findings
     assert codes(late) == [("REV005", "error")]  # later, the same history says more

@@ -488,7 +488,41 @@ def _builder(cls: type, names: list[str]):
     return namespace["build"]
 
 
-_new_event = _builder(Event, _EVENT_FIELDS)
+def _events_builder():
+    """A function making the events of a derived record from its rows (see :func:`derived_record`), each as
+    :func:`_builder` makes one, with the commit's date, hash, author and subject taken from the record's
+    commit table where the row names it by index, and the dates parsed on the way."""
+    shared = ("date", "commit", "author", "message")
+    places = {name: _EVENT_FIELDS.index(name) for name in (*shared, "committed")}
+    stores = []
+    for index, name in enumerate(_EVENT_FIELDS):  # in field order, as __init__ fills the instance dictionary
+        if name in shared:
+            stores.append(f"d[{name!r}] = {name}")
+        elif name == "committed":
+            stores.append(f"d[{name!r}] = None if row[{index}] is None else parse(row[{index}])")
+        else:
+            stores.append(f"d[{name!r}] = row[{index}]")
+    body = "\n        ".join(stores)
+    own = ", ".join(f"row[{places[name]}]" for name in shared[1:])
+    code = (f"def build(rows, table, parse):\n"
+            f"    out = []\n"
+            f"    for row in rows:\n"
+            f"        first = row[0]\n"
+            f"        if first.__class__ is int:\n"
+            f"            date, commit, author, message = table[first]\n"
+            f"        else:\n"
+            f"            date, commit, author, message = parse(first), {own}\n"
+            f"        obj = new(cls)\n"
+            f"        d = obj.__dict__\n"
+            f"        {body}\n"
+            f"        out.append(obj)\n"
+            f"    return out\n")
+    namespace: dict = {"new": object.__new__, "cls": Event}
+    exec(code, namespace)
+    return namespace["build"]
+
+
+_new_events = _events_builder()
 _new_span = _builder(LevelSpan, [f.name for f in dataclasses.fields(LevelSpan)])
 
 
@@ -534,16 +568,7 @@ def history_from_record(slug: str, record: dict) -> tuple[TechnologyHistory, dic
     """Inverse of :func:`derived_record`."""
     parse = dt.datetime.fromisoformat
     table = [(parse(date), sha, author, message) for date, sha, author, message in record["commits"]]
-    events = []
-    for row in record["events"]:
-        if isinstance(row[0], int):
-            date, sha, author, message = table[row[0]]
-            row[0], row[3], row[4], row[5] = date, sha, author, message
-        else:
-            row[0] = parse(row[0])
-        if row[_COMMITTED] is not None:
-            row[_COMMITTED] = parse(row[_COMMITTED])
-        events.append(_new_event(row))
+    events = _new_events(record["events"], table, parse)
     history = TechnologyHistory(slug=slug, folder=record["folder"], events=events)
     history.spans = [_new_span((level, status, parse(start), parse(end) if end else None))
                      for level, status, start, end in record["spans"]]

@@ -78,7 +78,7 @@ class KeptFindings(SignedEntries):
     """
 
     FORMAT = b"mltrl-history-findings-1"
-    FILE_NAME = "findings.cache"
+    FILE_NAME = "history-findings.cache"
 
     def __init__(self, file: Path | None, key: bytes | None, settings: Settings) -> None:
         super().__init__(file, key)
@@ -89,8 +89,9 @@ class KeptFindings(SignedEntries):
 
     @classmethod
     def in_folder(cls, cache: HistoryCache, settings: Settings) -> KeptFindings:
-        """The kept findings beside the history cache ``cache``, signed with its key."""
-        return cls(cache.folder / cls.FILE_NAME, cache.key, settings)
+        """The kept findings of the history cache ``cache``, signed with its key: in the cache folder beside the
+        document and check caches, since unlike the history's own files this one is rewritten, not appended to."""
+        return cls(cache.folder.parent / cls.FILE_NAME, cache.key, settings)
 
     def key_of(self, tech: Technology, identity: str, now: dt.datetime) -> str | None:
         """What ``tech``'s findings are filed under, or ``None`` when they cannot be kept."""

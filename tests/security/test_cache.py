@@ -30,7 +30,7 @@ from mltrl_docs.config import Settings
 
 IN_TREE = {"cache_dir": ".cache/mltrl"}
 CACHE_NAMES = ("documents.cache", "checks.cache", "state.json", "tracks.jsonl", "derived.jsonl", "texts.bin",
-               "findings.cache", ".page")
+               "history-findings.cache", ".page")
 
 
 def make_repo(folder: Path, options: dict | None = None) -> GitRepo:
@@ -102,7 +102,7 @@ def test_links_planted_inside_a_real_cache_folder_are_never_followed(tmp_path, o
     (folder / "pages").mkdir()
     victims = []
     names = ["documents.cache", "checks.cache", "history/state.json", "history/tracks.jsonl",
-             "history/derived.jsonl", "history/texts.bin", "history/findings.cache", "history/lock",
+             "history/derived.jsonl", "history/texts.bin", "history/lock", "history-findings.cache",
              "pages/solar-bo.page"]
     # Temporary names a run could pick, for every process id a short run may get.
     names += [f".documents.cache.{pid}.tmp" for pid in range(os.getpid() - 50, os.getpid() + 400)]
@@ -120,7 +120,7 @@ def test_links_planted_inside_a_real_cache_folder_are_never_followed(tmp_path, o
     assert not (folder / "documents.cache").is_symlink() and (folder / "documents.cache").is_file()
     assert not (folder / "checks.cache").is_symlink() and (folder / "checks.cache").is_file()
     assert not (folder / "history" / "state.json").is_symlink()
-    assert not (folder / "history" / "findings.cache").is_symlink() and (folder / "history" / "findings.cache").is_file()
+    assert not (folder / "history-findings.cache").is_symlink() and (folder / "history-findings.cache").is_file()
 
 
 def _forge_subjects(folder: Path, old: bytes, new: bytes) -> int:
