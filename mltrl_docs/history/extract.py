@@ -150,6 +150,10 @@ class Extraction:
         self.fresh = True
         """Whether the whole history is walked (no usable cache, or history rewritten)."""
         self.replay: Replay | None = None
+        self.fingerprints: dict[str, str] = {}
+        """The fingerprint of each history derived from commits alone (no uncommitted change in its folder)."""
+        self.saved: State | None = None
+        """The index as this run saved it (or tried to), once it has."""
         self._status = StatusReader(self.base_dir, self.roots) if self.roots and status else None
         """Uncommitted changes, read by git while this process works on the history."""
 
@@ -300,7 +304,6 @@ class Extraction:
         history = PortfolioHistory(available=True, now=now)
         self.derived: dict[str, tuple[str, dict]] = {}
         self.fingerprints = {slug: fingerprint for slug, tech, _, fingerprint in plan if tech.folder not in pending}
-        """The fingerprint of each history derived from commits alone (no uncommitted change in its folder)."""
         last_levels: dict[str, tuple[dict[int, Entry], int | None]] = {}
         for slug, tech, track, fingerprint in rebuild:
             reviews_read: dict[str, dict] = {}
@@ -385,11 +388,11 @@ class Extraction:
         """What names each history's content, by technology: the hash of its derived record, for every
         history of this run that the saved index holds as derived here (same fingerprint); none without a
         cache. Their findings can be kept under it (:class:`~mltrl_docs.history.findings.KeptFindings`)."""
-        saved = getattr(self, "saved", None)
+        saved = self.saved
         if saved is None:
             return {}
         found = {}
-        for slug, fingerprint in getattr(self, "fingerprints", {}).items():
+        for slug, fingerprint in self.fingerprints.items():
             where = saved.derived.get(slug)
             if where is not None and where[2] == fingerprint:
                 found[slug] = where[-1]
@@ -507,7 +510,7 @@ def _events_builder():
     code = (f"def build(rows, table, parse):\n"
             f"    out = []\n"
             f"    for row in rows:\n"
-            f"        first = row[0]\n"
+            f"        first = row[{places['date']}]\n"
             f"        if first.__class__ is int:\n"
             f"            date, commit, author, message = table[first]\n"
             f"        else:\n"
