@@ -30,6 +30,7 @@ import yaml
 from . import __version__
 from .cachedir import SignedEntries
 from .cachekey import load_or_create_key, user_key_file
+from .config import Settings
 from .diagnostics import Diagnostic
 from .loader import Portfolio, Technology
 from .rules import Miss, Readiness, Rule, RuleResult
@@ -52,6 +53,13 @@ def code_digest() -> bytes:
         digest.update(file.relative_to(package).as_posix().encode() + b"\0")
         digest.update(file.read_bytes() + b"\0")
     return digest.digest()
+
+
+def context_digest(kind: bytes, settings: Settings, *more: bytes) -> bytes:
+    """What every entry of a cache of ``kind`` depends on besides its own key: the code (:func:`code_digest`),
+    the settings as validated, and ``more``."""
+    options = json.dumps(settings.model_dump(mode="json"), sort_keys=True, default=str)
+    return hashlib.blake2b(b"\0".join([kind, code_digest(), options.encode(), *more]), digest_size=20).digest()
 
 
 @dataclass
@@ -84,10 +92,7 @@ class CheckCache(SignedEntries):
     def __init__(self, file: Path | None, key: bytes | None, portfolio: Portfolio) -> None:
         super().__init__(file, key)
         self.portfolio = portfolio
-        settings = json.dumps(portfolio.settings.model_dump(mode="json"), sort_keys=True, default=str)
-        self._context = hashlib.blake2b(
-            FORMAT + b"\0" + code_digest() + b"\0" + settings.encode() + b"\0" + repr(portfolio.checklist).encode(),
-            digest_size=20).digest()
+        self._context = context_digest(FORMAT, portfolio.settings, repr(portfolio.checklist).encode())
         self._load()
 
     @classmethod

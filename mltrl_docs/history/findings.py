@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Mapping
 from pathlib import Path
 
 from ..cachedir import SignedEntries
-from ..checkcache import code_digest
+from ..checkcache import context_digest
 from ..config import Settings
 from ..diagnostics import Diagnostic, Severity
 from ..loader import Document, Portfolio, Technology
@@ -74,7 +73,7 @@ class KeptFindings(SignedEntries):
     records (their positions included), the settings, the day and the code, so an entry is keyed by all
     of them: the hash of the derived history's record (which names its content), the path and bytes of
     every document, the settings as validated, the day of "now" and the package's source
-    (:func:`~mltrl_docs.checkcache.code_digest`). Every finding that compares dates compares days.
+    (:func:`~mltrl_docs.checkcache.context_digest`). Every finding that compares dates compares days.
     """
 
     FORMAT = b"mltrl-history-findings-1"
@@ -82,9 +81,7 @@ class KeptFindings(SignedEntries):
 
     def __init__(self, file: Path | None, key: bytes | None, settings: Settings) -> None:
         super().__init__(file, key)
-        options = json.dumps(settings.model_dump(mode="json"), sort_keys=True, default=str)
-        self._context = hashlib.blake2b(self.FORMAT + b"\0" + code_digest() + b"\0" + options.encode(),
-                                        digest_size=20).digest()
+        self._context = context_digest(self.FORMAT, settings)
         self._load()
 
     @classmethod
