@@ -71,3 +71,12 @@ def test_a_collector_that_was_off_stays_off():
     with collector.paused():
         pass
     assert not gc.isenabled()
+
+
+def test_a_command_run_in_process_leaves_the_collector_on_and_nothing_frozen(capsys):
+    from mltrl_docs.cli import main
+
+    frozen = gc.get_freeze_count()
+    assert main(["rules"]) == 0
+    assert "HIS001" in capsys.readouterr().out
+    assert gc.isenabled() and gc.get_freeze_count() == frozen

@@ -65,15 +65,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     nothing, is paused while it runs, as in a site build. Without ``argv`` the process is the
     command and ends next: its objects are then frozen, so that the collection at exit skips them.
     """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _run(argv)
-    finally:
-        if argv is None:
-            gc.freeze()
-        if collecting:
-            collector.resume()
+    with collector.paused():
+        try:
+            return _run(argv)
+        finally:
+            if argv is None:
+                gc.freeze()  # before the collector resumes, which then leaves what is frozen as it is
 
 
 def _run(argv: Sequence[str] | None) -> int:
