@@ -19,6 +19,7 @@ from sitebuild import build, mkdocs_yml, mltrl, review
 
 from mltrl_docs.change.base import read_tree
 from mltrl_docs.config import Settings
+from mltrl_docs.doccache import DocumentCache
 from mltrl_docs.loader import load_portfolio, load_portfolio_from_files
 from mltrl_docs.rules import check_portfolio
 
@@ -92,6 +93,23 @@ def test_a_technology_folder_that_is_a_link_to_another_is_refused(tmp_path):
     assert ("cards/open-alias/card.md", 1, 1, "SEC002") in findings
     assert ("cards/open-alias/requirements.md", 1, 1, "SEC002") in findings
     assert ("cards/open-alias/reviews/2024-01-10-level-3.md", 1, 1, "SEC002") in findings
+
+
+def test_a_reviews_folder_that_is_a_link_to_another_technologys_is_refused(tmp_path):
+    """The documents in it are no links themselves: the link on the way, the folder, is what refuses them."""
+    repo = two_technologies(tmp_path / "repo")
+    reviews = repo.path / "cards" / "open-heron" / "reviews"
+    for file in reviews.iterdir():
+        file.unlink()
+    reviews.rmdir()
+    os.symlink("../../projects/secret-falcon/reviews", reviews)
+    repo.commit({}, "2024-04-01", "Share the reviews")
+    for cache in (None, DocumentCache.for_folder(tmp_path / "cache")):
+        portfolio = load_portfolio(repo.path, Settings(), cache=cache)
+        assert sec(check_portfolio(portfolio)) == [("cards/open-heron/reviews/2024-01-10-level-3.md", 1, 1, "SEC002")]
+        assert all(doc.model is None for doc in portfolio.technologies["open-heron"].reviews)
+        if cache is not None:
+            cache.save()
 
 
 def test_a_link_inside_the_technologys_own_folder_is_read(tmp_path):
