@@ -148,17 +148,18 @@ class HistoryCache:
             data = self._data[name] = data[:state.sizes[name]]
         return data
 
-    def _slice(self, name: str, state: State, where: list) -> bytes:
-        """The record ``where`` (``[offset, length, ..., hash]``) points at, checked against its hash."""
+    def _slice(self, name: str, state: State, where: list) -> memoryview:
+        """The record ``where`` (``[offset, length, ..., hash]``) points at, checked against its hash, as a view
+        of the file's bytes (not a copy)."""
         offset, length, digest = where[0], where[1], where[-1]
-        data = self._bytes(name, state)[offset:offset + length]
+        data = memoryview(self._bytes(name, state))[offset:offset + length]
         if len(data) != length or record_hash(data) != digest:
             raise DamagedCache(f"a record of {name} does not match its index")
         return data
 
     def record(self, name: str, state: State, where: list) -> object:
         """The JSON record that the index entry ``where`` points at in file ``name``."""
-        return json.loads(self._slice(name, state, where))
+        return json.loads(bytes(self._slice(name, state, where)))
 
     def text(self, state: State, blob: str) -> str | None:
         """A prior card's text, if cached and still the content of ``blob``."""
@@ -179,17 +180,11 @@ class HistoryCache:
         copied once, into the array that is parsed)."""
         if not slugs:
             return {}
-        data = memoryview(self._bytes("derived.jsonl", state))
-        index = state.derived
         parts: list[bytes | memoryview] = []
         for slug in slugs:
-            where = index[slug]
-            offset, length = where[0], where[1]
-            record = data[offset:offset + length]
-            if len(record) != length or record_hash(record) != where[-1]:
-                raise DamagedCache("a record of derived.jsonl does not match its index")
+            record = self._slice("derived.jsonl", state, state.derived[slug])
             parts.append(b",")
-            parts.append(record[:-1] if length and record[-1] == 10 else record)  # without its line break
+            parts.append(record[:-1] if len(record) and record[-1] == 10 else record)  # without its line break
         parts[0] = b"["
         parts.append(b"]")
         return dict(zip(slugs, json.loads(b"".join(parts))))
