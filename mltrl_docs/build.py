@@ -143,7 +143,7 @@ class Build:
     def identities(self) -> Identities:
         """Every project ID that resolves: the cards' own, the former IDs they declare and those git shows."""
         history = self.history
-        changes = {slug: [IdChange(e.from_id, e.date) for e in h.events if e.kind == "id" and e.from_id]
+        changes = {slug: [IdChange(former, date) for former, date in h.id_changes]
                    for slug, h in history.projects.items()} if history.available else {}
         return identities(self.portfolio, changes)
 

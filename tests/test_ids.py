@@ -106,6 +106,34 @@ def test_a_former_id_from_git_resolves_in_components_and_coupled_with_xr009(git_
     ]
 
 
+def test_a_warm_check_reads_former_ids_from_the_cache_without_decoding_the_history(git_repo):
+    """After a commit to one technology, ``mltrl check`` resolves another's former ID from the head of its cached
+    history, and decodes that history only when something reads it."""
+    from mltrl_docs.history.extract import KeptHistory
+
+    repo = renamed(git_repo)
+    meta = card_meta("S01.0", "Dashboard", 3, components=["R02.1"])
+    repo.commit({"projects/dashboard/card.md": front_matter(meta, card_body("Dashboard"))}, "2024-04-01")
+    cold = findings_of(repo.path, "XR009")
+    assert [row[4] for row in cold] == ["XR009"]
+    repo.commit({"projects/dashboard/card.md": front_matter(meta, card_body("Dashboard") + "\nMore.\n")},
+                "2024-04-02", "Edit the dashboard alone")
+    with build_of(repo.path) as build:
+        warm = [(d.path, d.line, d.column, d.severity.value, d.code, d.message, d.hint)
+                for d in build.findings if d.code == "XR009"]
+        churn = build.history.projects["churn"]
+        assert isinstance(churn, KeptHistory) and "_record" in churn.__dict__  # reused, still undecoded
+        assert not isinstance(build.history.projects["dashboard"], KeptHistory)  # its commit: derived anew
+        assert churn.id_changes == [("R02.1", dt.datetime(2024, 3, 5, 9, 30, tzinfo=dt.timezone.utc))]
+        assert [(e.kind, e.from_id, e.to_id) for e in churn.events][-1] == ("id", "R02.1", "P13.2")
+        assert "_record" not in churn.__dict__ and churn.id_changes == [(e.from_id, e.date) for e in churn.events[-1:]]
+        read = {slug: h.to_dict(NOW) for slug, h in build.history.projects.items()}
+    assert warm == cold
+    portfolio = load_portfolio(repo.path, Settings())
+    fresh = load_history(portfolio, now=NOW, cache_dir=repo.path.parent / "fresh-cache")
+    assert read == {slug: h.to_dict(NOW) for slug, h in fresh.projects.items()}
+
+
 def test_without_the_former_id_a_reference_fails_xr002_with_a_hint(tmp_path):
     write_technology(tmp_path / "projects", "churn", "P13.2", 3)
     write_technology(tmp_path / "projects", "dashboard", "S01.0", 3,

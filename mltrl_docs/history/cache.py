@@ -9,7 +9,10 @@ What is kept, under ``<cache_dir>/history/``:
   walked anew (e.g. after a rebase) these spare parsing the same blobs again.
 - ``derived.jsonl``: each technology's events, level spans and prior-card
   references, keyed by a fingerprint of everything they depend on, so an
-  untouched technology is not derived again.
+  untouched technology is not derived again. A record is its JSON, a tab and
+  a short head (its folder and former project IDs, in JSON too): a run reads
+  the heads of every reused record and decodes a record itself only when
+  something reads that history (see :class:`~mltrl_docs.history.extract.KeptHistory`).
 - ``texts.bin``: texts of prior cards, raw, read by offset.
 - ``state.json``: format, key, the head commit and the offsets of every
   live record. It is replaced last, atomically, so an interrupted run leaves
@@ -39,9 +42,9 @@ from pathlib import Path
 from ..cachedir import make_folder, open_file, read_file, write_file
 from ..errors import DamagedCache
 
-FORMAT = 5
+FORMAT = 6
 """Version of the files' layout; 4: events carry the project IDs before and after an ``id`` change; 5: records
-are hashed with SHA-256 (:func:`record_hash`)."""
+are hashed with SHA-256 (:func:`record_hash`); 6: a derived record ends with its head."""
 FILES = ("tracks.jsonl", "derived.jsonl", "texts.bin")
 GARBAGE_FACTOR = 4
 """Start over when the files are this many times larger than their live records."""
@@ -175,22 +178,30 @@ class HistoryCache:
         """Every live track record."""
         return [self.record("tracks.jsonl", state, where) for where in state.tracks.values()]
 
-    def derived_records(self, state: State, slugs: list[str]) -> dict[str, dict]:
-        """Derived records of ``slugs``, each checked against its hash and all parsed in one go (the bytes are
-        copied once, into the array that is parsed)."""
+    def derived_records(self, state: State, slugs: list[str]) -> dict[str, tuple[memoryview, list]]:
+        """The derived record of each of ``slugs``, checked against its hash: the record's JSON, not decoded (a
+        view of the file's bytes), and its head, decoded (all heads in one go)."""
         if not slugs:
             return {}
+        data = self._bytes("derived.jsonl", state)
+        bodies: list[memoryview] = []
         parts: list[bytes | memoryview] = []
         for slug in slugs:
-            record = self._slice("derived.jsonl", state, state.derived[slug])
+            where = state.derived[slug]
+            record = self._slice("derived.jsonl", state, where)
+            # JSON escapes every tab and line break inside a string: the last tab is the one before the head.
+            cut = data.rfind(b"\t", where[0], where[0] + where[1]) - where[0]
+            if cut < 0 or record[-1] != 10:
+                raise DamagedCache("a record of derived.jsonl has no head")
+            bodies.append(record[:cut])
             parts.append(b",")
-            parts.append(record[:-1] if len(record) and record[-1] == 10 else record)  # without its line break
+            parts.append(record[cut + 1:-1])
         parts[0] = b"["
         parts.append(b"]")
-        return dict(zip(slugs, json.loads(b"".join(parts))))
+        return dict(zip(slugs, zip(bodies, json.loads(b"".join(parts)))))
 
     def save(self, state: State, fresh: bool, tracks: dict[int, dict],
-             derived: dict[str, tuple[str, dict]], texts: dict[str, bytes]) -> None:
+             derived: dict[str, tuple[str, dict, list]], texts: dict[str, bytes]) -> None:
         """Append new records (or write them alone when ``fresh``) and replace ``state.json``; never raises.
 
         Another process (a ``mkdocs serve`` next to a ``mltrl check``) may
@@ -219,7 +230,7 @@ class HistoryCache:
         self._data.clear()
 
     def _write(self, state: State, fresh: bool, tracks: dict[int, dict],
-               derived: dict[str, tuple[str, dict]], texts: dict[str, bytes]) -> None:
+               derived: dict[str, tuple[str, dict, list]], texts: dict[str, bytes]) -> None:
         """Write the records and the new state (the caller holds the lock)."""
         if fresh:
             state.sizes = {name: 0 for name in FILES}
@@ -237,8 +248,11 @@ class HistoryCache:
                 offset = state.sizes[name]
                 chunks = []
                 for key, value in records.items():
-                    fingerprint, record = value if name == "derived.jsonl" else (None, value)
-                    data = (_ENCODE(record) + "\n").encode("utf-8")
+                    if name == "derived.jsonl":
+                        fingerprint, record, head = value
+                        data = (_ENCODE(record) + "\t" + _ENCODE(head) + "\n").encode("utf-8")
+                    else:
+                        fingerprint, data = None, (_ENCODE(value) + "\n").encode("utf-8")
                     chunks.append(data)
                     index[str(key)] = [offset, len(data)] + ([fingerprint] if fingerprint is not None else []) \
                         + [record_hash(data)]

@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import json
 import re
 import threading
 from collections.abc import Callable
@@ -280,8 +281,9 @@ class Extraction:
             cached = self.state.derived.get(slug) if self.state is not None and not self.fresh else None
             if cached is not None and cached[2] == fingerprint and (track is None or not track.changed):
                 reusable.append(slug)
-        reused = {slug: history_from_record(slug, record)
-                  for slug, record in (self.cache.derived_records(self.state, reusable) if reusable else {}).items()}
+        reused = {slug: KeptHistory.of(slug, record, head, self._prior_texts)
+                  for slug, (record, head) in (self.cache.derived_records(self.state, reusable) if reusable
+                                               else {}).items()}
         # git status has been running meanwhile; technologies with uncommitted changes are derived anew.
         pending = _pending(self._status, self.info, self.roots) if self._status is not None else {}
         rebuild = []
@@ -326,10 +328,8 @@ class Extraction:
             current = tech_history.current_level
             last_levels[slug] = (last_at, current)
             if tech.folder not in pending:
-                self.derived[slug] = (fingerprint, derived_record(tech_history, last_at))
-        for slug, (tech_history, last_at) in reused.items():
-            history.projects[slug] = tech_history
-            last_levels[slug] = (last_at, tech_history.current_level)
+                self.derived[slug] = (fingerprint, derived_record(tech_history, last_at), derived_head(tech_history))
+        history.projects.update(reused)
         history.projects = {slug: history.projects[slug] for slug, _, _, _ in plan}
         # Prior cards: texts from this run, the cache, or one more batch through cat-file.
         wanted = {entry.blob for last_at, current in last_levels.values()
@@ -350,6 +350,16 @@ class Extraction:
         for slug, (last_at, current) in last_levels.items():
             history.projects[slug].prior_cards = prior_cards(last_at, current, texts)
         return history
+
+    def _prior_texts(self, last_at: dict[int, Entry]) -> dict[str, str | Callable[[], str]]:
+        """The texts of a reused history's prior cards, each read when first shown: from this run, the cache, or
+        git."""
+        texts: dict[str, str | Callable[[], str]] = {}
+        for entry in last_at.values():
+            read = self.texts.get(entry.blob)
+            texts[entry.blob] = read.decode("utf-8", "replace") if read is not None else \
+                functools.partial(self._kept_text, self.state, entry.blob)
+        return texts
 
     def _kept_text(self, state: State, blob: str) -> str:
         """A prior card's text from the cache; from git when the cache no longer holds it as it was."""
@@ -565,6 +575,59 @@ def derived_record(history: TechnologyHistory, last_at: dict[int, Entry]) -> dic
         "last_at": [[level, entry.sha, entry.date, entry.path, entry.blob] for level, entry in last_at.items()],
         "folder": history.folder,
     }
+
+
+def derived_head(history: TechnologyHistory) -> list:
+    """What a run reads of a reused history without decoding its record: its folder and its former project IDs
+    (:attr:`~mltrl_docs.history.model.TechnologyHistory.id_changes`), which ``mltrl check`` needs of every
+    technology."""
+    return [history.folder, [[former, date.isoformat()] for former, date in history.id_changes]]
+
+
+_DECODED = frozenset({"events", "spans", "prior_cards", "skipped", "date_notes"})
+
+
+class KeptHistory(TechnologyHistory):
+    """A history reused from the cache, decoded when something first reads it.
+
+    Its record was checked against the cache's signed index when the cache was
+    read; its events, spans, prior cards and notes are made from it the first
+    time one of them is read. A warm ``mltrl check`` reads none of them for a
+    technology whose findings are kept (only its folder and former IDs, from
+    the record's head), so it decodes only the histories a commit changed.
+    """
+
+    @classmethod
+    def of(cls, slug: str, record: memoryview, head: list,
+           texts: Callable[[dict[int, Entry]], dict[str, str | Callable[[], str]]]) -> KeptHistory:
+        """The history of ``slug`` in ``record`` (:func:`derived_record`'s JSON) with ``head``
+        (:func:`derived_head`); ``texts`` gives the prior cards' texts from the record's last entry at each
+        level."""
+        history = object.__new__(cls)
+        folder, ids = head
+        history.__dict__.update(slug=slug, folder=folder, _ids=ids, _record=(record, texts))
+        return history
+
+    def __getattr__(self, name: str):
+        # Called only for what the instance does not hold yet: the decoded parts, before the first read.
+        kept = self.__dict__.get("_record") if name in _DECODED else None
+        if kept is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        record, texts = kept
+        decoded, last_at = history_from_record(self.slug, json.loads(bytes(record)))
+        self.__dict__.update(events=decoded.events, spans=decoded.spans, skipped=decoded.skipped,
+                             date_notes=decoded.date_notes,
+                             prior_cards=prior_cards(last_at, decoded.current_level, texts(last_at)))
+        del self.__dict__["_record"]
+        return self.__dict__[name]
+
+    @property
+    def id_changes(self) -> list[tuple[str, dt.datetime]]:
+        """As :attr:`TechnologyHistory.id_changes`, from the record's head while the record is not decoded."""
+        ids = self.__dict__.get("_ids")
+        if ids is None or "_record" not in self.__dict__:
+            return super().id_changes
+        return [(former, dt.datetime.fromisoformat(date)) for former, date in ids]
 
 
 def history_from_record(slug: str, record: dict) -> tuple[TechnologyHistory, dict[int, Entry]]:

@@ -213,6 +213,11 @@ class TechnologyHistory:
                 return event.to_level
         return None
 
+    @property
+    def id_changes(self) -> list[tuple[str, dt.datetime]]:
+        """Each project ID the technology went by before, with the date it changed, oldest first."""
+        return [(e.from_id, e.date) for e in self.events if e.kind == "id" and e.from_id]
+
     def time_in_level(self, now: dt.datetime) -> dict[int, float]:
         """Days spent at each level (all statuses), up to ``now`` for the current span."""
         days: dict[int, float] = {}
