@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
+import pickle
 import re
 from pathlib import Path
 
@@ -129,6 +131,15 @@ def test_a_warm_check_reads_former_ids_from_the_cache_without_decoding_the_histo
         assert "_record" not in churn.__dict__ and churn.id_changes == [(e.from_id, e.date) for e in churn.events[-1:]]
         read = {slug: h.to_dict(NOW) for slug, h in build.history.projects.items()}
     assert warm == cold
+    # A copy of a history not decoded yet is a whole history, like one of a decoded history.
+    with build_of(repo.path) as build:
+        kept = build.history.projects["churn"]
+        assert "_record" in kept.__dict__
+        copied = copy.deepcopy(kept)
+        again = pickle.loads(pickle.dumps(kept))
+        assert "_record" not in copied.__dict__ and copied.to_dict(NOW) == again.to_dict(NOW) == read["churn"]
+        texts = [c.text for c in copied.prior_cards]
+        assert texts and texts == [c.text for c in again.prior_cards] and all("R02.1" in t for t in texts)
     portfolio = load_portfolio(repo.path, Settings())
     fresh = load_history(portfolio, now=NOW, cache_dir=repo.path.parent / "fresh-cache")
     assert read == {slug: h.to_dict(NOW) for slug, h in fresh.projects.items()}

@@ -621,6 +621,12 @@ class KeptHistory(TechnologyHistory):
         del self.__dict__["_record"]
         return self.__dict__[name]
 
+    def __getstate__(self) -> dict:
+        # A copy (or a pickle) holds the history itself, not a view of the cache file it was read from.
+        if "_record" in self.__dict__:
+            self.__getattr__("events")
+        return dict(self.__dict__)
+
     @property
     def id_changes(self) -> list[tuple[str, dt.datetime]]:
         """As :attr:`TechnologyHistory.id_changes`, from the record's head while the record is not decoded."""

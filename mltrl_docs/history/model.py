@@ -137,6 +137,10 @@ class CardVersion:
     blob: str = ""
     """Git object id of that version of the card."""
 
+    def __getstate__(self) -> dict:
+        self.text  # noqa: B018 - a copy (or a pickle) holds the text, not the function that reads it
+        return dict(self.__dict__)
+
     def to_dict(self) -> dict:
         """JSON form (without the text)."""
         return {"level": self.level, "commit": self.commit, "date": self.date.isoformat(), "path": self.path,
