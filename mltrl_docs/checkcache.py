@@ -18,18 +18,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
-import markdown_it
-import pydantic_core
-import yaml
-
-from . import __version__
 from .cachedir import SignedEntries
 from .cachekey import load_or_create_key, user_key_file
+from .codeid import code_digest
 from .config import Settings
 from .diagnostics import Diagnostic
 from .loader import Portfolio, Technology
@@ -39,20 +33,6 @@ FORMAT = b"mltrl-check-cache-1"
 """Changes whenever the layout of an entry changes."""
 FILE_NAME = "checks.cache"
 MAX_FILE = 256 * 1024 * 1024
-
-
-@lru_cache(maxsize=1)
-def code_digest() -> bytes:
-    """A hash of the package's Python source and of the versions of Python and of the libraries whose work
-    the findings carry (validation messages, sections): a rule that changes, even within a version, is
-    applied anew."""
-    package = Path(__file__).parent
-    versions = (__version__, sys.version, pydantic_core.__version__, markdown_it.__version__, yaml.__version__)
-    digest = hashlib.blake2b("\0".join(versions).encode(), digest_size=20)
-    for file in sorted(package.rglob("*.py")):
-        digest.update(file.relative_to(package).as_posix().encode() + b"\0")
-        digest.update(file.read_bytes() + b"\0")
-    return digest.digest()
 
 
 def context_digest(kind: bytes, settings: Settings, *more: bytes) -> bytes:

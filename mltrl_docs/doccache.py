@@ -5,7 +5,10 @@ entry is keyed by the document's path and exact bytes, and holds what the
 parse produced: the front matter, where the body starts and the reading
 findings. Positions of keys and values are not stored: a restored document
 works them out again only if a finding needs one (see
-:class:`~mltrl_docs.frontmatter.ParsedDocument`).
+:class:`~mltrl_docs.frontmatter.ParsedDocument`). An entry also names the
+models its front matter was found valid under, if any (a hash of the code and
+of the ethics checklist, see :func:`mltrl_docs.loader.validation_tokens`), so
+that such a document is validated again only when something reads its model.
 
 The cache is one file in the cache folder (:mod:`mltrl_docs.cachedir`). Since
 that folder may be inside the repository, where a pull request could commit a
@@ -24,7 +27,7 @@ from .cachekey import load_or_create_key, user_key_file
 from .diagnostics import Diagnostic, Severity
 from .frontmatter import ParsedDocument
 
-FORMAT = b"mltrl-document-cache-2"
+FORMAT = b"mltrl-document-cache-3"
 """Changes whenever the parser's output changes, so old entries are never reused."""
 FILE_NAME = "documents.cache"
 MAX_FILE = 256 * 1024 * 1024
@@ -53,6 +56,8 @@ class DocumentCache(SignedEntries):
 
     def __init__(self, file: Path | None, key: bytes | None) -> None:
         super().__init__(file, key)
+        self.valid: dict[str, str | None] = {}
+        """The token each document this run read or stored is valid under (:meth:`get`), by digest."""
         self._load()
 
     @classmethod
@@ -69,25 +74,35 @@ class DocumentCache(SignedEntries):
             self.misses += 1
             return None
         try:
-            meta, body_line, end, diagnostics = entry
+            meta, body_line, end, diagnostics, valid = entry
             text = data.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
             doc = ParsedDocument(path=display, text=text, meta=meta, body_line=body_line, front_matter_end=end,
                                  _positions_pending=True)
             doc.body = _after_lines(text, end)
             doc.diagnostics = [Diagnostic(display, line, column, Severity(severity), code, message, hint)
                                for line, column, severity, code, message, hint in diagnostics]
+            if valid is not None and not isinstance(valid, str):
+                raise TypeError("not a token")
         except (ValueError, TypeError, UnicodeDecodeError):
             self.misses += 1
             return None
         self._keep(digest)
+        self.valid[digest] = valid
         self.hits += 1
         return doc
 
-    def put(self, display: str, data: bytes, doc: ParsedDocument, digest: str | None = None) -> None:
-        """Remember the parse of ``data``; only documents whose front matter was read are kept."""
+    def put(self, display: str, data: bytes, doc: ParsedDocument, digest: str | None = None, *,
+            diagnostics: list[Diagnostic] | None = None, valid: str | None = None) -> None:
+        """Remember the parse of ``data`` with its reading findings (``diagnostics``, by default the
+        document's), and the token of the models it is valid under (``valid``); only documents whose front
+        matter was read are kept."""
         if self.file is None or doc.meta is None:
             return
-        self._store(digest or document_digest(display, data), [
+        digest = digest or document_digest(display, data)
+        self.valid[digest] = valid
+        self._store(digest, [
             doc.meta, doc.body_line, doc.front_matter_end,
-            [[d.line, d.column, d.severity.value, d.code, d.message, d.hint] for d in doc.diagnostics],
+            [[d.line, d.column, d.severity.value, d.code, d.message, d.hint]
+             for d in (doc.diagnostics if diagnostics is None else diagnostics)],
+            valid,
         ])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import hashlib
 import errno
 import os
 import posixpath
@@ -22,6 +23,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .cachedir import CacheLocation, cache_location
+from .codeid import code_digest
 from .config import Settings
 from .diagnostics import Diagnostic, Severity
 from .doccache import DocumentCache, document_digest
@@ -151,7 +153,7 @@ def relative(path: Path, base: Path) -> str:
 def read_document(kind: str, file: Path | str, display: str, base_dir: Path | None = None,
                   cache: DocumentCache | None = None, folder: Path | None = None,
                   models: Mapping[str, type[Strict]] = DOCUMENT_MODELS, *, plain: str | None = None,
-                  no_link: bool = False) -> Document:
+                  no_link: bool = False, tokens: Mapping[str, str] | None = None) -> Document:
     """Read and validate one document; problems become diagnostics, never exceptions.
 
     With ``base_dir``, a file that resolves outside it (through a symbolic
@@ -162,7 +164,8 @@ def read_document(kind: str, file: Path | str, display: str, base_dir: Path | No
     through no link (:func:`plain_folder`), where the search for one stops;
     ``no_link`` says that the caller has seen the whole way, the file
     included, to be free of links, so none is looked for.
-    With ``cache``, an unchanged file is not parsed again.
+    With ``cache``, an unchanged file is not parsed again (nor, with ``tokens``, validated before its model
+    is read: see :func:`parse_and_validate`).
     """
     if base_dir is not None and not no_link:
         refused = _link_problem(file, base_dir, folder, plain)
@@ -175,7 +178,7 @@ def read_document(kind: str, file: Path | str, display: str, base_dir: Path | No
         parsed = ParsedDocument(path=display)
         parsed.error("IO001", 1, 1, f"cannot read file: {exc.strerror or exc}", "check the file's permissions")
         return Document(kind, display, parsed)
-    return parse_and_validate(kind, data, display, cache, models)
+    return parse_and_validate(kind, data, display, cache, models, tokens)
 
 
 class Refused(enum.Enum):
@@ -201,18 +204,64 @@ def _refused_link(kind: str, display: str, reason: Refused = Refused.OUTSIDE_REP
 
 
 def parse_and_validate(kind: str, data: bytes | str, display: str, cache: DocumentCache | None = None,
-                       models: Mapping[str, type[Strict]] = DOCUMENT_MODELS) -> Document:
-    """Parse ``data`` as a document of ``kind`` and validate its front matter against ``models[kind]``."""
+                       models: Mapping[str, type[Strict]] = DOCUMENT_MODELS,
+                       tokens: Mapping[str, str] | None = None) -> Document:
+    """Parse ``data`` as a document of ``kind`` and validate its front matter against ``models[kind]``.
+
+    With ``cache`` and ``tokens`` (:func:`validation_tokens` of ``models``), a document the cache holds as
+    valid under ``tokens[kind]`` is validated only when its model is first read.
+    """
     digest = document_digest(display, data) if isinstance(data, bytes) else None
-    parsed = cache.get(display, data, digest) if cache is not None and digest is not None else None
-    if parsed is None:
+    cached = cache is not None and digest is not None
+    parsed = cache.get(display, data, digest) if cached else None
+    fresh = parsed is None
+    if fresh:
         parsed = parse_document(data, display)
-        if cache is not None and digest is not None:
-            cache.put(display, data, parsed, digest)  # before validation adds its own findings
+    token = tokens.get(kind) if cached and tokens is not None else None
+    if parsed.meta is None:
+        if fresh and cached:
+            cache.put(display, data, parsed, digest)
+        return Document(kind, display, parsed, digest=digest)
+    if not fresh and token is not None and cache.valid.get(digest) == token:
+        doc = _Deferred(kind, display, parsed, digest=digest)
+        doc.__dict__["_pending"] = models[kind]
+        return doc
     doc = Document(kind, display, parsed, digest=digest)
-    if parsed.meta is not None:
-        doc.model = validate(models[kind], parsed)
+    reading = list(parsed.diagnostics)  # the entry keeps the reading findings, not those validation adds
+    doc.model = validate(models[kind], parsed)
+    valid = token if doc.model is not None else None
+    if cached and (fresh or (valid is not None and cache.valid.get(digest) != valid)):
+        cache.put(display, data, parsed, digest, diagnostics=reading, valid=valid)
     return doc
+
+
+class _Deferred(Document):
+    """A document the cache holds as valid under this run's models, validated when its model is first read (a
+    warm ``mltrl check`` reads the cards', not those of unchanged reviews, requirements or ethics answers)."""
+
+    @property
+    def model(self) -> Any:
+        pending = self.__dict__.pop("_pending", None)
+        if pending is not None:
+            self.__dict__["_model"] = validate(pending, self.parsed)
+        return self.__dict__.get("_model")
+
+    @model.setter
+    def model(self, value: Any) -> None:
+        self.__dict__.pop("_pending", None)
+        self.__dict__["_model"] = value
+
+    def __getstate__(self) -> dict:
+        self.model  # noqa: B018 - a copy (or a pickle) holds the model, not the class that makes it
+        return dict(self.__dict__)
+
+
+def validation_tokens(checklist: Checklist) -> dict[str, str]:
+    """What names the model of each document kind in the document cache: a hash of the package's code
+    (:func:`~mltrl_docs.codeid.code_digest`, which covers the models) and of ``checklist``, which the
+    ethics model is made from."""
+    base = hashlib.blake2b(code_digest() + b"\0" + repr(checklist).encode(), digest_size=16).digest()
+    return {kind: hashlib.blake2b(base + kind.encode(), digest_size=8).hexdigest() for kind in DOCUMENT_MODELS}
 
 
 def validate(model: type[Strict], parsed: ParsedDocument) -> Strict | None:
@@ -357,6 +406,7 @@ def load_portfolio(base_dir: Path, settings: Settings, only: list[Path] | None =
     checklist, problems = load_checklist(base_dir, settings.ethics_checklist)
     portfolio = Portfolio(base_dir=base_dir, settings=settings, diagnostics=problems, checklist=checklist)
     models = document_models(checklist)
+    tokens = validation_tokens(checklist) if cache is not None and cache.file is not None else None
     for root in settings.roots:
         root_dir = base_dir / root
         if not root_dir.is_dir():
@@ -378,7 +428,7 @@ def load_portfolio(base_dir: Path, settings: Settings, only: list[Path] | None =
             plain = os.path.join(root_plain, name) if root_plain is not None and not entries[name].is_symlink() \
                 else plain_folder(entry, base_dir)
             listings = {os.fspath(entry): _listing(entry)}
-            tech = _load_technology(entry, root, base_dir, cache, models, checklist, listings, plain)
+            tech = _load_technology(entry, root, base_dir, cache, models, checklist, listings, plain, tokens)
             _add_technology(portfolio, tech)
             if tech is not None:
                 portfolio.diagnostics.extend(link_loops(entry, tech.folder, tech.slug, listings))
@@ -575,7 +625,8 @@ def _related(folder: Path, target: Path) -> bool:
 
 def _load_technology(folder: Path, root: str, base_dir: Path, cache: DocumentCache | None,
                      models: Mapping[str, type[Strict]], checklist: Checklist,
-                     listings: dict[str, dict[str, os.DirEntry]], plain: str | None) -> Technology | None:
+                     listings: dict[str, dict[str, os.DirEntry]], plain: str | None,
+                     tokens: Mapping[str, str] | None = None) -> Technology | None:
     """``listings`` holds the folder's entries (:func:`_listing`), and gets those of its reviews; ``plain`` is the
     folder when it is reached through no link (:func:`plain_folder`)."""
     listing = listings[os.fspath(folder)]
@@ -591,7 +642,7 @@ def _load_technology(folder: Path, root: str, base_dir: Path, cache: DocumentCac
     def read(kind: str, entry: os.DirEntry, display: str, *, way_plain: bool = True) -> Document:
         # A file the listing shows is no link, in a folder reached through none, needs no search for one.
         return read_document(kind, entry.path, display, base_dir, cache, folder, models, plain=plain,
-                             no_link=plain is not None and way_plain and not entry.is_symlink())
+                             no_link=plain is not None and way_plain and not entry.is_symlink(), tokens=tokens)
 
     tech.card = read("card", card, f"{rel}/{CARD}")
     _check_slug(tech)

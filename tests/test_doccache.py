@@ -109,3 +109,24 @@ def test_a_run_writes_back_the_entries_it_did_not_change_as_they_were(tmp_path):
 @given(st.text(alphabet="ab\n\r", max_size=40), st.integers(min_value=0, max_value=12))
 def test_a_restored_body_is_the_text_after_its_front_matter_lines(text, count):
     assert _after_lines(text, count) == "\n".join(text.split("\n")[count:])
+
+
+def test_an_unchanged_valid_document_is_validated_when_its_model_is_read_and_under_the_models_of_the_run(tmp_path):
+    """The cache notes the models a document was found valid under: a warm run validates it only when its model
+    is read, and a run whose models differ (here, an ethics checklist whose question changed its key) validates
+    it again and reports what the new models find."""
+    write_technology(tmp_path / "projects", "tech", "P1.0", 4)
+    checklist = tmp_path / "ethics-checklist.md"
+    assert checklist.is_file() and "client_data_use:" in (tmp_path / "projects/tech/ethics.md").read_text()
+    cold = load_portfolio_cached(tmp_path, Settings())
+    warm = load_portfolio_cached(tmp_path, Settings())
+    ethics = warm.technologies["tech"].ethics
+    assert "_pending" in ethics.__dict__  # not validated yet
+    assert ethics.model == cold.technologies["tech"].ethics.model and "_pending" not in ethics.__dict__
+    assert findings(warm) == findings(cold)
+    checklist.write_text(checklist.read_text().replace("{#client_data_use}", "{#client_data_reuse}"))
+    again = load_portfolio_cached(tmp_path, Settings())
+    assert "_pending" not in again.technologies["tech"].ethics.__dict__  # other models: validated at once
+    fresh = findings(load_portfolio(tmp_path, Settings()))
+    assert findings(again) == fresh
+    assert any("client_data_use" in f[4] and f[0] == "projects/tech/ethics.md" for f in fresh)
