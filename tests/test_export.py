@@ -115,3 +115,7 @@ def test_export_lays_out_the_outer_levels_and_keeps_the_data():
                         '  "note": "caf\u00e9 \\u202e\\u0007"\n}\n')
     # Deep enough, it is json.dumps(indent=2) to the byte.
     assert dumps_json(document, levels=9) == dumps_json(document)
+    # All ASCII but for a terminal's sake still escaped: DEL; plain ASCII comes out as json.dumps makes it.
+    assert dumps_json({"note": "rub\x7fout"}, levels=1) == '{\n  "note": "rub\\u007fout"\n}\n'
+    assert dumps_json({"note": "plain"}, levels=1) == '{\n  "note": "plain"\n}\n'
+
