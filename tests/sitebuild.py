@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,8 @@ from gitrepo import GitRepo
 
 from mltrl_docs.cachedir import repository_folder
 
+ROOT = Path(__file__).resolve().parents[1]
+"""This repository."""
 REPO_URL = "https://github.com/example-org/wiki"
 TODAY = 1735689600  # 2025-01-01T00:00:00Z
 """``SOURCE_DATE_EPOCH`` of every test build."""
@@ -148,3 +151,17 @@ def small_portfolio(repo: GitRepo) -> dict[str, str]:
     write_level(repo, "platform", "P20.1", 2, title="Decision platform", components=["P02.1"], coupled=["P07.1"])
     commits["platform"] = repo.commit({}, "2024-06-01", "Add the decision platform at level 2")
     return commits
+
+
+def copy_of_this_repository(base: Path) -> GitRepo:
+    """This repository's content and site configuration, committed in a new repository at ``base/repo``."""
+    repo = GitRepo(base / "repo")
+    for name in ("cards", "projects", "docs", "overrides"):
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, repo.path / name, ignore=shutil.ignore_patterns("mltrl"))
+        else:
+            (repo.path / name).mkdir()
+    for name in ("mkdocs.yml", "mkdocs.public.yml", ".gitignore", "ethics-checklist.md"):
+        shutil.copy(ROOT / name, repo.path / name)
+    repo.commit({}, "2026-11-26", "Import the example content")
+    return repo

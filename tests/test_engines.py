@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pytest
 from browserkit import browser_page, chromium  # noqa: F401 - fixtures
-from gitrepo import GitRepo
 from shipped import NOW
-from sitebuild import build, mltrl, user_cache
+from sitebuild import build, copy_of_this_repository, mltrl, user_cache
 
 REPO = Path(__file__).resolve().parents[1]
 PREFIX = "mltrl/"
@@ -50,23 +49,10 @@ def _pages(site: Path) -> set[str]:
     return {"" if p.parent == site else p.parent.relative_to(site).as_posix() for p in site.rglob("index.html")}
 
 
-def _copy_of_this_repository(base: Path) -> GitRepo:
-    repo = GitRepo(base / "repo")
-    for name in ("cards", "projects", "docs", "overrides"):
-        if (REPO / name).is_dir():
-            shutil.copytree(REPO / name, repo.path / name, ignore=shutil.ignore_patterns("mltrl"))
-        else:
-            (repo.path / name).mkdir()
-    for name in ("mkdocs.yml", "mkdocs.public.yml", ".gitignore", "ethics-checklist.md"):
-        shutil.copy(REPO / name, repo.path / name)
-    repo.commit({}, "2026-11-26", "Import the example content")
-    return repo
-
-
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory) -> dict[str, Path]:
     """The internal and the public site of this repository, by each engine: ``{"mkdocs": ..., "zensical-public": ...}``."""
-    repo = _copy_of_this_repository(tmp_path_factory.mktemp("engines"))
+    repo = copy_of_this_repository(tmp_path_factory.mktemp("engines"))
     out = {}
     for variant, config in (("", "mkdocs.yml"), ("-public", "mkdocs.public.yml")):
         made = build(repo.path, config=config, site_dir=f"built/mkdocs{variant}",
