@@ -9,6 +9,9 @@ works them out again only if a finding needs one (see
 models its front matter was found valid under, if any (a hash of the code and
 of the ethics checklist, see :func:`mltrl_docs.loader.validation_tokens`), so
 that such a document is validated again only when something reads its model.
+An entry's line holds the rest as JSON, a tab, then the front matter as JSON: a
+restored document decodes its front matter, and its text from the file's bytes,
+only when something reads them (a warm ``mltrl check`` reads those of the cards).
 
 The cache is one file in the cache folder (:mod:`mltrl_docs.cachedir`). Since
 that folder may be inside the repository, where a pull request could commit a
@@ -20,14 +23,15 @@ card look valid.
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
-from .cachedir import SignedEntries
+from .cachedir import SignedEntries, encode_entry
 from .cachekey import load_or_create_key, user_key_file
 from .diagnostics import Diagnostic, Severity
 from .frontmatter import ParsedDocument
 
-FORMAT = b"mltrl-document-cache-3"
+FORMAT = b"mltrl-document-cache-4"
 """Changes whenever the parser's output changes, so old entries are never reused."""
 FILE_NAME = "documents.cache"
 MAX_FILE = 256 * 1024 * 1024
@@ -69,21 +73,20 @@ class DocumentCache(SignedEntries):
         """The parse of ``data`` as it was stored, or ``None`` when it is not cached; ``digest`` is
         :func:`document_digest` of ``display`` and ``data`` when the caller has it."""
         digest = digest or document_digest(display, data)
-        entry = self._entry(digest)
-        if entry is None:
+        raw = self.entries.get(digest)
+        if raw is None:
             self.misses += 1
             return None
         try:
-            meta, body_line, end, diagnostics, valid = entry
-            text = data.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-            doc = ParsedDocument(path=display, text=text, meta=meta, body_line=body_line, front_matter_end=end,
-                                 _positions_pending=True)
-            doc.body = _after_lines(text, end)
+            head, tab, meta = raw.partition(b"\t")
+            body_line, end, diagnostics, valid = json.loads(head)
+            if not tab or (valid is not None and not isinstance(valid, str)):
+                raise TypeError("not an entry")
+            doc = _Restored(path=display, body_line=body_line, front_matter_end=end, _positions_pending=True)
+            doc.restore(data, meta)
             doc.diagnostics = [Diagnostic(display, line, column, Severity(severity), code, message, hint)
                                for line, column, severity, code, message, hint in diagnostics]
-            if valid is not None and not isinstance(valid, str):
-                raise TypeError("not a token")
-        except (ValueError, TypeError, UnicodeDecodeError):
+        except (ValueError, TypeError):
             self.misses += 1
             return None
         self._keep(digest)
@@ -100,9 +103,63 @@ class DocumentCache(SignedEntries):
             return
         digest = digest or document_digest(display, data)
         self.valid[digest] = valid
-        self._store(digest, [
-            doc.meta, doc.body_line, doc.front_matter_end,
-            [[d.line, d.column, d.severity.value, d.code, d.message, d.hint]
-             for d in (doc.diagnostics if diagnostics is None else diagnostics)],
-            valid,
-        ])
+        head = [doc.body_line, doc.front_matter_end,
+                [[d.line, d.column, d.severity.value, d.code, d.message, d.hint]
+                 for d in (doc.diagnostics if diagnostics is None else diagnostics)], valid]
+        try:
+            self.used[digest] = encode_entry(head) + b"\t" + encode_entry(doc.meta)  # ASCII: no tab inside
+        except (TypeError, ValueError):
+            pass  # a value JSON cannot hold is not kept
+
+
+_UNREAD = object()
+
+
+class _Restored(ParsedDocument):
+    """A parse taken from the cache: its text, body and front matter are made from the file's bytes and the
+    entry when first read, and are then as a fresh parse has them."""
+
+    def restore(self, data: bytes, meta: bytes) -> None:
+        """Read the text from ``data`` (the file's bytes) and the front matter from ``meta`` (its JSON) when asked."""
+        self.__dict__.update(_data=data, _meta=meta, _text_value=_UNREAD, _body_value=_UNREAD,
+                             _meta_value=_UNREAD)
+
+    @property
+    def text(self) -> str:
+        value = self.__dict__["_text_value"]
+        if value is _UNREAD:
+            # The bytes are those the entry was made from (its key names them), so they decode as they did then.
+            data = self.__dict__["_data"]
+            value = data.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+            self.__dict__["_text_value"] = value
+        return value
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self.__dict__["_text_value"] = value
+
+    @property
+    def body(self) -> str:
+        value = self.__dict__["_body_value"]
+        if value is _UNREAD:
+            value = self.__dict__["_body_value"] = _after_lines(self.text, self.front_matter_end)
+        return value
+
+    @body.setter
+    def body(self, value: str) -> None:
+        self.__dict__["_body_value"] = value
+
+    @property
+    def meta(self) -> dict | None:
+        value = self.__dict__["_meta_value"]
+        if value is _UNREAD:
+            value = self.__dict__["_meta_value"] = json.loads(self.__dict__["_meta"])
+        return value
+
+    @meta.setter
+    def meta(self, value: dict | None) -> None:
+        self.__dict__["_meta_value"] = value
+
+    def __getstate__(self) -> dict:
+        self.text, self.body, self.meta  # noqa: B018 - a copy (or a pickle) holds them, decoded
+        return dict(self.__dict__)

@@ -218,14 +218,14 @@ def parse_and_validate(kind: str, data: bytes | str, display: str, cache: Docume
     if fresh:
         parsed = parse_document(data, display)
     token = tokens.get(kind) if cached and tokens is not None else None
+    if not fresh and token is not None and cache.valid.get(digest) == token:  # so it has front matter
+        doc = _Deferred(kind, display, parsed, digest=digest)
+        doc.__dict__["_pending"] = models[kind]
+        return doc
     if parsed.meta is None:
         if fresh and cached:
             cache.put(display, data, parsed, digest)
         return Document(kind, display, parsed, digest=digest)
-    if not fresh and token is not None and cache.valid.get(digest) == token:
-        doc = _Deferred(kind, display, parsed, digest=digest)
-        doc.__dict__["_pending"] = models[kind]
-        return doc
     doc = Document(kind, display, parsed, digest=digest)
     reading = list(parsed.diagnostics)  # the entry keeps the reading findings, not those validation adds
     doc.model = validate(models[kind], parsed)

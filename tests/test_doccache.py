@@ -74,11 +74,14 @@ def test_a_planted_cache_is_never_trusted(tmp_path):
     load_portfolio_cached(tmp_path, settings)
     file = tmp_path / ".cache/mltrl" / FILE_NAME
     data = file.read_bytes()
-    entries = {key: json.loads(value) for key, value in decode_entries(data[32:]).items()}
     clean = card_meta("P1.0", "Tech", 2)
-    for entry in entries.values():
-        entry[0], entry[3] = clean, []  # every document now claims a clean parse
-    file.write_bytes(data[:32] + encode_entries({key: encode_entry(value) for key, value in entries.items()}))  # the old signature
+    forged = {}
+    for key, value in decode_entries(data[32:]).items():
+        head, _ = value.split(b"\t")
+        head = json.loads(head)
+        head[2] = []  # every document now claims a clean parse
+        forged[key] = encode_entry(head) + b"\t" + encode_entry(clean)
+    file.write_bytes(data[:32] + encode_entries(forged))  # the old signature
     diagnostics = check_portfolio(load_portfolio_cached(tmp_path, settings))
     assert [d.code for d in diagnostics] == ["FM005"]
 
@@ -122,7 +125,11 @@ def test_an_unchanged_valid_document_is_validated_when_its_model_is_read_and_und
     warm = load_portfolio_cached(tmp_path, Settings())
     ethics = warm.technologies["tech"].ethics
     assert "_pending" in ethics.__dict__  # not validated yet
+    restored = ethics.parsed.__dict__
+    assert not isinstance(restored["_meta_value"], dict) and not isinstance(restored["_text_value"], str)  # nor read
     assert ethics.model == cold.technologies["tech"].ethics.model and "_pending" not in ethics.__dict__
+    first = cold.technologies["tech"].ethics.parsed
+    assert (ethics.parsed.meta, ethics.parsed.text, ethics.parsed.body) == (first.meta, first.text, first.body)
     assert findings(warm) == findings(cold)
     checklist.write_text(checklist.read_text().replace("{#client_data_use}", "{#client_data_reuse}"))
     again = load_portfolio_cached(tmp_path, Settings())
