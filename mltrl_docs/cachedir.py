@@ -281,10 +281,14 @@ class SignedEntries:
         """Keep the entry read under ``key`` for the next save, as it was read."""
         self.used[key] = self.entries[key]
 
-    def _store(self, key: str, value: object) -> None:
-        """File ``value`` under ``key`` (a hex digest) for the next save; a value JSON cannot hold is not kept."""
+    def _store(self, key: str, value: object, *more: object) -> None:
+        """File ``value`` under ``key`` (a hex digest) for the next save; a value JSON cannot hold is not kept.
+
+        With ``more``, the entry is each value's JSON, separated by tabs (JSON escapes every tab inside a
+        string), so a reader can decode its parts one at a time.
+        """
         try:
-            self.used[key] = encode_entry(value)
+            self.used[key] = b"\t".join(encode_entry(part) for part in (value, *more))
         except (TypeError, ValueError):
             pass
 

@@ -26,7 +26,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from .cachedir import SignedEntries, encode_entry
+from .cachedir import SignedEntries
 from .cachekey import load_or_create_key, user_key_file
 from .diagnostics import Diagnostic, Severity
 from .frontmatter import ParsedDocument
@@ -106,10 +106,7 @@ class DocumentCache(SignedEntries):
         head = [doc.body_line, doc.front_matter_end,
                 [[d.line, d.column, d.severity.value, d.code, d.message, d.hint]
                  for d in (doc.diagnostics if diagnostics is None else diagnostics)], valid]
-        try:
-            self.used[digest] = encode_entry(head) + b"\t" + encode_entry(doc.meta)  # ASCII: no tab inside
-        except (TypeError, ValueError):
-            pass  # a value JSON cannot hold is not kept
+        self._store(digest, head, doc.meta)  # the front matter apart, decoded only when read
 
 
 _UNREAD = object()
