@@ -15,6 +15,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from jinja2 import BytecodeCache, Environment
+from jinja2.bccache import Bucket
 from mkdocs.config import base
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -31,7 +33,7 @@ from .config import Settings, did_you_mean, settings_from_options
 from .diagnostics import Diagnostic, Severity, printable
 from .errors import ConfigError
 from .extensions import card_markdown
-from .preview import Preview, digest, page_key
+from .preview import KeptFiles, Preview, digest, page_key
 from .remote import detect as detect_forge
 from .report import format_finding, format_text, summary_line
 from .site.ahead import Helper, render_ahead
@@ -126,6 +128,10 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         self.dirty = False
         self.preview = Preview()
         """Technology pages a preview keeps between rebuilds, to build only those a save changed."""
+        self.kept_files = KeptFiles()
+        """Second names of the technology pages a preview wrote, to link them back after the site folder is emptied."""
+        self.templates = _CompiledTemplates()
+        """The theme's templates as compiled by a preview's first build, for the rebuilds."""
         self.skipping = False
         """Whether this build is a preview's rebuild that may leave unchanged technology pages out."""
         self.files: Files | None = None
@@ -147,6 +153,7 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         """
         gc.freeze()
         self._resume_collector()
+        self.kept_files.forget()
 
     @property
     def settings(self) -> Settings:
@@ -208,6 +215,7 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
         self.skipping = self.previewing and not self.dirty and self._may_skip(config)
         if not self.skipping:
             self.preview.reset()
+            self.kept_files.forget()
             self.fragments = {}
         try:
             build.start()  # git reads the commits while the documents are read and checked
@@ -307,6 +315,17 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
                 if owner is not self and type(owner).__module__ not in _SEARCH_PLUGINS:
                     return False
         return True
+
+    def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment | None:
+        """In a preview, keep the theme's compiled templates for the next rebuild.
+
+        The engine makes a new template environment for every build, which compiles the theme's
+        templates again; the compiled code is kept by template and checked against the source's
+        checksum (Jinja's own bytecode cache), so an edited override is compiled anew.
+        """
+        if self.previewing and env.bytecode_cache is None:
+            env.bytecode_cache = self.templates
+        return env
 
     def on_nav(self, nav: Any, *, config: MkDocsConfig, files: Files) -> Any:
         """In a preview's rebuild, leave unchanged technology pages out only if their surroundings are unchanged."""
@@ -527,10 +546,14 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
 
     def _restore_kept(self, config: MkDocsConfig) -> None:
         site = Path(config.site_dir)
-        for kept in self.preview.skipped.values():
+        for src_uri, kept in self.preview.skipped.items():
             target = site / kept.dest_uri
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(kept.output.encode("utf-8", errors="xmlcharrefreplace"))  # as MkDocs writes pages
+            if not self.kept_files.put_back(src_uri, target):
+                target.write_bytes(kept.output.encode("utf-8", errors="xmlcharrefreplace"))  # as MkDocs writes pages
+                self.kept_files.keep(src_uri, target)
+        for src_uri, made in self.preview.made.items():
+            self.kept_files.keep(src_uri, site / made.dest_uri)
         log.info(f"mltrl: technology pages laid out again: {len(self.preview.made)} of "
                  f"{len(self.preview.made) + len(self.preview.skipped)}; index pages rendered again: "
                  f"{self.indexes[0]} of {self.indexes[1]} (the others are unchanged)")
@@ -542,6 +565,7 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
     def on_build_error(self, *, error: Exception) -> None:
         """Stop the helper process and resume the garbage collector when the build fails."""
         self.preview.reset()
+        self.kept_files.forget()
         self._end_helper(stop=True)
         self._resume_collector()
 
@@ -568,6 +592,24 @@ class MltrlPlugin(BasePlugin[MltrlConfig]):
                 if folder.is_dir():
                     server.watch(str(folder))
         return server
+
+
+class _CompiledTemplates(BytecodeCache):
+    """Jinja's bytecode cache, in memory: compiled templates by name, each checked against its source's checksum."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self.compiled.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)  # refused by the bucket when the source changed
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+    def clear(self) -> None:
+        self.compiled = {}
 
 
 _SEARCH_PLUGINS = ("mkdocs.contrib.search", "material.plugins.search.plugin")

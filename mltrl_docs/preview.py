@@ -11,13 +11,19 @@ and its kept output and search entries take its place.
 
 This module keeps the records; the plugin decides, with the engine's
 objects, which pages are left out of a build and puts them back afterwards.
-Nothing here reads input the site does not already read, and nothing is
-kept on disk: a new ``mkdocs serve`` starts with a full build.
+Nothing here reads input the site does not already read. The only thing kept
+on disk is a second name (a hard link) of each page the preview wrote, in a
+private temporary folder (:class:`KeptFiles`): the engine empties the site
+folder before every build, and linking a kept page back costs far less than
+writing it again. A new ``mkdocs serve`` starts with a full build.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 
 
@@ -136,3 +142,55 @@ class Preview:
         self.kept = {**self.made, **self.skipped}
         self.frame = self._frame
         self.begin()
+
+
+class KeptFiles:
+    """Hard links, in a private temporary folder, to the pages a preview wrote, to put them back by name.
+
+    A page is kept by linking the file the engine wrote, so keeping copies nothing; putting it back links
+    it into the emptied site folder. A kept file that changed since (another tool rewrote the page in
+    place) or a link the file system refuses (another file system, no hard links) is never used: the
+    caller writes the page from its kept text instead.
+    """
+
+    def __init__(self) -> None:
+        self.folder: str | None = None
+        self._names: dict[str, tuple[str, int, int]] = {}
+        """Source URI -> (the link's path, its size and modification time when made)."""
+
+    def keep(self, src_uri: str, written: Path) -> None:
+        """Keep the page of ``src_uri`` as ``written`` holds it now."""
+        try:
+            if self.folder is None:
+                self.folder = tempfile.mkdtemp(prefix="mltrl-preview-")
+            name = os.path.join(self.folder, digest(src_uri) + ".html")
+            if os.path.lexists(name):
+                os.unlink(name)
+            os.link(written, name, follow_symlinks=False)
+            info = os.lstat(name)
+            self._names[src_uri] = (name, info.st_size, info.st_mtime_ns)
+        except OSError:
+            self._names.pop(src_uri, None)
+
+    def put_back(self, src_uri: str, target: Path) -> bool:
+        """Link the kept page of ``src_uri`` at ``target``; ``False`` when it cannot be (then nothing was made)."""
+        kept = self._names.get(src_uri)
+        if kept is None:
+            return False
+        name, size, mtime = kept
+        try:
+            info = os.lstat(name)
+            if (info.st_size, info.st_mtime_ns) != (size, mtime):
+                del self._names[src_uri]
+                return False
+            os.link(name, target, follow_symlinks=False)
+        except OSError:
+            return False
+        return True
+
+    def forget(self) -> None:
+        """Drop every kept page and the folder."""
+        self._names = {}
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None

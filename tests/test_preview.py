@@ -155,6 +155,9 @@ def test_a_save_lays_out_only_the_pages_it_changes(site: GitRepo, tmp_path: Path
             in preview.rebuild()
         assert "mltrl: technology pages laid out again: 0 of 4; index pages rendered again: 0 of 3" \
             in preview.rebuild()
+        # The pages left out were put back by a second name of the file the last build wrote, not written again.
+        pages = sorted((tmp_path / "served" / "technologies").glob("*/index.html"))
+        assert len(pages) == 4 and all(page.stat().st_nlink == 2 for page in pages)
         card(site, "ranker").write_text(card(site, "ranker").read_text(encoding="utf-8").replace(
             'title: "Ranker"', 'title: "Candidate ranker"'), encoding="utf-8")
         assert "mltrl: technology pages laid out again: 1 of 4; index pages rendered again: 3 of 3" \
@@ -162,5 +165,43 @@ def test_a_save_lays_out_only_the_pages_it_changes(site: GitRepo, tmp_path: Path
         # Every page shows the navigation, so a change to it lays every page out again.
         (site.path / "docs" / "guide.md").write_text("# Team guide\n", encoding="utf-8")
         assert "mltrl: technology pages laid out again: 4 of 4" in preview.rebuild()
+    finally:
+        preview.close()
+
+
+def test_a_kept_page_rewritten_in_place_is_written_again_from_its_text(site: GitRepo, tmp_path: Path):
+    """Another tool rewriting a built page in place (through the kept file's second name) never leaks into
+    the next rebuild: the kept file no longer matches, and the page is written from what the build made."""
+    served, fresh = tmp_path / "served", tmp_path / "fresh"
+    preview = Preview(site.path, served)
+    try:
+        preview.rebuild()
+        page = served / "technologies" / "forecaster" / "index.html"
+        assert page.stat().st_nlink == 2
+        with page.open("r+b") as handle:  # the same file, not a new one: the kept name sees the change
+            handle.write(b"<!-- rewritten -->")
+        preview.rebuild()
+        assert b"rewritten" not in page.read_bytes()
+        fresh_site(site.path, fresh)
+        assert differences(served, fresh) == []
+    finally:
+        preview.close()
+
+
+def test_an_edited_theme_override_is_compiled_anew_in_a_preview(site: GitRepo, tmp_path: Path):
+    """The theme's compiled templates are kept between rebuilds, checked against their source."""
+    served = tmp_path / "served"
+    override = site.path / "overrides" / "main.html"
+    override.write_text('{% extends "base.html" %}{% block footer %}<p>First footer</p>{% endblock %}\n',
+                        encoding="utf-8")
+    preview = Preview(site.path, served)
+    try:
+        preview.rebuild()
+        assert "First footer" in (served / "index.html").read_text(encoding="utf-8")
+        override.write_text('{% extends "base.html" %}{% block footer %}<p>Second footer</p>{% endblock %}\n',
+                            encoding="utf-8")
+        preview.rebuild()
+        home = (served / "index.html").read_text(encoding="utf-8")
+        assert "Second footer" in home and "First footer" not in home
     finally:
         preview.close()
